@@ -1,0 +1,68 @@
+package io.lipwatch.estimator.bounds;
+
+import org.nd4j.linalg.activations.IActivation;
+import org.nd4j.linalg.activations.impl.ActivationELU;
+import org.nd4j.linalg.activations.impl.ActivationHardSigmoid;
+import org.nd4j.linalg.activations.impl.ActivationHardTanH;
+import org.nd4j.linalg.activations.impl.ActivationIdentity;
+import org.nd4j.linalg.activations.impl.ActivationLReLU;
+import org.nd4j.linalg.activations.impl.ActivationReLU;
+import org.nd4j.linalg.activations.impl.ActivationReLU6;
+import org.nd4j.linalg.activations.impl.ActivationSigmoid;
+import org.nd4j.linalg.activations.impl.ActivationSoftPlus;
+import org.nd4j.linalg.activations.impl.ActivationSoftSign;
+import org.nd4j.linalg.activations.impl.ActivationSoftmax;
+import org.nd4j.linalg.activations.impl.ActivationTanH;
+
+/**
+ * An element-wise activation with its slope range [slopeMin, slopeMax] (its derivative stays in that interval, as
+ * LipSDP needs) and its Lipschitz constant max(|slopeMin|, |slopeMax|). Softmax is not element-wise but 1-Lipschitz
+ * in L2; at the output it is dropped because the bounds are of the logit map.
+ */
+public record ActivationSpec(String name, double slopeMin, double slopeMax, boolean elementWise) {
+
+  public static final ActivationSpec IDENTITY = new ActivationSpec("identity", 1, 1, true);
+
+  public double lipschitz() {
+    return Math.max(Math.abs(slopeMin), Math.abs(slopeMax));
+  }
+
+  /** Maps a DL4J activation; anything without a known slope bound is rejected with the layer's name. */
+  public static ActivationSpec of(IActivation a, String layerName, String layerType) {
+    if (a == null || a instanceof ActivationIdentity) {
+      return IDENTITY;
+    }
+    if (a instanceof ActivationReLU r) {
+      // ReLU with a threshold/max/negative slope: slopes are 0 or 1, or negativeSlope below the threshold
+      Double neg = r.getNegativeSlope();
+      double ns = neg == null ? 0.0 : neg;
+      return new ActivationSpec("relu", Math.min(0.0, ns), Math.max(1.0, ns), true);
+    }
+    if (a instanceof ActivationLReLU l) {
+      double alpha = l.getAlpha();
+      return new ActivationSpec("leakyrelu", Math.min(alpha, 1.0), Math.max(alpha, 1.0), true);
+    }
+    if (a instanceof ActivationELU e) {
+      double alpha = e.getAlpha();
+      return new ActivationSpec("elu", 0.0, Math.max(1.0, alpha), true);
+    }
+    if (a instanceof ActivationTanH) {
+      return new ActivationSpec("tanh", 0.0, 1.0, true);
+    }
+    if (a instanceof ActivationSigmoid) {
+      return new ActivationSpec("sigmoid", 0.0, 0.25, true);
+    }
+    if (a instanceof ActivationHardTanH || a instanceof ActivationReLU6 || a instanceof ActivationSoftPlus
+        || a instanceof ActivationSoftSign) {
+      return new ActivationSpec(a.getClass().getSimpleName().replace("Activation", "").toLowerCase(), 0.0, 1.0, true);
+    }
+    if (a instanceof ActivationHardSigmoid) {
+      return new ActivationSpec("hardsigmoid", 0.0, 0.2, true);
+    }
+    if (a instanceof ActivationSoftmax) {
+      return new ActivationSpec("softmax", 0.0, 1.0, false);
+    }
+    throw new UnsupportedLayerException(layerName, layerType,
+        "activation " + a.getClass().getSimpleName() + " has no Lipschitz bound in the engine");
+  }
+}

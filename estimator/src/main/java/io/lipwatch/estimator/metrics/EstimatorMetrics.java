@@ -1,0 +1,54 @@
+package io.lipwatch.estimator.metrics;
+
+import io.lipwatch.estimator.estimate.Estimate;
+import io.lipwatch.estimator.estimate.LowerBound;
+import io.lipwatch.estimator.estimate.UpperBound;
+import io.lipwatch.estimator.snapshot.RejectReason;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import java.time.Duration;
+
+/** The estimator's own meters: estimation time per method and rejected snapshots per reason. */
+public final class EstimatorMetrics implements MeterBinder {
+  private MeterRegistry registry;
+
+  @Override
+  public void bindTo(MeterRegistry r) {
+    this.registry = r;
+    for (RejectReason reason : RejectReason.values()) {
+      rejected(reason); // register every reason at zero so rate() and increase() work from the first rejection
+    }
+  }
+
+  public void rejected(RejectReason reason, int n) {
+    if (registry != null && n > 0) {
+      rejected(reason).increment(n);
+    }
+  }
+
+  private Counter rejected(RejectReason reason) {
+    return Counter.builder(MeterNames.SNAPSHOTS_REJECTED).description("Snapshots sent to the DLQ, by reason")
+        .tag(MeterNames.TAG_REASON, reason.label()).register(registry);
+  }
+
+  public void estimated(Estimate e) {
+    if (registry == null) {
+      return;
+    }
+    for (UpperBound u : e.lipschitz().upper()) {
+      duration(u.method()).record(Duration.ofNanos((long) (u.seconds() * 1e9)));
+    }
+    for (LowerBound l : e.lipschitz().lower()) {
+      duration(l.method()).record(Duration.ofNanos((long) (l.seconds() * 1e9)));
+    }
+    duration("total").record(Duration.ofNanos((long) (e.seconds() * 1e9)));
+  }
+
+  private Timer duration(String method) {
+    return Timer.builder(MeterNames.ESTIMATION_DURATION).description("Time to compute one bound, by method ('total': whole estimate)")
+        .tag(MeterNames.TAG_METHOD, method).publishPercentileHistogram()
+        .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofMinutes(10)).register(registry);
+  }
+}

@@ -1,0 +1,37 @@
+package io.lipwatch.estimator.metrics;
+
+/**
+ * Every lipwatch meter name, in Micrometer's dotted form; the Prometheus names of design section 8 follow from
+ * Micrometer's naming convention (dots to underscores, {@code _total} on counters, {@code _seconds} on timers).
+ */
+public final class MeterNames {
+  private MeterNames() {}
+
+  public static final String UPPER_BOUND = "lipwatch.lipschitz.upper.bound";
+  public static final String LOWER_BOUND = "lipwatch.lipschitz.lower.bound";
+  public static final String BEST_UPPER_BOUND = "lipwatch.lipschitz.best.upper.bound";
+  public static final String BEST_LOWER_BOUND = "lipwatch.lipschitz.best.lower.bound";
+  public static final String CLEAN_ACCURACY = "lipwatch.clean.accuracy.ratio";
+  public static final String ROBUST_ACCURACY = "lipwatch.robust.accuracy.ratio";
+  public static final String CERTIFIED_ACCURACY = "lipwatch.certified.accuracy.ratio";
+  public static final String SNAPSHOT_VERSION = "lipwatch.snapshot.version";
+  public static final String VERDICT = "lipwatch.verdict";
+  public static final String ESTIMATION_DURATION = "lipwatch.estimation.duration";
+  public static final String SNAPSHOTS = "lipwatch.snapshots";
+  public static final String SNAPSHOTS_REJECTED = "lipwatch.snapshots.rejected";
+  public static final String ESTIMATE_AGE = "lipwatch.estimate.age";
+  public static final String LAST_ESTIMATE_TIMESTAMP = "lipwatch.last.estimate.timestamp";
+
+  public static final String TRAINER_PREFIX = "lipwatch.trainer.";
+  public static final String TRAINER_LOSS = TRAINER_PREFIX + "loss";
+  public static final String TRAINER_ACCURACY = TRAINER_PREFIX + "accuracy.ratio";
+  public static final String TRAINER_LAMBDA = TRAINER_PREFIX + "lambda";
+  public static final String TRAINER_PENALTY = TRAINER_PREFIX + "lipschitz.penalty";
+  public static final String TRAINER_EPOCH_DURATION = TRAINER_PREFIX + "epoch.duration";
+  public static final String TRAINER_SNAPSHOTS = TRAINER_PREFIX + "snapshots.published";
+
+  public static final String TAG_MODEL = "model";
+  public static final String TAG_METHOD = "method";
+  public static final String TAG_OUTCOME = "outcome";
+  public static final String TAG_REASON = "reason";
+}

@@ -1,0 +1,27 @@
+package io.lipwatch.estimator.snapshot;
+
+/** Why a snapshot could not be estimated: the {@code reason} of a DLQ record and a metric label (bounded set). */
+public enum RejectReason {
+  BAD_HEADERS("bad-headers"),
+  TOO_LARGE("too-large"),
+  SHA256_MISMATCH("sha256-mismatch"),
+  BAD_SIGNATURE("bad-signature"),
+  CLAIM_CHECK("claim-check"),
+  NOT_A_MODEL_ZIP("not-a-model-zip"),
+  ZIP_LIMITS("zip-limits"),
+  BAD_CONFIGURATION("bad-configuration"),
+  PARAMETER_MISMATCH("parameter-mismatch"),
+  UNSUPPORTED_LAYER("unsupported-layer"),
+  ESTIMATION_FAILED("estimation-failed");
+
+  private final String label;
+
+  RejectReason(String label) {
+    this.label = label;
+  }
+
+  /** The stable, lower-case name used in JSON and metric labels. */
+  public String label() {
+    return label;
+  }
+}

@@ -1,0 +1,152 @@
+package io.lipwatch.estimator.snapshot;
+
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * What a snapshot says about itself in its headers: identity, integrity and training provenance.
+ * Optional fields are null when absent.
+ */
+public record SnapshotMetadata(
+    String model,
+    long version,
+    String sha256,
+    Instant createdAt,
+    String dataset,
+    double[] inputRange,
+    String regularizer,
+    Double lambda,
+    Integer epoch,
+    Double trainAccuracy,
+    String runId,
+    boolean claimCheck) {
+
+  private static final Pattern MODEL_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
+  private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-f]{64}");
+
+  public SnapshotMetadata {
+    if (model == null || !MODEL_NAME.matcher(model).matches()) {
+      throw new SnapshotRejectedException(RejectReason.BAD_HEADERS,
+          SnapshotHeaders.MODEL + " must match " + MODEL_NAME.pattern() + ", got " + quote(model));
+    }
+    if (version < 0) {
+      throw new SnapshotRejectedException(RejectReason.BAD_HEADERS, SnapshotHeaders.VERSION + " must be >= 0, got " + version);
+    }
+    if (sha256 == null || !SHA256_HEX.matcher(sha256).matches()) {
+      throw new SnapshotRejectedException(RejectReason.BAD_HEADERS,
+          SnapshotHeaders.SHA256 + " must be 64 lower-case hex digits, got " + quote(sha256));
+    }
+    if (inputRange != null && (inputRange.length != 2 || !(inputRange[0] < inputRange[1]))) {
+      throw new SnapshotRejectedException(RejectReason.BAD_HEADERS, SnapshotHeaders.INPUT_RANGE + " must be 'lo,hi' with lo < hi");
+    }
+  }
+
+  /** A minimal metadata record for a model file (used by publishers and the offline estimate). */
+  public static SnapshotMetadata of(String model, long version, String sha256) {
+    return new SnapshotMetadata(model, version, sha256, Instant.now(), null, null, null, null, null, null, null, false);
+  }
+
+  public SnapshotMetadata withProvenance(String dataset, double[] inputRange, String regularizer, Double lambda,
+      Integer epoch, Double trainAccuracy, String runId) {
+    return new SnapshotMetadata(model, version, sha256, createdAt, dataset, inputRange, regularizer, lambda, epoch,
+        trainAccuracy, runId, claimCheck);
+  }
+
+  public SnapshotMetadata withClaimCheck(boolean cc) {
+    return new SnapshotMetadata(model, version, sha256, createdAt, dataset, inputRange, regularizer, lambda, epoch,
+        trainAccuracy, runId, cc);
+  }
+
+  /** Parses the header map; names the offending header on any error. */
+  public static SnapshotMetadata fromHeaders(Map<String, String> h, String recordKey) {
+    for (String required : SnapshotHeaders.REQUIRED) {
+      if (!h.containsKey(required)) {
+        throw new SnapshotRejectedException(RejectReason.BAD_HEADERS, "missing header " + required);
+      }
+    }
+    String model = h.get(SnapshotHeaders.MODEL).trim();
+    if (recordKey != null && !recordKey.equals(model)) {
+      throw new SnapshotRejectedException(RejectReason.BAD_HEADERS,
+          "record key " + quote(recordKey) + " differs from header " + SnapshotHeaders.MODEL + "=" + quote(model));
+    }
+    long version = parseLong(h, SnapshotHeaders.VERSION);
+    String sha = h.get(SnapshotHeaders.SHA256).trim().toLowerCase(Locale.ROOT);
+    Instant created = null;
+    if (h.containsKey(SnapshotHeaders.CREATED_AT)) {
+      try {
+        created = Instant.parse(h.get(SnapshotHeaders.CREATED_AT).trim());
+      } catch (DateTimeParseException e) {
+        throw new SnapshotRejectedException(RejectReason.BAD_HEADERS,
+            SnapshotHeaders.CREATED_AT + " is not ISO-8601: " + quote(h.get(SnapshotHeaders.CREATED_AT)));
+      }
+    }
+    double[] range = null;
+    if (h.containsKey(SnapshotHeaders.INPUT_RANGE)) {
+      String[] parts = h.get(SnapshotHeaders.INPUT_RANGE).split(",");
+      if (parts.length != 2) {
+        throw new SnapshotRejectedException(RejectReason.BAD_HEADERS, SnapshotHeaders.INPUT_RANGE + " must be 'lo,hi'");
+      }
+      range = new double[] {parseDouble(SnapshotHeaders.INPUT_RANGE, parts[0]), parseDouble(SnapshotHeaders.INPUT_RANGE, parts[1])};
+    }
+    Double lambda = h.containsKey(SnapshotHeaders.LAMBDA) ? parseDouble(SnapshotHeaders.LAMBDA, h.get(SnapshotHeaders.LAMBDA)) : null;
+    Integer epoch = h.containsKey(SnapshotHeaders.EPOCH) ? (int) parseLong(h, SnapshotHeaders.EPOCH) : null;
+    Double acc = h.containsKey(SnapshotHeaders.TRAIN_ACCURACY)
+        ? parseDouble(SnapshotHeaders.TRAIN_ACCURACY, h.get(SnapshotHeaders.TRAIN_ACCURACY)) : null;
+    boolean cc = "true".equalsIgnoreCase(h.getOrDefault(SnapshotHeaders.CLAIM_CHECK, "false").trim());
+    return new SnapshotMetadata(model, version, sha, created, h.get(SnapshotHeaders.DATASET),
+        range, h.get(SnapshotHeaders.REGULARIZER), lambda, epoch, acc, h.get(SnapshotHeaders.RUN_ID), cc);
+  }
+
+  /** The header map of this metadata, absent fields left out. */
+  public Map<String, String> toHeaderMap() {
+    Map<String, String> m = new LinkedHashMap<>();
+    m.put(SnapshotHeaders.MODEL, model);
+    m.put(SnapshotHeaders.VERSION, Long.toString(version));
+    m.put(SnapshotHeaders.SHA256, sha256);
+    m.put(SnapshotHeaders.CREATED_AT, (createdAt == null ? Instant.now() : createdAt).toString());
+    if (dataset != null) m.put(SnapshotHeaders.DATASET, dataset);
+    if (inputRange != null) m.put(SnapshotHeaders.INPUT_RANGE, fmt(inputRange[0]) + "," + fmt(inputRange[1]));
+    if (regularizer != null) m.put(SnapshotHeaders.REGULARIZER, regularizer);
+    if (lambda != null) m.put(SnapshotHeaders.LAMBDA, Double.toString(lambda));
+    if (epoch != null) m.put(SnapshotHeaders.EPOCH, Integer.toString(epoch));
+    if (trainAccuracy != null) m.put(SnapshotHeaders.TRAIN_ACCURACY, Double.toString(trainAccuracy));
+    if (runId != null) m.put(SnapshotHeaders.RUN_ID, runId);
+    if (claimCheck) m.put(SnapshotHeaders.CLAIM_CHECK, "true");
+    return m;
+  }
+
+  private static String fmt(double d) {
+    return d == Math.rint(d) && Math.abs(d) < 1e15 ? Long.toString((long) d) : Double.toString(d);
+  }
+
+  private static long parseLong(Map<String, String> h, String key) {
+    try {
+      return Long.parseLong(h.get(key).trim());
+    } catch (NumberFormatException e) {
+      throw new SnapshotRejectedException(RejectReason.BAD_HEADERS, key + " is not an integer: " + quote(h.get(key)));
+    }
+  }
+
+  private static double parseDouble(String key, String v) {
+    try {
+      double d = Double.parseDouble(v.trim());
+      if (!Double.isFinite(d)) {
+        throw new NumberFormatException();
+      }
+      return d;
+    } catch (NumberFormatException e) {
+      throw new SnapshotRejectedException(RejectReason.BAD_HEADERS, key + " is not a finite number: " + quote(v));
+    }
+  }
+
+  static String quote(String s) {
+    if (s == null) {
+      return "<absent>";
+    }
+    return "'" + (s.length() > 80 ? s.substring(0, 80) + "…" : s) + "'";
+  }
+}

@@ -1,0 +1,72 @@
+package io.lipwatch.estimator.stream;
+
+import io.lipwatch.estimator.bounds.LipschitzEngine;
+import io.lipwatch.estimator.bounds.WarmStart;
+import io.lipwatch.estimator.metrics.EstimatorMetrics;
+import io.lipwatch.estimator.snapshot.RejectReason;
+import io.lipwatch.estimator.snapshot.SnapshotHeaders;
+import io.lipwatch.estimator.snapshot.SnapshotMetadata;
+import io.lipwatch.estimator.snapshot.SnapshotRejectedException;
+import java.time.Instant;
+import java.util.Map;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Estimates each snapshot; forwards the estimate to the estimates sink or a reasoned record to the DLQ sink. */
+final class EstimateProcessor implements Processor<String, byte[], String, Object> {
+  private static final Logger LOG = LoggerFactory.getLogger(EstimateProcessor.class);
+
+  private final SnapshotEstimator estimator;
+  private final EstimatorMetrics metrics;
+  private ProcessorContext<String, Object> context;
+  private KeyValueStore<String, WarmStart> warmStarts;
+
+  EstimateProcessor(SnapshotEstimator estimator, EstimatorMetrics metrics) {
+    this.estimator = estimator;
+    this.metrics = metrics;
+  }
+
+  @Override
+  public void init(ProcessorContext<String, Object> ctx) {
+    this.context = ctx;
+    this.warmStarts = ctx.getStateStore(EstimatorTopology.WARM_START_STORE);
+  }
+
+  @Override
+  public void process(Record<String, byte[]> rec) {
+    Map<String, String> headers = SnapshotHeaders.toMap(rec.headers());
+    String model = rec.key();
+    try {
+      SnapshotMetadata meta = estimator.metadata(headers, rec.key());
+      model = meta.model();
+      WarmStart warm = warmStarts.get(meta.model());
+      LipschitzEngine.Result result = estimator.estimate(meta, headers, rec.value(), warm);
+      warmStarts.put(meta.model(), result.warmStart());
+      context.forward(new Record<String, Object>(meta.model(), result.estimate(), rec.timestamp()), EstimatorTopology.ESTIMATES_SINK);
+      metrics.estimated(result.estimate());
+      LOG.info("estimated {} v{}: bestUpper={} in {}s", meta.model(), meta.version(),
+          result.estimate().lipschitz().bestUpper(), String.format("%.3f", result.estimate().seconds()));
+    } catch (SnapshotRejectedException e) {
+      reject(rec, model, headers, e.reason(), e.detail());
+    } catch (OutOfMemoryError e) {
+      reject(rec, model, headers, RejectReason.TOO_LARGE, "out of memory while restoring or estimating: " + e.getMessage());
+    } catch (RuntimeException e) {
+      LOG.warn("estimation of {} failed", model, e);
+      reject(rec, model, headers, RejectReason.ESTIMATION_FAILED, e.getClass().getSimpleName() + ": " + e.getMessage());
+    }
+  }
+
+  private void reject(Record<String, byte[]> rec, String model, Map<String, String> headers, RejectReason reason, String detail) {
+    RecordMetadata m = context.recordMetadata().orElse(null);
+    DlqRecord dlq = new DlqRecord(reason.label(), detail, headers, model, Instant.now().toString(),
+        m == null ? null : m.topic(), m == null ? null : m.partition(), m == null ? null : m.offset());
+    context.forward(new Record<String, Object>(model, dlq, rec.timestamp()), EstimatorTopology.DLQ_SINK);
+    metrics.rejected(reason, 1);
+    LOG.warn("snapshot of {} rejected ({}): {}", model, reason.label(), detail);
+  }
+}

@@ -1,0 +1,32 @@
+package io.lipwatch.estimator.stream;
+
+import io.lipwatch.estimator.metrics.EstimatorMetrics;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.state.Stores;
+
+/** The estimator topology: lipwatch.snapshots → estimate → lipwatch.estimates | lipwatch.snapshots.dlq. */
+public final class EstimatorTopology {
+  public static final String SOURCE = "snapshots-source";
+  public static final String PROCESSOR = "estimate";
+  public static final String ESTIMATES_SINK = "estimates-sink";
+  public static final String DLQ_SINK = "dlq-sink";
+  public static final String WARM_START_STORE = "warm-start";
+
+  private EstimatorTopology() {}
+
+  public static Topology build(EstimatorSettings settings, EstimatorMetrics metrics) {
+    SnapshotEstimator estimator = new SnapshotEstimator(settings);
+    Topology t = new Topology();
+    t.addSource(SOURCE, Topics.SNAPSHOTS.keySerde().deserializer(), Topics.SNAPSHOTS.valueSerde().deserializer(),
+        Topics.SNAPSHOTS.name());
+    t.addProcessor(PROCESSOR, () -> new EstimateProcessor(estimator, metrics), SOURCE);
+    t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(WARM_START_STORE), Serdes.String(),
+        new WarmStartSerde()), PROCESSOR);
+    t.addSink(ESTIMATES_SINK, Topics.ESTIMATES.name(), Topics.ESTIMATES.keySerde().serializer(),
+        Topics.ESTIMATES.valueSerde().serializer(), PROCESSOR);
+    t.addSink(DLQ_SINK, Topics.SNAPSHOTS_DLQ.name(), Topics.SNAPSHOTS_DLQ.keySerde().serializer(),
+        Topics.SNAPSHOTS_DLQ.valueSerde().serializer(), PROCESSOR);
+    return t;
+  }
+}

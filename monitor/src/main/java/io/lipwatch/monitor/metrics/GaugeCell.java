@@ -1,0 +1,14 @@
+package io.lipwatch.monitor.metrics;
+
+/** A mutable value a gauge reads; NaN means "no current value" (the series is then absent from the scrape). */
+final class GaugeCell {
+  private volatile double value = Double.NaN;
+
+  double get() {
+    return value;
+  }
+
+  void set(double v) {
+    value = v;
+  }
+}

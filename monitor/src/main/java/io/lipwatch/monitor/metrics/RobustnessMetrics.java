@@ -1,0 +1,109 @@
+package io.lipwatch.monitor.metrics;
+
+import io.lipwatch.estimator.estimate.Estimate;
+import io.lipwatch.estimator.estimate.LowerBound;
+import io.lipwatch.estimator.estimate.Probes;
+import io.lipwatch.estimator.estimate.UpperBound;
+import io.lipwatch.estimator.metrics.MeterNames;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Per-model robustness gauges of design section 8, fed by estimates. Label sets are bounded: model, method (the
+ * engine's method names), attack/norm/eps (the configured probe settings); never a version, hash or id.
+ */
+public final class RobustnessMetrics implements MeterBinder {
+  private MeterRegistry registry;
+  private final Map<String, GaugeCell> cells = new ConcurrentHashMap<>();
+  private final Map<String, Set<String>> cellsByModel = new ConcurrentHashMap<>();
+
+  @Override
+  public void bindTo(MeterRegistry r) {
+    this.registry = r;
+  }
+
+  /** Updates every gauge of the estimate's model; series the estimate no longer has go to NaN. */
+  public synchronized void record(Estimate e) {
+    if (registry == null) {
+      return;
+    }
+    String model = e.model();
+    Set<String> touched = new HashSet<>();
+    set(touched, MeterNames.SNAPSHOT_VERSION, "Version of the last estimated snapshot", Tags.of(MeterNames.TAG_MODEL, model), e.version());
+    set(touched, MeterNames.LAST_ESTIMATE_TIMESTAMP, "Unix time of the last estimate (seconds)",
+        Tags.of(MeterNames.TAG_MODEL, model), System.currentTimeMillis() / 1000.0);
+    var lip = e.lipschitz();
+    if (lip != null) {
+      set(touched, MeterNames.BEST_UPPER_BOUND, "Smallest sound upper bound of the L2 Lipschitz constant of the logits",
+          Tags.of(MeterNames.TAG_MODEL, model), lip.bestUpper() == null ? Double.NaN : lip.bestUpper());
+      set(touched, MeterNames.BEST_LOWER_BOUND, "Largest lower bound of the L2 Lipschitz constant of the logits",
+          Tags.of(MeterNames.TAG_MODEL, model), lip.bestLower() == null ? Double.NaN : lip.bestLower());
+      for (UpperBound u : lip.upper()) {
+        set(touched, MeterNames.UPPER_BOUND, "Upper bound or estimate of the Lipschitz constant, by method (sound or not: see the estimate)",
+            Tags.of(MeterNames.TAG_MODEL, model, MeterNames.TAG_METHOD, u.method(), "sound", Boolean.toString(u.sound())), u.value());
+      }
+      for (LowerBound l : lip.lower()) {
+        set(touched, MeterNames.LOWER_BOUND, "Lower bound of the Lipschitz constant, by method",
+            Tags.of(MeterNames.TAG_MODEL, model, MeterNames.TAG_METHOD, l.method()), l.value());
+      }
+    }
+    Probes p = e.probes();
+    if (p != null) {
+      set(touched, MeterNames.CLEAN_ACCURACY, "Accuracy on the probe set", Tags.of(MeterNames.TAG_MODEL, model), p.cleanAccuracy());
+      if (p.attacks() != null) {
+        for (Probes.AttackResult a : p.attacks()) {
+          set(touched, MeterNames.ROBUST_ACCURACY, "Accuracy under attack on the probe set",
+              Tags.of(MeterNames.TAG_MODEL, model, "attack", a.attack(), "norm", a.norm(), "eps", eps(a.eps())), a.robustAccuracy());
+        }
+      }
+      if (p.certified() != null) {
+        for (Probes.CertifiedAccuracy c : p.certified()) {
+          set(touched, MeterNames.CERTIFIED_ACCURACY, "Accuracy certified by the best sound Lipschitz bound",
+              Tags.of(MeterNames.TAG_MODEL, model, "norm", c.norm(), "eps", eps(c.eps())), c.accuracy());
+        }
+      }
+    }
+    Set<String> before = cellsByModel.computeIfAbsent(model, m -> new HashSet<>());
+    for (String key : before) {
+      if (!touched.contains(key)) {
+        cells.get(key).set(Double.NaN);
+      }
+    }
+    before.addAll(touched);
+    snapshots(model, "estimated").increment();
+  }
+
+  /** Counts a snapshot that went to the DLQ. */
+  public void rejected(String model) {
+    if (registry != null) {
+      snapshots(model == null ? "unknown" : model, "rejected").increment();
+    }
+  }
+
+  private Counter snapshots(String model, String outcome) {
+    return Counter.builder(MeterNames.SNAPSHOTS).description("Snapshots seen by the monitor, by outcome")
+        .tags(MeterNames.TAG_MODEL, model, MeterNames.TAG_OUTCOME, outcome).register(registry);
+  }
+
+  static String eps(double eps) {
+    return eps == Math.rint(eps) ? String.format("%.1f", eps) : Double.toString(eps);
+  }
+
+  private void set(Set<String> touched, String name, String help, Tags tags, double value) {
+    String key = name + tags;
+    GaugeCell cell = cells.computeIfAbsent(key, k -> {
+      GaugeCell c = new GaugeCell();
+      Gauge.builder(name, c, GaugeCell::get).description(help).tags(tags).strongReference(true).register(registry);
+      return c;
+    });
+    cell.set(value);
+    touched.add(key);
+  }
+}

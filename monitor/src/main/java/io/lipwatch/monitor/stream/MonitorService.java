@@ -1,0 +1,99 @@
+package io.lipwatch.monitor.stream;
+
+import io.lipwatch.estimator.stream.KafkaConnection;
+import io.lipwatch.monitor.http.MonitorHttpServer;
+import io.lipwatch.monitor.metrics.RobustnessMetrics;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
+
+/** The monitor: a Kafka Streams app over the estimates, a Prometheus registry and the HTTP endpoints. */
+public final class MonitorService implements AutoCloseable {
+  public static final String APPLICATION_ID = "lipwatch-monitor";
+
+  private final PrometheusMeterRegistry registry;
+  private final KafkaStreams streams;
+  private final KafkaStreamsMetrics streamsMetrics;
+  private final MonitorHttpServer http;
+  private final ModelHistory history = new ModelHistory(1000);
+  private JvmGcMetrics gc;
+
+  /**
+   * @param registry shared registry (the demo puts estimator and trainer meters in it too); null for a new one
+   */
+  public MonitorService(KafkaConnection kafka, Path stateDir, String httpHost, int metricsPort, PrometheusMeterRegistry registry)
+      throws IOException {
+    this.registry = registry != null ? registry : newRegistry();
+    RobustnessMetrics metrics = new RobustnessMetrics();
+    metrics.bindTo(this.registry);
+    Properties p = new Properties();
+    p.putAll(kafka.toMap());
+    p.put(StreamsConfig.APPLICATION_ID_CONFIG, APPLICATION_ID);
+    p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toAbsolutePath().toString());
+    p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueExceptionHandler.class);
+    p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
+    p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 1000);
+    this.streams = new KafkaStreams(MonitorTopology.build(metrics, history), p);
+    this.streamsMetrics = new KafkaStreamsMetrics(streams);
+    streamsMetrics.bindTo(this.registry);
+    this.http = new MonitorHttpServer(httpHost, metricsPort, this.registry, history,
+        () -> streams.state().isRunningOrRebalancing() || streams.state() == KafkaStreams.State.CREATED);
+  }
+
+  /** A Prometheus registry with the JVM and process binders. */
+  public static PrometheusMeterRegistry newRegistry() {
+    PrometheusMeterRegistry r = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    new ClassLoaderMetrics().bindTo(r);
+    new JvmMemoryMetrics().bindTo(r);
+    new JvmThreadMetrics().bindTo(r);
+    new ProcessorMetrics().bindTo(r);
+    new UptimeMetrics().bindTo(r);
+    return r;
+  }
+
+  public void start() {
+    gc = new JvmGcMetrics();
+    gc.bindTo(registry);
+    streams.start();
+  }
+
+  public PrometheusMeterRegistry registry() {
+    return registry;
+  }
+
+  public ModelHistory history() {
+    return history;
+  }
+
+  public int httpPort() {
+    return http.port();
+  }
+
+  public KafkaStreams.State state() {
+    return streams.state();
+  }
+
+  @Override
+  public void close() {
+    http.close();
+    streams.close(Duration.ofSeconds(30));
+    streamsMetrics.close();
+    if (gc != null) {
+      gc.close();
+    }
+  }
+}
