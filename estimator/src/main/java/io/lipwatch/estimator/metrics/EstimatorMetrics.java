@@ -12,6 +12,11 @@ import java.time.Duration;
 
 /** The estimator's own meters: estimation time per method and rejected snapshots per reason. */
 public final class EstimatorMetrics implements MeterBinder {
+  /** Fixed histogram buckets: a dozen series per method instead of Micrometer's ~70 percentile buckets. */
+  private static final Duration[] BUCKETS = {Duration.ofMillis(1), Duration.ofMillis(5), Duration.ofMillis(10),
+      Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(500), Duration.ofSeconds(1), Duration.ofSeconds(5),
+      Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(60), Duration.ofSeconds(300)};
+
   private MeterRegistry registry;
 
   @Override
@@ -48,7 +53,6 @@ public final class EstimatorMetrics implements MeterBinder {
 
   private Timer duration(String method) {
     return Timer.builder(MeterNames.ESTIMATION_DURATION).description("Time to compute one bound, by method ('total': whole estimate)")
-        .tag(MeterNames.TAG_METHOD, method).publishPercentileHistogram()
-        .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofMinutes(10)).register(registry);
+        .tag(MeterNames.TAG_METHOD, method).serviceLevelObjectives(BUCKETS).register(registry);
   }
 }

@@ -248,6 +248,10 @@ public final class SafeModelRestorer {
       throw new SnapshotRejectedException(RejectReason.NOT_A_MODEL_ZIP,
           "not a zip archive (a DL4J ModelSerializer zip starts with 'PK')");
     }
+    if (!hasEndOfCentralDirectory(zip)) {
+      throw new SnapshotRejectedException(RejectReason.NOT_A_MODEL_ZIP,
+          "truncated zip: no end-of-central-directory record (the upload was cut short)");
+    }
     byte[] conf = null;
     byte[] coef = null;
     int entries = 0;
@@ -281,6 +285,20 @@ public final class SafeModelRestorer {
           entries == 0 ? "zip holds no entries (corrupt or truncated)" : "zip has no " + CONFIGURATION + ": not a DL4J ModelSerializer zip");
     }
     return new Entries(conf, coef);
+  }
+
+  /** A complete zip ends with the EOCD record (PK\5\6) within the last 22 + 65535 bytes. */
+  static boolean hasEndOfCentralDirectory(byte[] zip) {
+    int stop = Math.max(0, zip.length - 22 - 65535);
+    for (int i = zip.length - 22; i >= stop; i--) {
+      if (zip[i] == 'P' && zip[i + 1] == 'K' && zip[i + 2] == 5 && zip[i + 3] == 6) {
+        int commentLength = (zip[i + 20] & 0xff) | (zip[i + 21] & 0xff) << 8;
+        if (i + 22 + commentLength == zip.length) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   private static byte[] readCapped(InputStream in, long cap, String name) throws IOException {

@@ -38,6 +38,7 @@ public final class EstimatorService implements AutoCloseable {
     p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
     p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toAbsolutePath().toString());
     p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueExceptionHandler.class);
+    p.put("processing.exception.handler.global.enabled", true);
     // one snapshot per poll, and enough time to estimate it before the group evicts us
     long budgetMs = settings.engine().methodBudget().toMillis() * 8 + Duration.ofMinutes(5).toMillis();
     p.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_RECORDS_CONFIG), 1);

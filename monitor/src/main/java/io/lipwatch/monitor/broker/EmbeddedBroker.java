@@ -52,12 +52,25 @@ public final class EmbeddedBroker implements AutoCloseable {
         .setConfigProp("replica.fetch.max.bytes", Integer.toString(33 * 1024 * 1024))
         .setConfigProp("auto.create.topics.enable", "false");
     KafkaClusterTestKit cluster = b.build();
-    cluster.format();
+    formatQuietly(cluster);
     cluster.startup();
     cluster.waitForReadyBrokers();
     LOG.info("Kafka {} (KRaft) ready at {} with data in {}", org.apache.kafka.common.utils.AppInfoParser.getVersion(),
         cluster.bootstrapServers(), base);
     return new EmbeddedBroker(cluster, base);
+  }
+
+  /** Kafka's storage formatter prints to System.out; keep the launcher's output to what the user asked for. */
+  private static synchronized void formatQuietly(KafkaClusterTestKit cluster) throws Exception {
+    java.io.PrintStream out = System.out;
+    java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+    System.setOut(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+    try {
+      cluster.format();
+    } finally {
+      System.setOut(out);
+    }
+    LOG.debug("format: {}", captured);
   }
 
   public String bootstrapServers() {

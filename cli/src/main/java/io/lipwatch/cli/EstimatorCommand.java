@@ -1,0 +1,73 @@
+package io.lipwatch.cli;
+
+import io.lipwatch.estimator.bounds.EngineConfig;
+import io.lipwatch.estimator.snapshot.DirectorySnapshotStore;
+import io.lipwatch.estimator.snapshot.SnapshotLimits;
+import io.lipwatch.estimator.snapshot.SnapshotSignature;
+import io.lipwatch.estimator.stream.EstimatorService;
+import io.lipwatch.estimator.stream.EstimatorSettings;
+import io.lipwatch.monitor.http.MonitorHttpServer;
+import io.lipwatch.monitor.stream.ModelHistory;
+import io.lipwatch.monitor.stream.MonitorService;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code lipwatch estimator}: the Kafka Streams estimator service. */
+@Command(name = "estimator", mixinStandardHelpOptions = true,
+    description = "Run the estimator service: lipwatch.snapshots → Lipschitz bounds → lipwatch.estimates (DLQ for bad snapshots).")
+public final class EstimatorCommand implements Callable<Integer> {
+  @Mixin
+  KafkaOptions kafka;
+
+  @Option(names = "--state-dir", paramLabel = "DIR", description = "Kafka Streams state directory (default: ~/.lipwatch/state).")
+  Path stateDir;
+
+  @Option(names = "--snapshot-store", paramLabel = "DIR", description = "Snapshot store for claim-check snapshots.")
+  Path store;
+
+  @Option(names = "--methods", split = ",", description = "Methods to run (default: all that apply).")
+  List<String> methods;
+
+  @Option(names = "--budget", converter = DurationConverter.class, defaultValue = "30s", description = "Time budget per method (default: ${DEFAULT-VALUE}).")
+  Duration budget;
+
+  @Option(names = "--hmac-key-file", paramLabel = "FILE", description = "Enforce HMAC-SHA256 snapshot signatures with this shared key.")
+  Path hmacKey;
+
+  @Option(names = "--metrics-port", defaultValue = "9465", description = "Port of the estimator's /metrics (default: ${DEFAULT-VALUE}; -1 disables).")
+  int metricsPort;
+
+  @Override
+  public Integer call() throws Exception {
+    if (kafka.bootstrap == null) {
+      System.err.println("error: --bootstrap is required");
+      return 2;
+    }
+    Path state = stateDir != null ? stateDir : Path.of(System.getProperty("user.home"), ".lipwatch", "state");
+    Files.createDirectories(state);
+    EstimatorSettings settings = new EstimatorSettings(SnapshotLimits.defaults(),
+        EngineConfig.defaults().withBudget(budget).withMethods(methods == null ? null : new LinkedHashSet<>(methods)),
+        store == null ? null : new DirectorySnapshotStore(store),
+        hmacKey == null ? null : new SnapshotSignature(Files.readAllBytes(hmacKey)));
+    var registry = MonitorService.newRegistry();
+    try (RunUntilStopped run = new RunUntilStopped()) {
+      EstimatorService svc = run.register(new EstimatorService(kafka.connection(), settings, state, registry));
+      if (metricsPort >= 0) {
+        MonitorHttpServer http = run.register(new MonitorHttpServer("0.0.0.0", metricsPort, registry, new ModelHistory(1),
+            () -> svc.state().isRunningOrRebalancing()));
+        System.out.println("estimator metrics: http://localhost:" + http.port() + "/metrics");
+      }
+      svc.start();
+      System.out.println("estimator running against " + kafka.bootstrap + "; Ctrl-C to stop.");
+      run.await(null);
+    }
+    return 0;
+  }
+}

@@ -1,0 +1,43 @@
+package io.lipwatch.cli;
+
+import io.lipwatch.monitor.stream.MonitorService;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code lipwatch monitor}: the monitor service with /metrics and the HTTP API. */
+@Command(name = "monitor", mixinStandardHelpOptions = true,
+    description = "Run the monitor service: lipwatch.estimates → Prometheus /metrics, /api/models, /healthz.")
+public final class MonitorCommand implements Callable<Integer> {
+  @Mixin
+  KafkaOptions kafka;
+
+  @Option(names = "--metrics-port", defaultValue = "9464", description = "HTTP port of /metrics and the API (default: ${DEFAULT-VALUE}).")
+  int metricsPort;
+
+  @Option(names = "--http-host", defaultValue = "0.0.0.0", description = "Address the HTTP server binds (default: ${DEFAULT-VALUE}).")
+  String host;
+
+  @Option(names = "--state-dir", paramLabel = "DIR", description = "Kafka Streams state directory (default: ~/.lipwatch/state).")
+  Path stateDir;
+
+  @Override
+  public Integer call() throws Exception {
+    if (kafka.bootstrap == null) {
+      System.err.println("error: --bootstrap is required");
+      return 2;
+    }
+    Path state = stateDir != null ? stateDir : Path.of(System.getProperty("user.home"), ".lipwatch", "state");
+    Files.createDirectories(state);
+    try (RunUntilStopped run = new RunUntilStopped()) {
+      MonitorService m = run.register(new MonitorService(kafka.connection(), state, host, metricsPort, null));
+      m.start();
+      System.out.println("monitor running: http://localhost:" + m.httpPort() + "/metrics ; Ctrl-C to stop.");
+      run.await(null);
+    }
+    return 0;
+  }
+}

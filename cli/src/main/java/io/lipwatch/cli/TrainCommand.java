@@ -1,0 +1,152 @@
+package io.lipwatch.cli;
+
+import io.lipwatch.estimator.snapshot.DirectorySnapshotStore;
+import io.lipwatch.estimator.snapshot.SnapshotLimits;
+import io.lipwatch.estimator.snapshot.SnapshotPublisher;
+import io.lipwatch.monitor.http.MonitorHttpServer;
+import io.lipwatch.monitor.stream.ModelHistory;
+import io.lipwatch.monitor.stream.MonitorService;
+import io.lipwatch.trainer.data.Datasets;
+import io.lipwatch.trainer.loop.RetrainingLoop;
+import io.lipwatch.trainer.loop.TrainerConfig;
+import io.lipwatch.trainer.model.Architectures;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.evaluation.classification.Evaluation;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.dataset.DataSet;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code lipwatch train}: the periodic retraining service, or one offline training run with --out. */
+@Command(name = "train", mixinStandardHelpOptions = true,
+    description = {"Train a model and publish a snapshot every cycle (periodic retraining service),",
+        "or with --out train once offline and write the model zip."})
+public final class TrainCommand implements Callable<Integer> {
+  @Mixin
+  KafkaOptions kafka;
+
+  @Option(names = "--model", defaultValue = "fmnist-mlp", description = "Model name (default: ${DEFAULT-VALUE}).")
+  String model;
+
+  @Option(names = "--data", defaultValue = "/usr/share/datasets/fashion-mnist", paramLabel = "DIR",
+      description = "IDX dataset directory (default: ${DEFAULT-VALUE}).")
+  Path data;
+
+  @Option(names = "--dataset", defaultValue = "fashion-mnist", description = "Dataset / probe set name (default: ${DEFAULT-VALUE}).")
+  String dataset;
+
+  @Option(names = "--hidden", defaultValue = "256,256", description = "Hidden layer sizes (default: ${DEFAULT-VALUE}).")
+  String hidden;
+
+  @Option(names = "--activation", defaultValue = "relu", description = "Hidden activation: relu, tanh, sigmoid, leakyrelu, elu (default: ${DEFAULT-VALUE}).")
+  String activation;
+
+  @Option(names = "--batch-size", defaultValue = "128", description = "Minibatch size (default: ${DEFAULT-VALUE}).")
+  int batchSize;
+
+  @Option(names = "--learning-rate", defaultValue = "0.001", description = "Adam learning rate (default: ${DEFAULT-VALUE}).")
+  double learningRate;
+
+  @Option(names = "--epochs-per-snapshot", defaultValue = "1", description = "Epochs between snapshots (default: ${DEFAULT-VALUE}).")
+  int epochsPerSnapshot;
+
+  @Option(names = "--snapshots", defaultValue = "0", description = "Stop after N snapshots (default: 0, run until stopped).")
+  int snapshots;
+
+  @Option(names = "--every", converter = DurationConverter.class, paramLabel = "INTERVAL",
+      description = "Start a retraining cycle at most this often (default: back to back).")
+  Duration every;
+
+  @Option(names = "--train-samples", defaultValue = "0", description = "Train on the first N samples (default: 0, all).")
+  int trainSamples;
+
+  @Option(names = "--probe-samples", defaultValue = "1000", description = "Held-out samples published as the probe set (default: ${DEFAULT-VALUE}; 0: all).")
+  int probeSamples;
+
+  @Option(names = "--seed", defaultValue = "7", description = "Seed (default: ${DEFAULT-VALUE}).")
+  long seed;
+
+  @Option(names = "--snapshot-store", paramLabel = "DIR", description = "Directory for snapshots above the inline limit.")
+  Path store;
+
+  @Option(names = "--epochs", description = "Offline: train this many epochs and write --out.")
+  Integer epochs;
+
+  @Option(names = "--out", paramLabel = "FILE.zip", description = "Offline: write the trained model here (no Kafka).")
+  Path out;
+
+  @Option(names = "--metrics-port", defaultValue = "9466", description = "Port of the trainer's /metrics (default: ${DEFAULT-VALUE}; -1 disables).")
+  int metricsPort;
+
+  @Override
+  public Integer call() throws Exception {
+    Activation act = parseActivation(activation);
+    int[] sizes = Architectures.parseHidden(hidden);
+    if (out != null || epochs != null) {
+      if (out == null || epochs == null || epochs < 1) {
+        System.err.println("error: offline training needs both --epochs N (N ≥ 1) and --out FILE.zip");
+        return 2;
+      }
+      return offline(act, sizes);
+    }
+    if (kafka.bootstrap == null) {
+      System.err.println("error: --bootstrap is required (or use --epochs N --out FILE.zip to train offline)");
+      return 2;
+    }
+    TrainerConfig cfg = new TrainerConfig(model, data, dataset, sizes, act.name().toLowerCase(), batchSize, learningRate,
+        epochsPerSnapshot, snapshots, every == null ? Duration.ZERO : every, trainSamples, probeSamples, seed);
+    var registry = MonitorService.newRegistry();
+    try (RunUntilStopped run = new RunUntilStopped()) {
+      if (metricsPort >= 0) {
+        MonitorHttpServer http = run.register(new MonitorHttpServer("0.0.0.0", metricsPort, registry, new ModelHistory(1), () -> true));
+        System.out.println("trainer metrics: http://localhost:" + http.port() + "/metrics");
+      }
+      SnapshotPublisher pub = run.register(new SnapshotPublisher(kafka.connection(), SnapshotLimits.defaults(),
+          store == null ? null : new DirectorySnapshotStore(store), null));
+      RetrainingLoop loop = new RetrainingLoop(cfg, kafka.connection(), pub, registry);
+      run.register(loop::stop);
+      Thread t = new Thread(() -> {
+        try {
+          loop.run();
+        } finally {
+          run.stop();
+        }
+      }, "lipwatch-trainer");
+      t.start();
+      run.await(null);
+      loop.stop();
+      t.join(120_000);
+    }
+    return 0;
+  }
+
+  private int offline(Activation act, int[] sizes) throws Exception {
+    Datasets.Splits splits = Datasets.load(data, dataset);
+    DataSet train = Datasets.toDataSet(splits.train().head(trainSamples));
+    MultiLayerNetwork net = Architectures.mlp(train.numInputs(), sizes, splits.train().classes(), act, learningRate, seed);
+    for (int e = 1; e <= epochs; e++) {
+      long t0 = System.nanoTime();
+      net.fit(new ListDataSetIterator<>(Datasets.batches(train, batchSize, seed + e), batchSize));
+      System.out.printf("epoch %d: score %.4f (%.1f s)%n", e, net.score(), (System.nanoTime() - t0) / 1e9);
+    }
+    DataSet test = Datasets.toDataSet(splits.test());
+    Evaluation eval = net.evaluate(new ListDataSetIterator<>(test.batchBy(1000), 1000));
+    Files.write(out, RetrainingLoop.serialize(net));
+    System.out.printf("test accuracy %.4f; wrote %s%n", eval.accuracy(), out);
+    return 0;
+  }
+
+  static Activation parseActivation(String a) {
+    try {
+      return Activation.valueOf(a.trim().toUpperCase());
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("unknown activation '" + a + "' (try relu, tanh, sigmoid, leakyrelu, elu)");
+    }
+  }
+}
