@@ -1,0 +1,2 @@
+/** The {@code lipwatch} command line (picocli verbs) and the all-in-one demo. */
+package io.lipwatch.cli;

@@ -1,0 +1,2 @@
+/** Network architectures the trainer builds. */
+package io.lipwatch.trainer.model;
