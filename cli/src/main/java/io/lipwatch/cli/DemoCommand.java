@@ -68,7 +68,7 @@ public final class DemoCommand implements Callable<Integer> {
       }
       String servers = bootstrap;
       if (servers == null) {
-        EmbeddedBroker broker = run.register(EmbeddedBroker.start(brokerPort, work.resolve("kafka")));
+        EmbeddedBroker broker = run.register(EmbeddedBroker.start(brokerPort, workDir == null ? null : work.resolve("kafka")));
         servers = broker.bootstrapServers();
       }
       KafkaConnection kafka = KafkaConnection.of(servers);
