@@ -454,7 +454,11 @@ public final class NetworkExtractor {
     throw new UnsupportedLayerException(name, type, "pooling type " + pt + " is not supported");
   }
 
-  /** Inference batch norm is y = s⊙x + t per channel: s = γ/std, t = β − s·mean, std = √(var+ε) or 10^log10stdev. */
+  /**
+   * Inference batch norm is y = s⊙x + t per channel: s = γ/std, t = β − s·mean, with std = 10^log10stdev when the
+   * layer keeps log std (DL4J's default; it then uses √(10^(2·log10stdev)+ε), checked in ForwardTest) and √(var+ε)
+   * otherwise; its norm is max|s| (a diagonal map).
+   */
   private static Placed batchNorm(Builder b, BatchNormalization c, org.deeplearning4j.nn.api.Layer rt, String name, String type,
       int in, Shape s, boolean last) {
     double[] mean = param(rt, "mean");
@@ -463,7 +467,7 @@ public final class NetworkExtractor {
     double[] gamma = c.isLockGammaBeta() ? null : param(rt, "gamma");
     double[] beta = c.isLockGammaBeta() ? null : param(rt, "beta");
     int ch = s.c();
-    if (mean == null || mean.length != ch || (var == null && logStd == null)) {
+    if (mean == null || mean.length != ch || (c.isUseLogStd() ? logStd == null : var == null)) {
       throw new UnsupportedLayerException(name, type, "unexpected batch-norm parameters " + rt.paramTable().keySet());
     }
     if (c.getCnn2DFormat() != null && s.cnn() && c.getCnn2DFormat() != CNN2DFormat.NCHW) {
@@ -473,7 +477,7 @@ public final class NetworkExtractor {
     double[] diag = new double[s.size()];
     double[] bias = new double[s.size()];
     for (int i = 0; i < ch; i++) {
-      double std = var != null ? Math.sqrt(var[i] + c.getEps()) : Math.pow(10, logStd[i]);
+      double std = c.isUseLogStd() && logStd != null ? Math.sqrt(Math.pow(10, 2 * logStd[i]) + c.getEps()) : Math.sqrt(var[i] + c.getEps());
       double g = gamma == null ? c.getGamma() : gamma[i];
       double bt = beta == null ? c.getBeta() : beta[i];
       double sc = g / std;
@@ -483,7 +487,9 @@ public final class NetworkExtractor {
       }
     }
     int n = b.add(name, type, new int[] {in}, new Op.Affine(new DiagonalOperator(diag), bias), s.size());
-    return activation(b, c, name, type, n, s, last);
+    // DL4J's batch-norm layer does not apply its (inherited, default sigmoid) activation function: checked against
+    // its output() in ForwardTest
+    return new Placed(n, s);
   }
 
   private static Placed activation(Builder b, BaseLayer conf, String name, String type, int in, Shape s, boolean last) {
