@@ -1,0 +1,203 @@
+package io.lipwatch.estimator.bounds;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.lipwatch.estimator.estimate.LowerBound;
+import io.lipwatch.estimator.estimate.UpperBound;
+import java.time.Duration;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.layers.LSTM;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+
+/** Bounds against ground truth: linear and non-negative ReLU nets (L = ‖ΠW‖₂), enumerated patterns, random nets. */
+class BoundsTest {
+  static final double TOL = 1e-9;
+
+  static LipschitzEngine engine(String... methods) {
+    return new LipschitzEngine(EngineConfig.defaults().withMethods(Set.of(methods)).withBudget(Duration.ofSeconds(20)));
+  }
+
+  /** ‖W_K…W_1‖₂ from DL4J's own forward pass on basis vectors (identity activations, zero biases). */
+  static double productNorm(ExtractedNetwork x) {
+    DenseMatrix p = null;
+    for (Node n : x.linearNodes()) {
+      DenseMatrix d = (DenseMatrix) n.linear();
+      p = p == null ? d : d.times(p);
+    }
+    return SpectralNorm.singularValues(p)[0];
+  }
+
+  static void zeroBiases(MultiLayerNetwork net) {
+    for (org.deeplearning4j.nn.api.Layer l : net.getLayers()) {
+      INDArray b = l.getParam("b");
+      if (b != null) {
+        b.assign(0);
+      }
+    }
+  }
+
+  static void checkOrdering(LipschitzEngine.Computed c, double truth, double lowerRatio) {
+    for (UpperBound u : c.upper()) {
+      if (u.sound()) {
+        assertTrue(u.value() >= truth * (1 - TOL), u.method() + " " + u.value() + " < truth " + truth);
+      }
+    }
+    for (LowerBound l : c.lower()) {
+      assertTrue(l.value() <= truth * (1 + 1e-7), l.method() + " " + l.value() + " > truth " + truth);
+    }
+    assertTrue(c.bounds().bestLower() >= lowerRatio * truth, "bestLower " + c.bounds().bestLower() + " vs " + truth);
+  }
+
+  @Test
+  void linearNetworkExact() {
+    MultiLayerNetwork net = Nets.mlp(1, Activation.IDENTITY, false, 12, 9, 7, 4);
+    ExtractedNetwork x = NetworkExtractor.extract(net);
+    double truth = productNorm(x);
+    LipschitzEngine.Computed c = engine().compute(x, WarmStart.EMPTY, null);
+    checkOrdering(c, truth, 0.99);
+    // truth from DL4J's forward: the network's explicit matrix (softmax dropped: compare on logits via our forward)
+    double autolip = c.upper().stream().filter(u -> u.method().equals("autolip")).findFirst().orElseThrow().value();
+    assertTrue(autolip >= truth);
+  }
+
+  @Test
+  void nonNegativeReluNetworkExact() {
+    MultiLayerNetwork net = Nets.mlp(2, Activation.RELU, true, 2, 10, 30, 20, 2);
+    zeroBiases(net);
+    ExtractedNetwork x = NetworkExtractor.extract(net);
+    double truth = productNorm(x); // all-positive inputs keep every unit active: L = ‖W₄W₃W₂W₁‖₂ exactly
+    double[][] probes = Nets.randomInputs(3, 8, 2);
+    LipschitzEngine.Computed c = engine().compute(x, WarmStart.EMPTY, probes);
+    checkOrdering(c, truth, 0.99);
+    UpperBound seq = c.upper().stream().filter(u -> u.method().startsWith("seqlip")).findFirst().orElseThrow();
+    UpperBound auto = c.upper().stream().filter(u -> u.method().equals("autolip")).findFirst().orElseThrow();
+    assertTrue(seq.value() <= auto.value() * (1 + 1e-9), "seqlip " + seq.value() + " > autolip " + auto.value());
+  }
+
+  /** Tiny ReLU net: enumerate every activation pattern of its 6 hidden units; SeqLip (exact) sits above that maximum. */
+  @Test
+  void seqLipExactAboveEnumeratedPatterns() {
+    MultiLayerNetwork net = Nets.mlp(3, Activation.RELU, false, 3, 6, 2);
+    ExtractedNetwork x = NetworkExtractor.extract(net);
+    DenseMatrix w1 = (DenseMatrix) x.linearNodes().get(0).linear();
+    DenseMatrix w2 = (DenseMatrix) x.linearNodes().get(1).linear();
+    double maxPattern = 0;
+    for (int mask = 0; mask < 64; mask++) {
+      double[] d = new double[36];
+      for (int i = 0; i < 6; i++) {
+        d[i * 6 + i] = (mask >> i & 1);
+      }
+      maxPattern = Math.max(maxPattern, SpectralNorm.singularValues(w2.times(new DenseMatrix(6, 6, d)).times(w1))[0]);
+    }
+    UpperBound s = SeqLip.bound(x, true, 0);
+    assertEquals("seqlip", s.method());
+    assertTrue(s.sound());
+    // for two layers SeqLip is exactly the max over patterns (Gram bound: within 1%)
+    assertTrue(s.value() >= maxPattern * (1 - TOL) && s.value() <= maxPattern * 1.01, s.value() + " vs " + maxPattern);
+    LipschitzEngine.Computed c = engine().compute(x, WarmStart.EMPTY, null);
+    for (LowerBound l : c.lower()) {
+      assertTrue(l.value() <= maxPattern * (1 + 1e-7));
+    }
+  }
+
+  /** Many random small networks: every lower bound ≤ every sound upper bound. */
+  @Test
+  void propertyLowerBelowSoundUpper() {
+    Random r = new Random(17);
+    Activation[] acts = {Activation.RELU, Activation.TANH, Activation.SIGMOID, Activation.LEAKYRELU, Activation.ELU};
+    LipschitzEngine e = new LipschitzEngine(EngineConfig.defaults().withBudget(Duration.ofSeconds(5)));
+    for (int t = 0; t < 25; t++) {
+      int depth = 2 + r.nextInt(3);
+      int[] widths = new int[depth + 1];
+      for (int i = 0; i <= depth; i++) {
+        widths[i] = 2 + r.nextInt(8);
+      }
+      MultiLayerNetwork net = Nets.mlp(100 + t, acts[t % acts.length], false, widths);
+      ExtractedNetwork x = NetworkExtractor.extract(net);
+      LipschitzEngine.Computed c = e.compute(x, WarmStart.EMPTY, null);
+      double best = c.bounds().bestUpper();
+      for (LowerBound l : c.lower()) {
+        assertTrue(l.value() <= best * (1 + 1e-9), "net " + t + ": " + l.method() + " " + l.value() + " > " + best);
+      }
+    }
+    // and CNNs and graphs
+    for (long seed = 1; seed <= 3; seed++) {
+      for (ExtractedNetwork x : List.of(NetworkExtractor.extract(ForwardTest.cnn(seed)),
+          NetworkExtractor.extract(ForwardTest.residual(seed), null))) {
+        LipschitzEngine.Computed c = e.compute(x, WarmStart.EMPTY, null);
+        for (LowerBound l : c.lower()) {
+          for (UpperBound u : c.upper()) {
+            if (u.sound()) {
+              assertTrue(l.value() <= u.value(), x.kind() + " " + l.method() + " " + l.value() + " > " + u.method() + " " + u.value());
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /** A linear residual graph: L = ‖I + W₂W₁‖ exactly; the add rule and the lower bounds bracket it. */
+  @Test
+  void graphResidualAndMerge() {
+    ExtractedNetwork x = NetworkExtractor.extract(ForwardTest.residual(9), null);
+    assertEquals("ComputationGraph", x.kind());
+    assertTrue(x.nodes().stream().anyMatch(n -> n.op() instanceof Op.Sum));
+    assertTrue(x.nodes().stream().anyMatch(n -> n.op() instanceof Op.Concat));
+    LipschitzEngine.Computed c = engine().compute(x, WarmStart.EMPTY, null);
+    double upper = c.bounds().bestUpper();
+    double lower = c.bounds().bestLower();
+    assertTrue(lower > 0 && lower <= upper, lower + " vs " + upper);
+  }
+
+  @Test
+  void warmStartCutsPowerIterations() {
+    MultiLayerNetwork net = Nets.mlp(4, Activation.RELU, false, 64, 48, 32, 10);
+    ExtractedNetwork x = NetworkExtractor.extract(net);
+    LipschitzEngine e = engine("autolip-power");
+    LipschitzEngine.Computed cold = e.compute(x, WarmStart.EMPTY, null);
+    // next snapshot: slightly perturbed weights (about 0.1% of their scale, a few optimiser steps)
+    INDArray p = net.params();
+    p.addi(org.nd4j.linalg.factory.Nd4j.randn(new Random(5).nextLong(), p.shape()).castTo(DataType.DOUBLE).muli(1e-4));
+    net.setParams(p);
+    ExtractedNetwork x2 = NetworkExtractor.extract(net);
+    LipschitzEngine.Computed coldAgain = e.compute(x2, WarmStart.EMPTY, null);
+    LipschitzEngine.Computed warm = e.compute(x2, cold.warm(), null);
+    int coldIt = coldAgain.upper().get(0).iterations();
+    int warmIt = warm.upper().get(0).iterations();
+    assertTrue(warmIt * 5 <= coldIt, "warm " + warmIt + " vs cold " + coldIt);
+    assertEquals(coldAgain.upper().get(0).value(), warm.upper().get(0).value(), 1e-5 * warm.upper().get(0).value());
+    // the warm start is JSON-serialisable
+    assertTrue(new io.lipwatch.estimator.stream.WarmStartSerde().deserializer().deserialize("t",
+        new io.lipwatch.estimator.stream.WarmStartSerde().serializer().serialize("t", warm.warm())).singularVectors().size() == 3);
+  }
+
+  @Test
+  void unsupportedLayerIsNamed() {
+    MultiLayerNetwork net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().list()
+        .layer(new LSTM.Builder().name("memory").nIn(3).nOut(4).build())
+        .layer(new org.deeplearning4j.nn.conf.layers.RnnOutputLayer.Builder(LossFunctions.LossFunction.MSE).nIn(4).nOut(2).build())
+        .build());
+    net.init();
+    UnsupportedLayerException ex = assertThrows(UnsupportedLayerException.class, () -> NetworkExtractor.extract(net));
+    assertTrue(ex.getMessage().contains("memory") && ex.getMessage().contains("LSTM"), ex.getMessage());
+  }
+
+  @Test
+  void overlappingMaxPoolingConstant() {
+    ExtractedNetwork x = NetworkExtractor.extract(ForwardTest.cnn(1));
+    Op.MaxPool p = (Op.MaxPool) x.nodes().stream().filter(n -> n.op() instanceof Op.MaxPool).findFirst().orElseThrow().op();
+    // 3×3 windows, stride 2: an input is in at most ⌈3/2⌉² = 4 windows
+    assertEquals(4, p.maxMultiplicity());
+    assertEquals(2.0, p.lipschitz(), 0);
+  }
+}

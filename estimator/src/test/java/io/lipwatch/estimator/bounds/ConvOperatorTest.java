@@ -1,0 +1,91 @@
+package io.lipwatch.estimator.bounds;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.deeplearning4j.nn.conf.ConvolutionMode;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.Test;
+
+/** Convolutions against their explicit matrices, built by DL4J's own forward pass on basis vectors. */
+class ConvOperatorTest {
+
+  @ParameterizedTest(name = "c{0} {1}x{2} cout{3} k{4} s{5} p{6} d{7} {8}")
+  @CsvSource({
+      "1, 6, 6, 2, 3, 1, 0, 1, Truncate",
+      "2, 7, 7, 3, 3, 2, 1, 1, Truncate",
+      "2, 8, 7, 3, 3, 2, 0, 1, Same",
+      "1, 9, 9, 2, 3, 1, 0, 2, Truncate",
+      "3, 7, 7, 2, 3, 3, 0, 2, Same",
+      "2, 6, 6, 4, 2, 1, 0, 1, Same",
+      "2, 10, 10, 2, 5, 2, 2, 1, Truncate"})
+  void matchesExplicitMatrixAndBoundsItsNorm(int c, int h, int w, int cout, int k, int s, int p, int d, ConvolutionMode mode) {
+    MultiLayerNetwork net = Nets.conv(7 + h * 31L + k, c, h, w, cout, k, s, p, d, mode);
+    ExtractedNetwork x = NetworkExtractor.extract(net);
+    Conv2dOperator op = (Conv2dOperator) x.nodes().get(0).linear();
+    DenseMatrix truth = Nets.explicit(net, c * h * w);
+    DenseMatrix ours = op.toDense();
+    assertEquals(truth.rows(), ours.rows(), "output size");
+    for (int i = 0; i < truth.data().length; i++) {
+      assertEquals(truth.data()[i], ours.data()[i], 1e-12, "entry " + i);
+    }
+    // transpose is the adjoint
+    DenseMatrix tt = new DenseMatrix(op.inDim(), op.outDim(), new double[op.inDim() * op.outDim()]);
+    double[] e = new double[op.outDim()];
+    double[] col = new double[op.inDim()];
+    for (int j = 0; j < op.outDim(); j++) {
+      e[j] = 1;
+      op.applyTranspose(e, col);
+      e[j] = 0;
+      for (int i = 0; i < op.inDim(); i++) {
+        assertEquals(truth.get(j, i), col[i], 1e-12);
+      }
+    }
+    double exact = SpectralNorm.singularValues(truth)[0];
+    double gram = ConvSpectral.paddedGramUpper(op, 10);
+    double lip = ConvSpectral.lipBound(op, 128);
+    double holder = op.holderBound();
+    double power = SpectralNorm.power(op, null, 2000, 1e-12, 1).sigma();
+    assertTrue(gram >= exact * (1 - 1e-12), "fft-gram " + gram + " < exact " + exact);
+    assertTrue(lip >= exact * (1 - 1e-12), "lipbound " + lip + " < exact " + exact);
+    assertTrue(holder >= exact * (1 - 1e-12), "holder " + holder + " < exact " + exact);
+    assertTrue(OperatorNorms.sound(op).value() >= exact * (1 - 1e-12));
+    assertTrue(power <= exact * (1 + 1e-9) && power >= exact * 0.999, "power " + power + " vs " + exact);
+  }
+
+  /** Sedghi et al.: the Fourier-block value equals the norm of the explicit circulant matrix. */
+  @Test
+  void circularValueMatchesExplicitCirculant() {
+    java.util.Random r = new java.util.Random(3);
+    int ci = 2, co = 3, k = 3, n = 6;
+    double[] kernel = new double[co * ci * k * k];
+    for (int i = 0; i < kernel.length; i++) {
+      kernel[i] = r.nextGaussian();
+    }
+    Conv2dOperator op = new Conv2dOperator(ci, n, n, co, n, n, k, k, 1, 1, 1, 1, 0, 0, kernel);
+    // explicit circulant: y[o, u, v] = Σ K[o,i,p,q] x[i, (u+p) mod n, (v+q) mod n]
+    double[] a = new double[co * n * n * ci * n * n];
+    int in = ci * n * n;
+    for (int o = 0; o < co; o++) {
+      for (int u = 0; u < n; u++) {
+        for (int v = 0; v < n; v++) {
+          for (int i = 0; i < ci; i++) {
+            for (int p = 0; p < k; p++) {
+              for (int q = 0; q < k; q++) {
+                int row = (o * n + u) * n + v;
+                int col = (i * n + (u + p) % n) * n + (v + q) % n;
+                a[row * in + col] += kernel[((o * ci + i) * k + p) * k + q];
+              }
+            }
+          }
+        }
+      }
+    }
+    double exact = SpectralNorm.singularValues(new DenseMatrix(co * n * n, in, a))[0];
+    double fft = ConvSpectral.circularGramUpper(op, n, n, 30);
+    assertEquals(exact, fft, exact * 1e-6);
+    assertTrue(fft >= exact * (1 - 1e-12));
+  }
+}
