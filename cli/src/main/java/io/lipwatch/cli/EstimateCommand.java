@@ -36,10 +36,10 @@ public final class EstimateCommand implements Callable<Integer> {
   boolean json;
 
   @Option(names = "--methods", split = ",", paramLabel = "METHOD",
-      description = "Methods to run, comma-separated (default: all that apply). Known now: autolip, autolip-power.")
+      description = "Methods to run, comma-separated (default: all that apply): autolip, autolip-power, seqlip, seqlip-greedy, lipbound, gram, gradient-norm, clip-pairs.")
   List<String> methods;
 
-  @Option(names = "--budget", converter = DurationConverter.class, defaultValue = "30s", paramLabel = "DURATION",
+  @Option(names = "--budget", converter = DurationConverter.class, defaultValue = "3s", paramLabel = "DURATION",
       description = "Time budget per method (default: ${DEFAULT-VALUE}).")
   Duration budget;
 

@@ -35,7 +35,7 @@ public final class EstimatorCommand implements Callable<Integer> {
   @Option(names = "--methods", split = ",", description = "Methods to run (default: all that apply).")
   List<String> methods;
 
-  @Option(names = "--budget", converter = DurationConverter.class, defaultValue = "30s", description = "Time budget per method (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--budget", converter = DurationConverter.class, defaultValue = "3s", description = "Time budget per method (default: ${DEFAULT-VALUE}).")
   Duration budget;
 
   @Option(names = "--hmac-key-file", paramLabel = "FILE", description = "Enforce HMAC-SHA256 snapshot signatures with this shared key.")

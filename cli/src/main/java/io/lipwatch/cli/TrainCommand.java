@@ -130,13 +130,16 @@ public final class TrainCommand implements Callable<Integer> {
     Datasets.Splits splits = Datasets.load(data, dataset);
     DataSet train = Datasets.toDataSet(splits.train().head(trainSamples));
     MultiLayerNetwork net = Architectures.mlp(train.numInputs(), sizes, splits.train().classes(), act, learningRate, seed);
+    // ListDataSetIterator's second argument is how many list elements make one minibatch: the list is pre-batched
+    java.util.List<DataSet> batches = new java.util.ArrayList<>(Datasets.batches(train, batchSize, seed));
     for (int e = 1; e <= epochs; e++) {
+      java.util.Collections.shuffle(batches, new java.util.Random(seed + e));
       long t0 = System.nanoTime();
-      net.fit(new ListDataSetIterator<>(Datasets.batches(train, batchSize, seed + e), batchSize));
+      net.fit(new ListDataSetIterator<>(batches, 1));
       System.out.printf("epoch %d: score %.4f (%.1f s)%n", e, net.score(), (System.nanoTime() - t0) / 1e9);
     }
     DataSet test = Datasets.toDataSet(splits.test());
-    Evaluation eval = net.evaluate(new ListDataSetIterator<>(test.batchBy(1000), 1000));
+    Evaluation eval = net.evaluate(new ListDataSetIterator<>(test.batchBy(1000), 1));
     Files.write(out, RetrainingLoop.serialize(net));
     System.out.printf("test accuracy %.4f; wrote %s%n", eval.accuracy(), out);
     return 0;

@@ -24,7 +24,7 @@ public record EngineConfig(Set<String> methods, Duration methodBudget, int power
   }
 
   public static EngineConfig defaults() {
-    return new EngineConfig(Set.of(), Duration.ofSeconds(30), 500, 1e-8, 42L);
+    return new EngineConfig(Set.of(), Duration.ofSeconds(3), 500, 1e-8, 42L);
   }
 
   public boolean wants(String method) {

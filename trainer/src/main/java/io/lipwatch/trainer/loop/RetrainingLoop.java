@@ -103,7 +103,7 @@ public final class RetrainingLoop implements Runnable {
         long t0 = System.nanoTime();
         // batches are cut once; each epoch visits them in a new order (re-cutting copies the whole set off-heap)
         java.util.Collections.shuffle(batches, new java.util.Random(cfg.seed() + epoch));
-        net.fit(new ListDataSetIterator<>(batches, cfg.batchSize()));
+        net.fit(new ListDataSetIterator<>(batches, 1));
         epoch++;
         Duration took = Duration.ofNanos(System.nanoTime() - t0);
         if (epochTimer != null) {
@@ -115,7 +115,7 @@ public final class RetrainingLoop implements Runnable {
         break;
       }
       // train accuracy on a fixed 10000-sample subset: a full pass over 60000 costs as much as a third of an epoch
-      Evaluation eval = net.evaluate(new ListDataSetIterator<>(evalBatches, cfg.batchSize()));
+      Evaluation eval = net.evaluate(new ListDataSetIterator<>(evalBatches, 1));
       last.set(new double[] {net.score(), eval.accuracy(), 0, 0});
       byte[] zip = serialize(net);
       SnapshotMetadata meta = SnapshotMetadata.of(cfg.model(), version, Sha256.hex(zip))
