@@ -22,6 +22,11 @@ interface Classifier {
    */
   Step step(INDArray x, INDArray onehot);
 
+  /** False when {@link #step} is unavailable (attacks are then skipped with a warning). */
+  default boolean hasGradients() {
+    return true;
+  }
+
   /** Short name of the gradient path, for warnings and the benchmark table. */
   String path();
 

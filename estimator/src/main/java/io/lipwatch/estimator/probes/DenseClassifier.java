@@ -22,7 +22,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 final class DenseClassifier implements Classifier {
 
   /** One layer: optional affine map, then activation (null = identity). */
-  private record Stage(INDArray w, INDArray b, INDArray wD, INDArray bD, IActivation act) {}
+  private record Stage(INDArray w, INDArray wt, INDArray b, INDArray wD, INDArray bD, IActivation act) {}
 
   private final List<Stage> stages;
   private final boolean exactScale;
@@ -57,13 +57,14 @@ final class DenseClassifier implements Classifier {
         if (b == null) {
           b = Nd4j.zeros(w.dataType(), 1, w.size(1));
         }
-        stages.add(new Stage(w.castTo(DataType.FLOAT).dup(), b.castTo(DataType.FLOAT).reshape(1, w.size(1)).dup(),
+        // Wᵀ kept contiguous: the backward product is then a plain GEMM
+        stages.add(new Stage(w.castTo(DataType.FLOAT).dup('c'), w.castTo(DataType.FLOAT).transpose().dup('c'), b.castTo(DataType.FLOAT).reshape(1, w.size(1)).dup(),
             w.castTo(DataType.DOUBLE).dup(), b.castTo(DataType.DOUBLE).reshape(1, w.size(1)).dup(), actOrNull(bl.getActivationFn())));
         lastWeighted = stages.size() - 1;
       } else if (conf instanceof ActivationLayer al) {
-        stages.add(new Stage(null, null, null, null, actOrNull(al.getActivationFn())));
+        stages.add(new Stage(null, null, null, null, null, actOrNull(al.getActivationFn())));
       } else if (conf instanceof DropoutLayer) {
-        stages.add(new Stage(null, null, null, null, null)); // identity at inference
+        stages.add(new Stage(null, null, null, null, null, null)); // identity at inference
       } else {
         return null;
       }
@@ -136,7 +137,7 @@ final class DenseClassifier implements Classifier {
     for (int i = last; i >= 0; i--) {
       Stage s = stages.get(i);
       if (s.w != null) {
-        g = Nd4j.gemm(g, s.w, false, true);
+        g = g.mmul(s.wt);
       }
       if (i > 0) {
         IActivation prev = stages.get(i - 1).act;

@@ -19,8 +19,8 @@ import org.nd4j.linalg.lossfunctions.impl.LossNegativeLogLikelihood;
 
 /**
  * General path through DL4J itself (CNNs, graphs): logits from the output layer's pre-activation, input gradients from
- * {@code MultiLayerNetwork.calculateGradients} (the output layer's own loss) or, for a graph, from the epsilon DL4J
- * leaves on the input vertex after backprop.
+ * {@code MultiLayerNetwork.calculateGradients} (the output layer's own loss). Graphs get logits only: DL4J
+ * 1.0.0-M2.1 exposes no input gradient for a ComputationGraph.
  */
 final class Dl4jClassifier implements Classifier {
   private final MultiLayerNetwork mln;
@@ -33,6 +33,14 @@ final class Dl4jClassifier implements Classifier {
   private final INDArray b;
   private final InputPreProcessor outputPre;
   final boolean crossEntropyLoss;
+
+  /** DL4J 1.0.0-M2.1 has calculateGradients (input gradients) for MultiLayerNetwork only. */
+  static final String GRAPH_NO_GRADIENT = "ComputationGraph input gradients are not available in DL4J 1.0.0-M2.1";
+
+  @Override
+  public boolean hasGradients() {
+    return mln != null;
+  }
 
   Dl4jClassifier(Model model, long[] sampleShape) {
     this.sampleShape = sampleShape;
@@ -158,15 +166,7 @@ final class Dl4jClassifier implements Classifier {
     if (mln != null) {
       grad = mln.calculateGradients(in, labels, null, null).getSecond();
     } else {
-      graph.setInputs(in);
-      graph.setLabels(labels);
-      graph.computeGradientAndScore();
-      String inputName = graph.getConfiguration().getNetworkInputs().get(0);
-      grad = graph.getVertex(inputName).getEpsilon();
-      if (grad == null) {
-        throw new IllegalStateException("DL4J left no input gradient on graph input " + inputName);
-      }
-      grad = grad.detach();
+      throw new UnsupportedOperationException(GRAPH_NO_GRADIENT);
     }
     return new Step(logits, grad.castTo(DataType.FLOAT).reshape('c', x.size(0), x.size(1)));
   }

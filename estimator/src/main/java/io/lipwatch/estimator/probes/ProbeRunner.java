@@ -80,6 +80,10 @@ public final class ProbeRunner {
           + s.classes() + " classes");
     }
     double clean = fraction(correct);
+    long badMargins = Arrays.stream(margins).filter(m -> !Double.isFinite(m)).count();
+    if (badMargins > 0) {
+      warnings.add("model outputs NaN or infinite logits for " + badMargins + " of " + n + " samples");
+    }
 
     List<Probes.NoiseAccuracy> noise = new ArrayList<>();
     for (int k = 0; k < cfg.noiseSigmas().size(); k++) {
@@ -119,7 +123,11 @@ public final class ProbeRunner {
     List<ProbeResult.AttackDetail> attackDetail = new ArrayList<>();
     GradientHealth health = new GradientHealth();
     List<String> skipped = new ArrayList<>();
-    for (int a = 0; a < cfg.attacks().size(); a++) {
+    boolean gradients = c.hasGradients();
+    if (!gradients && (!cfg.attacks().isEmpty() || cfg.minPerturbation() != null)) {
+      warnings.add("attacks and minimal perturbation skipped: " + Dl4jClassifier.GRAPH_NO_GRADIENT);
+    }
+    for (int a = 0; a < (gradients ? cfg.attacks().size() : 0); a++) {
       AttackSpec spec = cfg.attacks().get(a);
       if (deadline.passed()) {
         skipped.add(spec.toString());
@@ -162,7 +170,7 @@ public final class ProbeRunner {
 
     Probes.MinPerturbation minPert = null;
     double[] minPerSample = null;
-    MinPerturbationSpec mp = cfg.minPerturbation();
+    MinPerturbationSpec mp = gradients ? cfg.minPerturbation() : null;
     if (mp != null) {
       if (deadline.passed()) {
         warnings.add("time budget reached: minimal-perturbation search skipped");
