@@ -60,6 +60,9 @@ public final class IdxReader {
         return read(in, file.toString());
       } catch (java.util.zip.ZipException e) {
         throw new IOException(file + ": corrupt gzip data (" + e.getMessage() + ")", e);
+      } catch (EOFException e) {
+        // a gzip stream cut short fails inside GZIPInputStream (often with no message at all)
+        throw new IOException(file + ": truncated " + (gz ? "gzip" : "IDX") + " file", e);
       }
     }
   }

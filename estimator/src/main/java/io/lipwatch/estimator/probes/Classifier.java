@@ -1,0 +1,34 @@
+package io.lipwatch.estimator.probes;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * The view of a network the probes need. Inputs and input gradients are flat {@code [n, d]}; implementations reshape to
+ * the network's own input layout.
+ */
+interface Classifier {
+
+  /** Logits (pre-activation of the output layer) of a flat batch, {@code [n, classes]}. */
+  INDArray logits(INDArray x);
+
+  /** Logits in double precision, for certification margins (float rounding must not decide a certificate). */
+  INDArray logitsDouble(INDArray x);
+
+  /**
+   * Logits at x and, per row, the gradient of that row's cross-entropy loss (on the logits) w.r.t. that row's input,
+   * possibly multiplied by a positive per-row factor (attacks use only each row's direction).
+   *
+   * @param onehot labels, {@code [n, classes]}, same data type as x
+   */
+  Step step(INDArray x, INDArray onehot);
+
+  /** False when {@link #step} is unavailable (attacks are then skipped with a warning). */
+  default boolean hasGradients() {
+    return true;
+  }
+
+  /** Short name of the gradient path, for warnings and the benchmark table. */
+  String path();
+
+  record Step(INDArray logits, INDArray grad) {}
+}
