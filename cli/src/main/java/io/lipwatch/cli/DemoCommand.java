@@ -77,7 +77,7 @@ public final class DemoCommand implements Callable<Integer> {
 
       MonitorService monitor = run.register(new MonitorService(kafka, work.resolve("monitor-state"), "0.0.0.0", metricsPort, null));
       EstimatorService estimator = run.register(new EstimatorService(kafka,
-          new EstimatorSettings(SnapshotLimits.defaults(), EngineConfig.defaults(), store, null),
+          new EstimatorSettings(SnapshotLimits.defaults(), EngineConfig.defaults(), EstimatorSettings.streamProbes(), store, null),
           work.resolve("estimator-state"), monitor.registry()));
       SnapshotPublisher publisher = run.register(new SnapshotPublisher(kafka, SnapshotLimits.defaults(), store, null));
       RetrainingLoop trainer = new RetrainingLoop(new TrainerConfig(model, data, "fashion-mnist", new int[] {256, 256}, "relu",

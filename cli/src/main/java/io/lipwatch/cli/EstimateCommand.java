@@ -7,7 +7,11 @@ import io.lipwatch.estimator.estimate.Estimate;
 import io.lipwatch.estimator.estimate.EstimateJson;
 import io.lipwatch.estimator.estimate.LowerBound;
 import io.lipwatch.estimator.estimate.UpperBound;
+import io.lipwatch.estimator.probes.IdxReader;
+import io.lipwatch.estimator.probes.ProbeConfig;
+import io.lipwatch.estimator.probes.ProbeSet;
 import io.lipwatch.estimator.snapshot.RestoredModel;
+import io.lipwatch.estimator.stream.SnapshotEstimator;
 import io.lipwatch.estimator.snapshot.SafeModelRestorer;
 import io.lipwatch.estimator.snapshot.Sha256;
 import io.lipwatch.estimator.snapshot.SnapshotLimits;
@@ -49,6 +53,13 @@ public final class EstimateCommand implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "42", description = "Seed of random starts (default: ${DEFAULT-VALUE}).")
   long seed;
 
+  @Option(names = "--probe-data", paramLabel = "DIR",
+      description = "Run the adversarial probes on IDX test files in DIR (t10k-images-idx3-ubyte[.gz], t10k-labels-idx1-ubyte[.gz]).")
+  Path probeData;
+
+  @picocli.CommandLine.Mixin
+  ProbeOptions probeOptions;
+
   @Override
   public Integer call() throws Exception {
     if (!Files.isRegularFile(file)) {
@@ -66,8 +77,14 @@ public final class EstimateCommand implements Callable<Integer> {
     Estimate e;
     try {
       RestoredModel restored = new SafeModelRestorer(limits).restore(zip);
-      SnapshotMetadata meta = SnapshotMetadata.of(sanitize(name), 0, Sha256.hex(zip));
-      e = new LipschitzEngine(cfg).estimate(restored, meta, WarmStart.EMPTY).estimate();
+      ProbeSet set = null;
+      if (probeData != null) {
+        set = IdxReader.split(probeData, "t10k", probeData.getFileName() == null ? "probe-data" : probeData.getFileName().toString());
+      }
+      SnapshotMetadata meta = SnapshotMetadata.of(sanitize(name), 0, Sha256.hex(zip))
+          .withProvenance(set == null ? null : set.name(), null, null, null, null, null, null);
+      ProbeConfig probes = probeOptions.apply(ProbeConfig.defaults().withSamples(1000));
+      e = SnapshotEstimator.estimate(new LipschitzEngine(cfg), probes, restored, meta, WarmStart.EMPTY, set, null).estimate();
     } catch (SnapshotRejectedException ex) {
       System.err.println("error: cannot estimate " + file + " (" + ex.reason().label() + "): " + ex.detail());
       return 2;
@@ -100,7 +117,25 @@ public final class EstimateCommand implements Callable<Integer> {
         out.printf("  %-20s %14.6g  %-5s %9.4f  %s%n", l.method(), l.value(), "", l.seconds(), l.note() == null ? "" : l.note());
       }
     }
-    out.printf("bestUpper %s   bestLower %s   (%.3f s)%n", fmt(e.lipschitz().bestUpper()), fmt(e.lipschitz().bestLower()), e.seconds());
+    out.printf("bestUpper %s   bestLower %s%n", fmt(e.lipschitz().bestUpper()), fmt(e.lipschitz().bestLower()));
+    var p = e.probes();
+    if (p != null) {
+      out.printf("probes on %s (%d samples): clean accuracy %.4f%n", p.dataset(), p.samples(), p.cleanAccuracy());
+      for (var n : p.noiseAccuracy()) {
+        out.printf("  noise σ=%-6s accuracy %.4f%n", n.sigma(), n.accuracy());
+      }
+      for (var at : p.attacks()) {
+        out.printf("  %-4s %-4s ε=%-6s %s robust accuracy %.4f  (%.2f s)%n", at.attack(), at.norm(), at.eps(),
+            at.steps() == null ? "" : at.steps() + " steps", at.robustAccuracy(), at.seconds() == null ? 0.0 : at.seconds());
+      }
+      for (var c : p.certified()) {
+        out.printf("  certified %s ε=%-6s accuracy %.4f%n", c.norm(), c.eps(), c.accuracy());
+      }
+      if (p.medianMinPerturbation() != null) {
+        out.printf("  median minimal %s perturbation %.4f%n", p.medianMinPerturbation().norm(), p.medianMinPerturbation().value());
+      }
+    }
+    out.printf("total %.3f s%n", e.seconds());
     for (String w : e.warnings()) {
       out.println("warning: " + w);
     }

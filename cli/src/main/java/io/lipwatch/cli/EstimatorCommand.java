@@ -44,6 +44,12 @@ public final class EstimatorCommand implements Callable<Integer> {
   @Option(names = "--metrics-port", defaultValue = "9465", description = "Port of the estimator's /metrics (default: ${DEFAULT-VALUE}; -1 disables).")
   int metricsPort;
 
+  @picocli.CommandLine.Mixin
+  ProbeOptions probeOptions;
+
+  @Option(names = "--no-probes", description = "Bounds only, no adversarial probes.")
+  boolean noProbes;
+
   @Override
   public Integer call() throws Exception {
     if (kafka.bootstrap == null) {
@@ -54,6 +60,7 @@ public final class EstimatorCommand implements Callable<Integer> {
     Files.createDirectories(state);
     EstimatorSettings settings = new EstimatorSettings(SnapshotLimits.defaults(),
         EngineConfig.defaults().withBudget(budget).withMethods(methods == null ? null : new LinkedHashSet<>(methods)),
+        noProbes ? null : probeOptions.apply(EstimatorSettings.streamProbes()),
         store == null ? null : new DirectorySnapshotStore(store),
         hmacKey == null ? null : new SnapshotSignature(Files.readAllBytes(hmacKey)));
     var registry = MonitorService.newRegistry();

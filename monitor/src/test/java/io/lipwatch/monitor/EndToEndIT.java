@@ -58,7 +58,7 @@ class EndToEndIT {
     TopicAdmin.ensureTopics(kafka.toMap(), 2, (short) 1);
     monitor = new MonitorService(kafka, tmp.resolve("monitor"), "127.0.0.1", 0, null);
     estimator = new EstimatorService(kafka, new EstimatorSettings(SnapshotLimits.defaults(),
-        EstimatorSettings.defaults().engine(), null, null), tmp.resolve("estimator"), monitor.registry());
+        EstimatorSettings.defaults().engine(), EstimatorSettings.streamProbes().withSamples(100), null, null), tmp.resolve("estimator"), monitor.registry());
     monitor.start();
     estimator.start();
   }

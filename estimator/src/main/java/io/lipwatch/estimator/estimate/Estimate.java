@@ -17,6 +17,14 @@ public record Estimate(
     double seconds,
     Provenance provenance) {
 
+  public Estimate withWarnings(List<String> w) {
+    return new Estimate(model, version, sha256, estimatedAt, architecture, lipschitz, probes, List.copyOf(w), seconds, provenance);
+  }
+
+  public Estimate withSeconds(double s) {
+    return new Estimate(model, version, sha256, estimatedAt, architecture, lipschitz, probes, warnings, s, provenance);
+  }
+
   public Estimate withProbes(Probes p) {
     return new Estimate(model, version, sha256, estimatedAt, architecture, lipschitz, p, warnings, seconds, provenance);
   }

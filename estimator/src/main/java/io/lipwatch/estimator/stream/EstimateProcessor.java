@@ -7,6 +7,8 @@ import io.lipwatch.estimator.snapshot.RejectReason;
 import io.lipwatch.estimator.snapshot.SnapshotHeaders;
 import io.lipwatch.estimator.snapshot.SnapshotMetadata;
 import io.lipwatch.estimator.snapshot.SnapshotRejectedException;
+import io.lipwatch.estimator.probes.ProbeSet;
+import io.lipwatch.estimator.probes.ProbeSetCodec;
 import java.time.Instant;
 import java.util.Map;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -25,6 +27,11 @@ final class EstimateProcessor implements Processor<String, byte[], String, Objec
   private final EstimatorMetrics metrics;
   private ProcessorContext<String, Object> context;
   private KeyValueStore<String, WarmStart> warmStarts;
+  private KeyValueStore<String, byte[]> probeSets;
+  /** The last decoded probe set, reused while the stored bytes are unchanged (decoding copies megabytes). */
+  private String cachedName;
+  private int cachedHash;
+  private ProbeSet cached;
 
   EstimateProcessor(SnapshotEstimator estimator, EstimatorMetrics metrics) {
     this.estimator = estimator;
@@ -35,6 +42,31 @@ final class EstimateProcessor implements Processor<String, byte[], String, Objec
   public void init(ProcessorContext<String, Object> ctx) {
     this.context = ctx;
     this.warmStarts = ctx.getStateStore(EstimatorTopology.WARM_START_STORE);
+    this.probeSets = ctx.getStateStore(EstimatorTopology.PROBESET_STORE);
+  }
+
+  /** The named probe set, or null with the reason in {@code note[0]}. */
+  private ProbeSet probeSet(String name, String[] note) {
+    if (name == null) {
+      return null;
+    }
+    byte[] bytes = probeSets.get(name);
+    if (bytes == null) {
+      note[0] = "probe set '" + name + "' (lipwatch.dataset) is not on " + Topics.PROBESETS.name() + "; bounds only, no probes";
+      return null;
+    }
+    int hash = java.util.Arrays.hashCode(bytes);
+    if (!name.equals(cachedName) || hash != cachedHash) {
+      try {
+        cached = ProbeSetCodec.decode(bytes);
+      } catch (IllegalArgumentException e) {
+        note[0] = "probe set '" + name + "' is unreadable (" + e.getMessage() + "); bounds only, no probes";
+        return null;
+      }
+      cachedName = name;
+      cachedHash = hash;
+    }
+    return cached;
   }
 
   @Override
@@ -45,7 +77,9 @@ final class EstimateProcessor implements Processor<String, byte[], String, Objec
       SnapshotMetadata meta = estimator.metadata(headers, rec.key());
       model = meta.model();
       WarmStart warm = warmStarts.get(meta.model());
-      LipschitzEngine.Result result = estimator.estimate(meta, headers, rec.value(), warm);
+      String[] note = new String[1];
+      ProbeSet set = probeSet(meta.dataset(), note);
+      LipschitzEngine.Result result = estimator.estimate(meta, headers, rec.value(), warm, set, note[0]);
       warmStarts.put(meta.model(), result.warmStart());
       context.forward(new Record<String, Object>(meta.model(), result.estimate(), rec.timestamp()), EstimatorTopology.ESTIMATES_SINK);
       metrics.estimated(result.estimate());

@@ -1,16 +1,37 @@
 package io.lipwatch.estimator.stream;
 
 import io.lipwatch.estimator.bounds.EngineConfig;
+import io.lipwatch.estimator.probes.ProbeConfig;
 import io.lipwatch.estimator.snapshot.SnapshotLimits;
 import io.lipwatch.estimator.snapshot.SnapshotSignature;
 import io.lipwatch.estimator.snapshot.SnapshotStore;
+import java.util.List;
 
 /**
- * Everything the estimator topology needs besides Kafka: limits, engine settings, the snapshot store for claim checks
- * (null: claim checks are rejected) and the HMAC verifier (null: signatures not enforced).
+ * Everything the estimator topology needs besides Kafka: limits, engine settings, probe settings (null: no probes),
+ * the snapshot store for claim checks (null: claim checks are rejected) and the HMAC verifier (null: signatures not
+ * enforced).
  */
-public record EstimatorSettings(SnapshotLimits limits, EngineConfig engine, SnapshotStore store, SnapshotSignature signature) {
+public record EstimatorSettings(SnapshotLimits limits, EngineConfig engine, ProbeConfig probes, SnapshotStore store,
+    SnapshotSignature signature) {
+
+  /**
+   * Probes per snapshot in the stream: the first 256 samples, the headline attacks (the CLIP paper's PGD-L2 ε=2 with
+   * 100 steps of 0.25, PGD-L∞ ε=0.03, FGSM at the same ε), noise, certified accuracy and a short minimal-perturbation
+   * search — a few seconds per snapshot on two cores. The offline {@code estimate} runs the full default suite.
+   */
+  public static ProbeConfig streamProbes() {
+    return ProbeConfig.defaults().withSamples(256)
+        .withAttacks(List.of(
+            ProbeConfig.AttackSpec.fgsm(ProbeConfig.Norm.L2, 2.0),
+            ProbeConfig.AttackSpec.pgd(ProbeConfig.Norm.L2, 2.0, 100, 0.25),
+            ProbeConfig.AttackSpec.fgsm(ProbeConfig.Norm.LINF, 0.03),
+            ProbeConfig.AttackSpec.pgd(ProbeConfig.Norm.LINF, 0.03, 20, 2.5 * 0.03 / 20)))
+        .withMinPerturbation(new ProbeConfig.MinPerturbationSpec(8.0, 6, 10))
+        .withTimeBudget(java.time.Duration.ofSeconds(30));
+  }
+
   public static EstimatorSettings defaults() {
-    return new EstimatorSettings(SnapshotLimits.defaults(), EngineConfig.defaults(), null, null);
+    return new EstimatorSettings(SnapshotLimits.defaults(), EngineConfig.defaults(), streamProbes(), null, null);
   }
 }

@@ -12,6 +12,9 @@ public final class EstimatorTopology {
   public static final String ESTIMATES_SINK = "estimates-sink";
   public static final String DLQ_SINK = "dlq-sink";
   public static final String WARM_START_STORE = "warm-start";
+  public static final String PROBESET_STORE = "probesets";
+  public static final String PROBESET_SOURCE = "probesets-source";
+  public static final String PROBESET_LOADER = "probesets-loader";
 
   private EstimatorTopology() {}
 
@@ -23,6 +26,10 @@ public final class EstimatorTopology {
     t.addProcessor(PROCESSOR, () -> new EstimateProcessor(estimator, metrics), SOURCE);
     t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(WARM_START_STORE), Serdes.String(),
         new WarmStartSerde()), PROCESSOR);
+    // every instance needs every probe set: a global store, fed from the compacted topic
+    t.addGlobalStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PROBESET_STORE), Serdes.String(),
+            Serdes.ByteArray()).withLoggingDisabled(), PROBESET_SOURCE, Topics.PROBESETS.keySerde().deserializer(),
+        Topics.PROBESETS.valueSerde().deserializer(), Topics.PROBESETS.name(), PROBESET_LOADER, ProbeSetLoader::new);
     t.addSink(ESTIMATES_SINK, Topics.ESTIMATES.name(), Topics.ESTIMATES.keySerde().serializer(),
         Topics.ESTIMATES.valueSerde().serializer(), PROCESSOR);
     t.addSink(DLQ_SINK, Topics.SNAPSHOTS_DLQ.name(), Topics.SNAPSHOTS_DLQ.keySerde().serializer(),

@@ -48,7 +48,7 @@ class EstimatorTopologyTest {
     EstimatorMetrics metrics = new EstimatorMetrics();
     metrics.bindTo(registry);
     EstimatorSettings settings = new EstimatorSettings(SnapshotLimits.defaults().withInlineBytes(1024),
-        EstimatorSettings.defaults().engine(), new DirectorySnapshotStore(tmp.resolve("store")), null);
+        EstimatorSettings.defaults().engine(), EstimatorSettings.streamProbes().withSamples(50), new DirectorySnapshotStore(tmp.resolve("store")), null);
     Properties p = new Properties();
     p.put(StreamsConfig.APPLICATION_ID_CONFIG, "test-estimator");
     p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
