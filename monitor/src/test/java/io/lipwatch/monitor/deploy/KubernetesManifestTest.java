@@ -83,6 +83,18 @@ class KubernetesManifestTest {
     assertTrue(all.containsKey("Job/lipwatch-topics"), "no topics Job");
   }
 
+  /** Debian's promtool lacks Kubernetes discovery, so deploy/k8s/prometheus-k8s.yml is checked here by structure. */
+  @Test
+  void prometheusK8sScrapeConfigKeepsTheLipwatchPods() {
+    JsonNode cfg = DeployFiles.readYaml(ROOT.resolve("deploy/k8s/prometheus-k8s.yml"));
+    JsonNode job = cfg.path("scrape_configs").path(0);
+    assertTrue(job.path("job_name").asText().startsWith("lipwatch-"), "LipwatchServiceDown selects up{job=~\"lipwatch-.*\"}");
+    assertEquals("pod", job.path("kubernetes_sd_configs").path(0).path("role").asText());
+    String relabel = job.path("relabel_configs").toString();
+    assertTrue(relabel.contains("__meta_kubernetes_pod_label_app_kubernetes_io_part_of"), relabel);
+    assertTrue(relabel.contains("__meta_kubernetes_pod_annotation_prometheus_io_port"), relabel);
+  }
+
   @Test
   void kubectlKustomizeRendersTheBase(@TempDir Path tmp) throws Exception {
     assumeTrue(DeployFiles.onPath("kubectl").isPresent(), "kubectl is not on the PATH — skipping `kubectl kustomize`");
