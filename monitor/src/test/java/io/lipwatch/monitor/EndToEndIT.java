@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lipwatch.estimator.estimate.Estimate;
+import io.lipwatch.estimator.probes.ProbeSet;
+import io.lipwatch.estimator.probes.ProbeSetPublisher;
 import io.lipwatch.estimator.snapshot.SnapshotLimits;
 import io.lipwatch.estimator.stream.DlqRecord;
 import io.lipwatch.estimator.stream.EstimatorService;
@@ -134,6 +136,14 @@ class EndToEndIT {
     byte[] cut = Arrays.copyOf(zip, zip.length / 2);
     Path truncated = Files.write(tmp.resolve("truncated.zip"), cut);
 
+    // the probe set the snapshots name in lipwatch.dataset: 60 labelled 30-dimensional inputs
+    byte[] codes = TestModels.randomBytes(9, 60 * 30);
+    int[] labels = new int[60];
+    for (int i = 0; i < labels.length; i++) {
+      labels[i] = i % 10;
+    }
+    ProbeSetPublisher.publish(kafka, new ProbeSet("fashion-mnist", List.of(30), 10, 0, 1, labels, codes, null));
+
     kcatProduce("kcat-model", random, TestModels.headers("kcat-model", 1, randomBytes));
     kcatProduce("kcat-model", truncated, TestModels.headers("kcat-model", 2, cut));
     kcatProduce("kcat-model", good, TestModels.headers("kcat-model", 3, zip));
@@ -144,6 +154,9 @@ class EndToEndIT {
     assertEquals("kcat-model", e.model());
     assertEquals(3, e.version());
     assertTrue(Double.isFinite(e.lipschitz().bestUpper()));
+    assertEquals("fashion-mnist", e.probes().dataset());
+    assertEquals(60, e.probes().samples());
+    assertTrue(e.probes().attacks().stream().anyMatch(a -> a.attack().equals("pgd") && a.norm().equals("l2") && a.eps() == 2.0));
 
     var dlq = consume(Topics.SNAPSHOTS_DLQ.name(), Topics.SNAPSHOTS_DLQ.valueSerde().deserializer(), 2);
     assertEquals(2, dlq.size());
@@ -160,6 +173,9 @@ class EndToEndIT {
     assertTrue(m.contains("lipwatch_snapshots_rejected_total{reason=\"not-a-model-zip\"} 2.0"), m);
     assertTrue(m.contains("lipwatch_lipschitz_upper_bound{method=\"autolip\",model=\"kcat-model\",sound=\"true\"}"), m);
     assertTrue(m.contains("kafka_stream"), "Kafka Streams metrics are exported");
+    assertTrue(m.contains("lipwatch_robust_accuracy_ratio{attack=\"pgd\",eps=\"2.0\",model=\"kcat-model\",norm=\"l2\"}"), m);
+    assertTrue(m.contains("lipwatch_certified_accuracy_ratio{eps=\"0.1\",model=\"kcat-model\",norm=\"l2\"}"), m);
+    assertTrue(m.contains("lipwatch_clean_accuracy_ratio{model=\"kcat-model\"}"), m);
     assertTrue(m.contains("jvm_memory_used_bytes"), "JVM metrics are exported");
     assertTrue(get("/api/models").contains("\"kcat-model\""));
     assertTrue(get("/api/models/nope/versions").contains("unknown model"));
