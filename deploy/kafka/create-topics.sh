@@ -25,4 +25,5 @@ create lipwatch.probesets 1 --config cleanup.policy=compact --config compression
 create lipwatch.estimates "$P" --config compression.type=zstd
 create lipwatch.snapshots.dlq "$P" --config compression.type=zstd
 create lipwatch.verdicts "$P" --config compression.type=zstd
+create lipwatch.baselines "$P" --config cleanup.policy=compact --config compression.type=zstd
 "$T" --bootstrap-server "$B" --list

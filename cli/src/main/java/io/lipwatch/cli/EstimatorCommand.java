@@ -7,7 +7,7 @@ import io.lipwatch.estimator.snapshot.SnapshotSignature;
 import io.lipwatch.estimator.stream.EstimatorService;
 import io.lipwatch.estimator.stream.EstimatorSettings;
 import io.lipwatch.monitor.http.MonitorHttpServer;
-import io.lipwatch.monitor.stream.ModelHistory;
+import io.lipwatch.monitor.http.ModelApi;
 import io.lipwatch.monitor.stream.MonitorService;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -67,7 +67,7 @@ public final class EstimatorCommand implements Callable<Integer> {
     try (RunUntilStopped run = new RunUntilStopped()) {
       EstimatorService svc = run.register(new EstimatorService(kafka.connection(), settings, state, registry));
       if (metricsPort >= 0) {
-        MonitorHttpServer http = run.register(new MonitorHttpServer("0.0.0.0", metricsPort, registry, new ModelHistory(1),
+        MonitorHttpServer http = run.register(new MonitorHttpServer("0.0.0.0", metricsPort, registry, ModelApi.NONE,
             () -> svc.state().isRunningOrRebalancing()));
         System.out.println("estimator metrics: http://localhost:" + http.port() + "/metrics");
       }

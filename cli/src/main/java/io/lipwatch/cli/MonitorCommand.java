@@ -1,6 +1,7 @@
 package io.lipwatch.cli;
 
 import io.lipwatch.monitor.stream.MonitorService;
+import io.lipwatch.monitor.verdict.Policy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -24,6 +25,10 @@ public final class MonitorCommand implements Callable<Integer> {
   @Option(names = "--state-dir", paramLabel = "DIR", description = "Kafka Streams state directory (default: ~/.lipwatch/state).")
   Path stateDir;
 
+  @Option(names = "--policy", paramLabel = "FILE",
+      description = "Regression policy JSON (thresholds; see README). Default: built-in thresholds.")
+  Path policy;
+
   @Override
   public Integer call() throws Exception {
     if (kafka.bootstrap == null) {
@@ -33,7 +38,8 @@ public final class MonitorCommand implements Callable<Integer> {
     Path state = stateDir != null ? stateDir : Path.of(System.getProperty("user.home"), ".lipwatch", "state");
     Files.createDirectories(state);
     try (RunUntilStopped run = new RunUntilStopped()) {
-      MonitorService m = run.register(new MonitorService(kafka.connection(), state, host, metricsPort, null));
+      MonitorService m = run.register(new MonitorService(kafka.connection(), state, host, metricsPort, null,
+          policy == null ? Policy.defaults() : Policy.load(policy)));
       m.start();
       System.out.println("monitor running: http://localhost:" + m.httpPort() + "/metrics ; Ctrl-C to stop.");
       run.await(null);

@@ -4,7 +4,7 @@ import io.lipwatch.estimator.snapshot.DirectorySnapshotStore;
 import io.lipwatch.estimator.snapshot.SnapshotLimits;
 import io.lipwatch.estimator.snapshot.SnapshotPublisher;
 import io.lipwatch.monitor.http.MonitorHttpServer;
-import io.lipwatch.monitor.stream.ModelHistory;
+import io.lipwatch.monitor.http.ModelApi;
 import io.lipwatch.monitor.stream.MonitorService;
 import io.lipwatch.trainer.data.Datasets;
 import io.lipwatch.trainer.loop.RetrainingLoop;
@@ -104,7 +104,7 @@ public final class TrainCommand implements Callable<Integer> {
     var registry = MonitorService.newRegistry();
     try (RunUntilStopped run = new RunUntilStopped()) {
       if (metricsPort >= 0) {
-        MonitorHttpServer http = run.register(new MonitorHttpServer("0.0.0.0", metricsPort, registry, new ModelHistory(1), () -> true));
+        MonitorHttpServer http = run.register(new MonitorHttpServer("0.0.0.0", metricsPort, registry, ModelApi.NONE, () -> true));
         System.out.println("trainer metrics: http://localhost:" + http.port() + "/metrics");
       }
       SnapshotPublisher pub = run.register(new SnapshotPublisher(kafka.connection(), SnapshotLimits.defaults(),

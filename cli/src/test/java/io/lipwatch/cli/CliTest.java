@@ -44,7 +44,7 @@ class CliTest {
 
   @Test
   void everyVerbHasHelp() {
-    for (String verb : new String[] {"demo", "broker", "publish", "publish-probeset", "estimate", "estimator", "monitor", "train", "bench", "topics"}) {
+    for (String verb : new String[] {"demo", "broker", "publish", "publish-probeset", "estimate", "estimator", "monitor", "train", "bench", "topics", "pin"}) {
       Run r = run(verb, "--help");
       assertEquals(0, r.code(), verb);
       assertTrue(r.out().contains("Usage: lipwatch " + verb), verb + ": " + r.out());

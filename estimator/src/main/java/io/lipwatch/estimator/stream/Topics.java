@@ -1,6 +1,8 @@
 package io.lipwatch.estimator.stream;
 
+import io.lipwatch.estimator.estimate.BaselinePin;
 import io.lipwatch.estimator.estimate.Estimate;
+import io.lipwatch.estimator.estimate.Verdict;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.config.TopicConfig;
@@ -30,8 +32,13 @@ public final class Topics {
   public static final Topic<String, DlqRecord> SNAPSHOTS_DLQ = new Topic<>("lipwatch.snapshots.dlq", Serdes.String(),
       new DlqRecordSerde(), Map.of(TopicConfig.COMPRESSION_TYPE_CONFIG, "zstd"));
 
-  public static final Topic<String, byte[]> VERDICTS = new Topic<>("lipwatch.verdicts", Serdes.String(), Serdes.ByteArray(),
+  public static final Topic<String, Verdict> VERDICTS = new Topic<>("lipwatch.verdicts", Serdes.String(), new VerdictSerde(),
       Map.of(TopicConfig.COMPRESSION_TYPE_CONFIG, "zstd"));
 
-  public static final List<Topic<?, ?>> ALL = List.of(SNAPSHOTS, PROBESETS, ESTIMATES, SNAPSHOTS_DLQ, VERDICTS);
+  /** Pinned baselines per model (compacted; co-partitioned with lipwatch.estimates: same key, same partition count). */
+  public static final Topic<String, BaselinePin> BASELINES = new Topic<>("lipwatch.baselines", Serdes.String(),
+      new BaselinePinSerde(), Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
+          TopicConfig.COMPRESSION_TYPE_CONFIG, "zstd"));
+
+  public static final List<Topic<?, ?>> ALL = List.of(SNAPSHOTS, PROBESETS, ESTIMATES, SNAPSHOTS_DLQ, VERDICTS, BASELINES);
 }

@@ -86,7 +86,8 @@ public class SerdesTest {
 
   @Test
   void everyTopicIsRegisteredWithItsSerdes() {
-    assertEquals(5, Topics.ALL.size());
+    assertEquals(6, Topics.ALL.size());
+    assertEquals("compact", Topics.BASELINES.configs().get("cleanup.policy"));
     assertEquals("compact", Topics.PROBESETS.configs().get("cleanup.policy"));
     Topics.ALL.forEach(t -> {
       assertTrue(t.name().startsWith("lipwatch."));

@@ -4,15 +4,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.lipwatch.estimator.estimate.EstimateJson;
-import io.lipwatch.monitor.stream.ModelHistory;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.prometheus.metrics.exporter.httpserver.MetricsHandler;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.function.BooleanSupplier;
@@ -25,7 +22,7 @@ public final class MonitorHttpServer implements AutoCloseable {
   private final HttpServer server;
   private final ObjectMapper json = EstimateJson.mapper();
 
-  public MonitorHttpServer(String host, int port, PrometheusMeterRegistry registry, ModelHistory history, BooleanSupplier healthy)
+  public MonitorHttpServer(String host, int port, PrometheusMeterRegistry registry, ModelApi api, BooleanSupplier healthy)
       throws IOException {
     server = HttpServer.create(new InetSocketAddress(host, port), 32);
     server.createContext("/metrics", new MetricsHandler(registry.getPrometheusRegistry()));
@@ -33,7 +30,14 @@ public final class MonitorHttpServer implements AutoCloseable {
       boolean ok = healthy.getAsBoolean();
       send(ex, ok ? 200 : 503, Map.of("status", ok ? "UP" : "DOWN"));
     });
-    server.createContext("/api/models", ex -> api(ex, history));
+    server.createContext("/api/models", ex -> {
+      try {
+        api(ex, api);
+      } catch (RuntimeException e) {
+        // e.g. state stores not queryable while the monitor rebalances
+        send(ex, 503, error(503, "model history not available right now: " + e.getMessage()));
+      }
+    });
     server.createContext("/", ex -> send(ex, 404, error(404, "no such endpoint: " + ex.getRequestURI().getPath())));
     server.setExecutor(Executors.newFixedThreadPool(2, r -> {
       Thread t = new Thread(r, "lipwatch-http");
@@ -47,7 +51,7 @@ public final class MonitorHttpServer implements AutoCloseable {
     return server.getAddress().getPort();
   }
 
-  private void api(HttpExchange ex, ModelHistory history) throws IOException {
+  private void api(HttpExchange ex, ModelApi api) throws IOException {
     if (!"GET".equals(ex.getRequestMethod())) {
       send(ex, 405, error(405, "only GET is supported"));
       return;
@@ -56,23 +60,13 @@ public final class MonitorHttpServer implements AutoCloseable {
     String[] parts = path.split("/");
     // ["", "api", "models"] or ["", "api", "models", "{model}", "versions"]
     if (parts.length == 3) {
-      List<Map<String, Object>> out = history.models().stream().map(m -> {
-        var e = history.latest(m);
-        Map<String, Object> row = new LinkedHashMap<>();
-        row.put("model", m);
-        row.put("version", e.version());
-        row.put("bestUpper", e.lipschitz() == null ? null : e.lipschitz().bestUpper());
-        row.put("bestLower", e.lipschitz() == null ? null : e.lipschitz().bestLower());
-        row.put("estimatedAt", e.estimatedAt());
-        return row;
-      }).toList();
-      send(ex, 200, Map.of("models", out));
+      send(ex, 200, Map.of("models", api.models()));
     } else if (parts.length == 5 && parts[4].equals("versions")) {
-      var versions = history.versions(parts[3]);
-      if (versions == null) {
+      var versions = api.versions(parts[3]);
+      if (versions.isEmpty()) {
         send(ex, 404, error(404, "unknown model '" + parts[3] + "'"));
       } else {
-        send(ex, 200, Map.of("model", parts[3], "versions", versions));
+        send(ex, 200, versions.get());
       }
     } else {
       send(ex, 404, error(404, "no such endpoint: " + path));

@@ -80,6 +80,17 @@ public final class RobustnessMetrics implements MeterBinder {
     snapshots(model, "estimated").increment();
   }
 
+  /** The verdict gauge: 0 pass, 1 warn, 2 fail. */
+  public synchronized void verdict(String model, io.lipwatch.estimator.estimate.Verdict v) {
+    if (registry == null) {
+      return;
+    }
+    Set<String> touched = new HashSet<>();
+    set(touched, MeterNames.VERDICT, "Verdict of the last estimated version against its baseline: 0 pass, 1 warn, 2 fail",
+        Tags.of(MeterNames.TAG_MODEL, model), io.lipwatch.estimator.estimate.Verdict.level(v.verdict()));
+    cellsByModel.computeIfAbsent(model, m -> new HashSet<>()).addAll(touched);
+  }
+
   /** Counts a snapshot that went to the DLQ. */
   public void rejected(String model) {
     if (registry != null) {

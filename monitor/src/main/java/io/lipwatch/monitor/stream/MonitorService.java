@@ -2,7 +2,13 @@ package io.lipwatch.monitor.stream;
 
 import io.lipwatch.estimator.stream.KafkaConnection;
 import io.lipwatch.monitor.http.MonitorHttpServer;
+import io.lipwatch.estimator.estimate.BaselinePin;
 import io.lipwatch.monitor.metrics.RobustnessMetrics;
+import io.lipwatch.monitor.verdict.Policy;
+import io.lipwatch.monitor.verdict.VerdictPolicy;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -29,7 +35,6 @@ public final class MonitorService implements AutoCloseable {
   private final KafkaStreams streams;
   private final KafkaStreamsMetrics streamsMetrics;
   private final MonitorHttpServer http;
-  private final ModelHistory history = new ModelHistory(1000);
   private JvmGcMetrics gc;
 
   /**
@@ -37,6 +42,11 @@ public final class MonitorService implements AutoCloseable {
    */
   public MonitorService(KafkaConnection kafka, Path stateDir, String httpHost, int metricsPort, PrometheusMeterRegistry registry)
       throws IOException {
+    this(kafka, stateDir, httpHost, metricsPort, registry, Policy.defaults());
+  }
+
+  public MonitorService(KafkaConnection kafka, Path stateDir, String httpHost, int metricsPort, PrometheusMeterRegistry registry,
+      Policy policy) throws IOException {
     this.registry = registry != null ? registry : newRegistry();
     RobustnessMetrics metrics = new RobustnessMetrics();
     metrics.bindTo(this.registry);
@@ -48,10 +58,10 @@ public final class MonitorService implements AutoCloseable {
     p.put("processing.exception.handler.global.enabled", true);
     p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
     p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 1000);
-    this.streams = new KafkaStreams(MonitorTopology.build(metrics, history), p);
+    this.streams = new KafkaStreams(MonitorTopology.build(new VerdictPolicy(policy), metrics), p);
     this.streamsMetrics = new KafkaStreamsMetrics(streams);
     streamsMetrics.bindTo(this.registry);
-    this.http = new MonitorHttpServer(httpHost, metricsPort, this.registry, history,
+    this.http = new MonitorHttpServer(httpHost, metricsPort, this.registry, new StoreModelApi(this::historyStore, this::pinsStore),
         () -> streams.state().isRunningOrRebalancing() || streams.state() == KafkaStreams.State.CREATED);
   }
 
@@ -76,8 +86,13 @@ public final class MonitorService implements AutoCloseable {
     return registry;
   }
 
-  public ModelHistory history() {
-    return history;
+  /** The queryable per-model history (this instance's partitions). */
+  public ReadOnlyKeyValueStore<String, ModelState> historyStore() {
+    return streams.store(StoreQueryParameters.fromNameAndType(MonitorTopology.HISTORY_STORE, QueryableStoreTypes.keyValueStore()));
+  }
+
+  public ReadOnlyKeyValueStore<String, BaselinePin> pinsStore() {
+    return streams.store(StoreQueryParameters.fromNameAndType(MonitorTopology.PINS_STORE, QueryableStoreTypes.keyValueStore()));
   }
 
   public int httpPort() {
