@@ -1,0 +1,131 @@
+package io.lipwatch.cli;
+
+import io.lipwatch.estimator.bounds.EngineConfig;
+import io.lipwatch.estimator.snapshot.DirectorySnapshotStore;
+import io.lipwatch.estimator.snapshot.SnapshotLimits;
+import io.lipwatch.estimator.snapshot.SnapshotPublisher;
+import io.lipwatch.estimator.stream.EstimatorService;
+import io.lipwatch.estimator.stream.EstimatorSettings;
+import io.lipwatch.estimator.stream.KafkaConnection;
+import io.lipwatch.estimator.stream.TopicAdmin;
+import io.lipwatch.monitor.broker.EmbeddedBroker;
+import io.lipwatch.monitor.stream.MonitorService;
+import io.lipwatch.trainer.loop.RetrainingLoop;
+import io.lipwatch.trainer.loop.TrainerConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The all-in-one pipeline: embedded broker (unless a bootstrap is given), topics, monitor, estimator and a retraining
+ * trainer, in one process. {@link DemoCommand} runs it from the command line; the end-to-end tests start it directly.
+ */
+public final class Demo implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Demo.class);
+
+  /**
+   * @param bootstrap  an existing cluster, or null for an embedded broker
+   * @param brokerPort embedded broker port (0: free port)
+   * @param workDir    state and snapshot store; null for a temporary directory removed on close
+   * @param trainer    what the trainer does
+   */
+  public record Config(String bootstrap, int brokerPort, int metricsPort, Path workDir, TrainerConfig trainer) {}
+
+  private final Deque<AutoCloseable> resources = new ArrayDeque<>();
+  private final String bootstrap;
+  private final MonitorService monitor;
+  private final RetrainingLoop trainer;
+  private final Thread trainerThread;
+  private final Path work;
+  private final boolean tempWork;
+
+  private Demo(Config cfg) throws Exception {
+    tempWork = cfg.workDir() == null;
+    work = tempWork ? Files.createTempDirectory("lipwatch-demo-") : Files.createDirectories(cfg.workDir());
+    if (tempWork) {
+      resources.push(() -> deleteTree(work));
+    }
+    String servers = cfg.bootstrap();
+    if (servers == null) {
+      EmbeddedBroker broker = EmbeddedBroker.start(cfg.brokerPort(), tempWork ? null : work.resolve("kafka"));
+      resources.push(broker);
+      servers = broker.bootstrapServers();
+    }
+    bootstrap = servers;
+    KafkaConnection kafka = KafkaConnection.of(servers);
+    TopicAdmin.ensureTopics(kafka.toMap(), 1, (short) 1);
+    DirectorySnapshotStore store = new DirectorySnapshotStore(Files.createDirectories(work.resolve("snapshot-store")));
+    monitor = new MonitorService(kafka, work.resolve("monitor-state"), "0.0.0.0", cfg.metricsPort(), null);
+    resources.push(monitor);
+    EstimatorService estimator = new EstimatorService(kafka,
+        new EstimatorSettings(SnapshotLimits.defaults(), EngineConfig.defaults(), EstimatorSettings.streamProbes(), store, null),
+        work.resolve("estimator-state"), monitor.registry());
+    resources.push(estimator);
+    SnapshotPublisher publisher = new SnapshotPublisher(kafka, SnapshotLimits.defaults(), store, null);
+    resources.push(publisher);
+    trainer = new RetrainingLoop(cfg.trainer(), kafka, publisher, monitor.registry());
+    resources.push(trainer::stop);
+    monitor.start();
+    estimator.start();
+    trainerThread = new Thread(() -> {
+      try {
+        trainer.run();
+      } catch (RuntimeException e) {
+        LOG.error("trainer stopped: {}", e.getMessage());
+      }
+    }, "lipwatch-trainer");
+    trainerThread.setDaemon(true);
+    trainerThread.start();
+  }
+
+  public static Demo start(Config cfg) throws Exception {
+    return new Demo(cfg);
+  }
+
+  public String bootstrap() {
+    return bootstrap;
+  }
+
+  public int metricsPort() {
+    return monitor.httpPort();
+  }
+
+  public Path workDir() {
+    return work;
+  }
+
+  public boolean temporaryWorkDir() {
+    return tempWork;
+  }
+
+  public MonitorService monitor() {
+    return monitor;
+  }
+
+  @Override
+  public void close() {
+    trainer.stop();
+    while (!resources.isEmpty()) {
+      AutoCloseable r = resources.pop();
+      try {
+        r.close();
+      } catch (Exception e) {
+        LOG.warn("error while closing {}: {}", r.getClass().getSimpleName(), e.toString());
+      }
+    }
+  }
+
+  private static void deleteTree(Path root) throws java.io.IOException {
+    if (!Files.exists(root)) {
+      return;
+    }
+    try (Stream<Path> s = Files.walk(root)) {
+      s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    }
+  }
+}
