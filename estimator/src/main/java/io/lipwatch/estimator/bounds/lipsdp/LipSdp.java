@@ -144,7 +144,11 @@ public final class LipSdp {
       alpha[i] = hiddenActivations.get(i - 1).slopeMin();
       beta[i] = hiddenActivations.get(i - 1).slopeMax();
     }
-    long nnz = LipSdpProblem.estimateNonzeros(size, alpha, beta, mode);
+    int[] sdpSize = size.clone();
+    if (layers >= 2 && size[0] > size[1]) {
+      sdpSize[0] = size[1]; // the reduction below
+    }
+    long nnz = LipSdpProblem.estimateNonzeros(sdpSize, alpha, beta, mode);
     if (nnz > limits.maxNonzeros()) {
       throw new LipSdpException(Reason.TOO_LARGE, "SDP would have ~" + nnz + " nonzeros, limit "
           + limits.maxNonzeros() + (hasDenseBlocks(alpha, beta) ? " (slopeMin·slopeMax ≠ 0 makes input blocks dense)"
@@ -178,6 +182,19 @@ public final class LipSdp {
     }
 
     LipSdpProblem prob = new LipSdpProblem(scaled, hiddenActivations, mode, SOLVER_MARGIN);
+    // What CSDP sees: with more inputs than first-layer units, W_1 is replaced by a square factor of W_1W_1ᵀ (an
+    // equivalent LMI, see package-info). The answer is verified on the full LMI `prob` all the same.
+    LipSdpProblem sdp = prob;
+    String reduced = "";
+    if (layers >= 2 && size[0] > size[1]) {
+      DenseMatrix f = gramFactor(scaled.get(0));
+      if (f != null) {
+        List<DenseMatrix> red = new ArrayList<>(scaled);
+        red.set(0, f);
+        sdp = new LipSdpProblem(red, hiddenActivations, mode, SOLVER_MARGIN);
+        reduced = String.format("; SDP input side reduced %d→%d via a factor of W₁W₁ᵀ", size[0], size[1]);
+      }
+    }
     Path dir;
     try {
       dir = Files.createTempDirectory("lipsdp");
@@ -188,8 +205,8 @@ public final class LipSdp {
     long lines;
     try {
       Path in = dir.resolve("lipsdp.dat-s");
-      lines = SdpaWriter.write(prob, in, "LipSDP-" + mode + " " + java.util.Arrays.toString(size));
-      res = CsdpRunner.run(limits.csdpExecutable(), dir, in, prob.numVars, limits.timeout(), limits.threads());
+      lines = SdpaWriter.write(sdp, in, "LipSDP-" + mode + " " + java.util.Arrays.toString(size));
+      res = CsdpRunner.run(limits.csdpExecutable(), dir, in, sdp.numVars, limits.timeout(), limits.threads());
     } catch (UncheckedIOException e) {
       throw new LipSdpException(Reason.SOLVER_FAILED, "cannot write the SDP: " + e.getMessage(), e);
     } finally {
@@ -238,10 +255,11 @@ public final class LipSdp {
       }
     }
     String note = String.format("CSDP exit %d (%s), %d vars, LMI %d×%d, %d nonzeros, solve %.2f s; "
-        + "verified S(ρ,T) ⪰ 0 by shifted Cholesky, ρ inflated by %.2e relative%s; layer scales 2^%s",
-        code, CsdpRunner.describe(code), prob.numVars, prob.dim, prob.dim, lines, res.seconds(),
+        + "verified S(ρ,T) ⪰ 0 (full %d×%d LMI) by shifted Cholesky, ρ inflated by %.2e relative%s; "
+        + "layer scales 2^%s%s",
+        code, CsdpRunner.describe(code), sdp.numVars, sdp.dim, sdp.dim, lines, res.seconds(), prob.dim, prob.dim,
         Math.max(inflation, 0), clamped > 0 ? ", " + clamped + " negative multipliers set to 0" : "",
-        java.util.Arrays.toString(java.util.Arrays.copyOfRange(sExp, 1, layers + 1)));
+        java.util.Arrays.toString(java.util.Arrays.copyOfRange(sExp, 1, layers + 1)), reduced);
     UpperBound b = new UpperBound(mode.method(), l, true, seconds(t0), res.iterations() >= 0 ? res.iterations() : null,
         note);
     return new Solution(b, rhoOrig, t, Math.max(inflation, 0), Math.scalb(solverRho, -2 * outExp), code);
@@ -325,6 +343,47 @@ public final class LipSdp {
       }
     }
     return false;
+  }
+
+  /**
+   * A lower-triangular F (rows × rows) with FFᵀ = WWᵀ + εI, ε = 10⁻¹² of the mean diagonal: W = F·Qᵀ for a matrix Q
+   * with orthonormal columns, up to the ε regularisation, which can only enlarge the feasible ρ. Null if it fails.
+   */
+  static DenseMatrix gramFactor(DenseMatrix w) {
+    int n = w.rows();
+    int k = w.cols();
+    double[] g = new double[n * n];
+    double[] d = w.data();
+    double trace = 0;
+    for (int i = 0; i < n; i++) {
+      for (int j = 0; j <= i; j++) {
+        double s = 0;
+        for (int c = 0; c < k; c++) {
+          s += d[i * k + c] * d[j * k + c];
+        }
+        g[i * n + j] = s;
+        g[j * n + i] = s;
+      }
+      trace += g[i * n + i];
+    }
+    double eps = Math.max(1e-12 * trace / n, Double.MIN_NORMAL);
+    for (int i = 0; i < n; i++) {
+      g[i * n + i] += eps;
+    }
+    if (LmiCertificate.cholesky(g, n) >= 0) {
+      return null;
+    }
+    for (int i = 0; i < n; i++) {
+      for (int j = i + 1; j < n; j++) {
+        g[i * n + j] = 0;
+      }
+    }
+    for (double v : g) {
+      if (!Double.isFinite(v)) {
+        return null;
+      }
+    }
+    return new DenseMatrix(n, n, g);
   }
 
   static DenseMatrix scale(DenseMatrix w, int exp) {

@@ -39,7 +39,7 @@ class LipSdpTest {
   @Test
   void nonNegativeReluNetsAreExact() {
     Random r = new Random(42);
-    int[][] shapes = {{2, 10, 30, 20, 2}, {5, 8, 8, 3}, {3, 20, 1}, {6, 12, 12, 12, 4}};
+    int[][] shapes = {{2, 10, 30, 20, 2}, {5, 8, 8, 3}, {3, 20, 1}, {6, 12, 12, 12, 4}, {60, 7, 5, 2}};
     for (int[] dims : shapes) {
       List<DenseMatrix> w = Nets.nonNegative(dims, r);
       List<ActivationSpec> acts = Nets.acts(dims.length - 2, Nets.RELU);
@@ -48,7 +48,20 @@ class LipSdpTest {
       assertTrue(s.bound().sound());
       assertEquals(exact, s.bound().value(), 1e-3 * exact, java.util.Arrays.toString(dims) + " " + s.bound().note());
       assertTrue(s.bound().value() >= exact * (1 - 1e-9), "an upper bound must not undercut the exact value");
+      assertEquals(dims[0] > dims[1], s.bound().note().contains("reduced"), s.bound().note());
     }
+  }
+
+  @Test
+  void wideInputIsReducedAndStillBetweenBounds() {
+    Random r = new Random(11);
+    int[] dims = {100, 12, 9, 3};
+    List<DenseMatrix> w = Nets.gaussian(dims, r);
+    List<ActivationSpec> acts = Nets.acts(2, Nets.RELU);
+    UpperBound b = LipSdp.bound(w, acts, Mode.NEURON, LIMITS);
+    assertTrue(b.note().contains("reduced 100→12"), b.note());
+    double lower = Nets.jacobianLower(w, acts, 200, new Random(1));
+    assertTrue(lower <= b.value() && b.value() <= Nets.autoLip(w, acts), lower + " " + b.value());
   }
 
   @Test
