@@ -266,6 +266,94 @@ public final class LipSdp {
   }
 
   /**
+   * Result of {@link #project}: the projected weights W̄, their Frobenius distance to W, the Lipschitz bound we
+   * verified for W̄ with the given T (√ρ, ρ = L_des² when {@code meetsTarget}, else slightly inflated), and notes.
+   */
+  public record Projection(List<DenseMatrix> weights, double distance, double lipschitzBound, boolean meetsTarget,
+      double seconds, String note) {}
+
+  /**
+   * The W̄-step of Pauli et al. (2020): the weights closest to {@code weights} in Frobenius norm that satisfy the
+   * LipSDP LMI with the fixed multipliers T ({@code multipliers}, one per hidden neuron as in
+   * {@link Solution#multipliers}) and ρ = lDes². Needs slopeMin = 0 for every hidden activation (ReLU, tanh, sigmoid),
+   * where the LMI is linear in the hidden weights; the last layer enters by a Schur complement. Small nets only: every
+   * weight is an SDP variable ({@code maxHiddenNeurons} also bounds the weight count ×10). The result is verified by
+   * the same Cholesky check as {@link #bound}.
+   */
+  public static Projection project(List<DenseMatrix> weights, List<ActivationSpec> hiddenActivations,
+      double[] multipliers, double lDes, Limits limits) {
+    long t0 = System.nanoTime();
+    validate(weights, hiddenActivations);
+    for (ActivationSpec a : hiddenActivations) {
+      if (a.slopeMin() != 0) {
+        throw new LipSdpException(Reason.UNSUPPORTED, "projection needs slopeMin = 0 (" + a.name() + " has "
+            + a.slopeMin() + "): the LMI is then linear in the weights");
+      }
+    }
+    if (!(lDes > 0) || !Double.isFinite(lDes)) {
+      throw new LipSdpException(Reason.UNSUPPORTED, "target Lipschitz constant must be positive, got " + lDes);
+    }
+    LipSdpProblem shape = new LipSdpProblem(weights, hiddenActivations, Mode.NEURON, 0);
+    if (multipliers == null || multipliers.length != shape.hidden) {
+      throw new LipSdpException(Reason.UNSUPPORTED, "need " + shape.hidden + " multipliers");
+    }
+    for (double t : multipliers) {
+      if (!(t >= 0) || !Double.isFinite(t)) {
+        throw new LipSdpException(Reason.UNSUPPORTED, "multipliers must be finite and ≥ 0");
+      }
+    }
+    double rho = lDes * lDes;
+    LipSdpProjection proj = new LipSdpProjection(weights, hiddenActivations, multipliers, rho,
+        SOLVER_MARGIN * Math.max(1.0, rho));
+    if (proj.numWeights > 10L * limits.maxHiddenNeurons()) {
+      throw new LipSdpException(Reason.TOO_LARGE, "projection has " + proj.numWeights + " weight variables, limit "
+          + 10L * limits.maxHiddenNeurons());
+    }
+    Path dir;
+    try {
+      dir = Files.createTempDirectory("lipsdp");
+    } catch (IOException e) {
+      throw new LipSdpException(Reason.SOLVER_FAILED, "cannot create a temporary directory: " + e.getMessage(), e);
+    }
+    CsdpRunner.Result res;
+    try {
+      Path in = dir.resolve("project.dat-s");
+      SdpaWriter.write(proj, in, "LipSDP projection");
+      res = CsdpRunner.run(limits.csdpExecutable(), dir, in, proj.numVariables(), limits.timeout(), limits.threads());
+    } catch (UncheckedIOException e) {
+      throw new LipSdpException(Reason.SOLVER_FAILED, "cannot write the SDP: " + e.getMessage(), e);
+    } finally {
+      deleteRecursively(dir);
+    }
+    int code = res.exitCode();
+    if (code == 1 || code == 2) {
+      throw new LipSdpException(Reason.INFEASIBLE, "csdp exit " + code + " (" + CsdpRunner.describe(code)
+          + "): no weights satisfy the LMI with these multipliers");
+    }
+    if (code < 0 || code > 7 || res.y() == null) {
+      throw new LipSdpException(code < 0 || code > 7 ? Reason.SOLVER_FAILED : Reason.GARBAGE, "csdp exit " + code
+          + " (" + CsdpRunner.describe(code) + ")");
+    }
+    List<DenseMatrix> wBar = proj.weights(res.y());
+    LipSdpProblem check = new LipSdpProblem(wBar, hiddenActivations, Mode.NEURON, 0);
+    double[] mult = new double[check.numVars + 1];
+    System.arraycopy(multipliers, 0, mult, 2, multipliers.length);
+    double verified = certify(check, rho, mult, limits.maxInflation());
+    double dist = 0;
+    for (int i = 0; i < weights.size(); i++) {
+      double[] a = weights.get(i).data();
+      double[] b = wBar.get(i).data();
+      for (int k = 0; k < a.length; k++) {
+        dist += (a[k] - b[k]) * (a[k] - b[k]);
+      }
+    }
+    double l = Math.nextUp(Math.sqrt(verified));
+    return new Projection(wBar, Math.sqrt(dist), l, verified == rho, seconds(t0), String.format(
+        "CSDP exit %d (%s), %d variables, solve %.2f s; LMI verified at ρ = %s", code, CsdpRunner.describe(code),
+        proj.numVariables(), res.seconds(), verified == rho ? "L_des²" : "L_des²·(1+" + (verified / rho - 1) + ")"));
+  }
+
+  /**
    * The smallest ρ of the ladder ρ₀, ρ₀(1+10⁻¹⁰), ρ₀(1+10⁻⁹), … ≤ ρ₀(1+maxInflation) at which S(ρ, T) ⪰ 0 passes
    * {@link LmiCertificate}, refined by bisection; throws NOT_VERIFIED if none does.
    */

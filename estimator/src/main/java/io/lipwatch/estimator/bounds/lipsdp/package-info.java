@@ -52,11 +52,18 @@
  * solver missing, killed on timeout, infeasible, a truncated or non-numeric solution, or an answer that does not pass
  * — throws {@link io.lipwatch.estimator.bounds.lipsdp.LipSdpException} with its reason; there is no fallback number.
  *
+ * <h2>Projection (Pauli et al. 2020, ADMM W̄-step)</h2>
+ * {@link io.lipwatch.estimator.bounds.lipsdp.LipSdp#project}: min Σ‖W̄_i − W_i‖²_F s.t. the LMI at ρ = L_des² with T
+ * fixed. For slopeMin = 0 the LMI is linear in W̄_1 … W̄_{L−1}; the last layer's −W̄_LᵀW̄_L becomes the Schur
+ * block [[S_lin, Uᵀ], [U, I]] ⪰ 0, U = [0 … W̄_L]; each row's distance is an epigraph [[s, dᵀ], [d, I]] ⪰ 0. Every
+ * weight is a variable, so this is for small nets (Pauli's 2-10-10-3), not MNIST-sized ones; the result is checked
+ * with the same Cholesky certificate.
+ *
  * <h2>Size and time</h2>
  * CSDP works on a dense (min(n₀, n₁) + hidden)² matrix with 1 + hidden variables (Neuron) or 1 + layers (Layer);
  * the verification Cholesky is on the full (n₀ + hidden)² matrix. Measured on 2 shared cores, 1 csdp thread,
  * Gaussian ReLU nets: 784-64-64-10 Neuron 3.6 s / Layer 2.3 s; 784-100-100-10 13 s / 5 s; 784-200-200-10
- * 156 s / 34 s; 10-200-200-10 Neuron over 300 s, Layer 18 s. Neuron mode is practical up to about 200 hidden units
- * per the default 120 s budget; defaults: 400 hidden units, LMI side 1500, 5·10⁶ nonzeros, 120 s.
+ * 156 s / 34 s; 10-200-200-10 Neuron over 300 s, Layer 18 s. Neuron mode fits the default 120 s budget up to roughly
+ * 250–300 hidden units (it depends on conditioning, not only size); Layer mode goes further; defaults: 400 hidden units, LMI side 1500, 5·10⁶ nonzeros, 120 s.
  */
 package io.lipwatch.estimator.bounds.lipsdp;
