@@ -1,0 +1,95 @@
+package io.lipwatch.estimator.bounds.lipsdp;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.lipwatch.estimator.bounds.ActivationSpec;
+import io.lipwatch.estimator.bounds.DenseMatrix;
+import io.lipwatch.estimator.bounds.SpectralNorm;
+import io.lipwatch.estimator.bounds.lipsdp.LipSdp.Mode;
+import io.lipwatch.estimator.estimate.UpperBound;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class LipSdpTest {
+  private static final LipSdp.Limits LIMITS = LipSdp.Limits.defaults();
+
+  @Test
+  void scalarChainHasExactConstant() {
+    // f(x) = -3·relu(2x): L = 6
+    List<DenseMatrix> w = List.of(new DenseMatrix(1, 1, new double[] {2}), new DenseMatrix(1, 1, new double[] {-3}));
+    UpperBound b = LipSdp.bound(w, List.of(Nets.RELU), Mode.NEURON, LIMITS);
+    assertTrue(b.sound());
+    assertEquals("lipsdp", b.method());
+    assertEquals(6.0, b.value(), 6e-5, b.note());
+    assertTrue(b.value() >= 6.0);
+  }
+
+  @Test
+  void singleLayerIsTheSpectralNorm() {
+    List<DenseMatrix> w = Nets.gaussian(new int[] {7, 5}, new Random(1));
+    UpperBound b = LipSdp.bound(w, List.of(), Mode.NEURON, LIMITS);
+    double exact = SpectralNorm.exactUpper(w.get(0));
+    assertTrue(b.sound());
+    assertEquals(exact, b.value(), 1e-5 * exact, b.note());
+    assertTrue(b.value() >= exact * (1 - 1e-12));
+  }
+
+  @Test
+  void nonNegativeReluNetsAreExact() {
+    Random r = new Random(42);
+    int[][] shapes = {{2, 10, 30, 20, 2}, {5, 8, 8, 3}, {3, 20, 1}, {6, 12, 12, 12, 4}, {60, 7, 5, 2}};
+    for (int[] dims : shapes) {
+      List<DenseMatrix> w = Nets.nonNegative(dims, r);
+      List<ActivationSpec> acts = Nets.acts(dims.length - 2, Nets.RELU);
+      LipSdp.Solution s = LipSdp.solve(w, acts, Mode.NEURON, LIMITS);
+      double exact = Nets.productNorm(w);
+      assertTrue(s.bound().sound());
+      assertEquals(exact, s.bound().value(), 1e-3 * exact, java.util.Arrays.toString(dims) + " " + s.bound().note());
+      assertTrue(s.bound().value() >= exact * (1 - 1e-9), "an upper bound must not undercut the exact value");
+      assertEquals(dims[0] > dims[1], s.bound().note().contains("reduced"), s.bound().note());
+    }
+  }
+
+  @Test
+  void wideInputIsReducedAndStillBetweenBounds() {
+    Random r = new Random(11);
+    int[] dims = {100, 12, 9, 3};
+    List<DenseMatrix> w = Nets.gaussian(dims, r);
+    List<ActivationSpec> acts = Nets.acts(2, Nets.RELU);
+    UpperBound b = LipSdp.bound(w, acts, Mode.NEURON, LIMITS);
+    assertTrue(b.note().contains("reduced 100→12"), b.note());
+    double lower = Nets.jacobianLower(w, acts, 200, new Random(1));
+    assertTrue(lower <= b.value() && b.value() <= Nets.autoLip(w, acts), lower + " " + b.value());
+  }
+
+  @Test
+  void randomNetsBetweenJacobianLowerBoundAndAutoLipAndLayerAboveNeuron() {
+    Random r = new Random(7);
+    for (int n = 0; n < 10; n++) {
+      int hiddenLayers = 2 + r.nextInt(2);
+      int[] dims = new int[hiddenLayers + 2];
+      dims[0] = 2 + r.nextInt(6);
+      for (int i = 1; i <= hiddenLayers; i++) {
+        dims[i] = 5 + r.nextInt(26);
+      }
+      dims[hiddenLayers + 1] = 1 + r.nextInt(5);
+      ActivationSpec act = n % 3 == 2 ? Nets.TANH : Nets.RELU;
+      List<DenseMatrix> w = Nets.gaussian(dims, r);
+      List<ActivationSpec> acts = Nets.acts(hiddenLayers, act);
+      UpperBound neuron = LipSdp.bound(w, acts, Mode.NEURON, LIMITS);
+      UpperBound layer = LipSdp.bound(w, acts, Mode.LAYER, LIMITS);
+      double auto = Nets.autoLip(w, acts);
+      double lower = Nets.jacobianLower(w, acts, 300, new Random(n));
+      String msg = java.util.Arrays.toString(dims) + " " + act.name() + " lower=" + lower + " neuron=" + neuron.value()
+          + " layer=" + layer.value() + " autolip=" + auto;
+      assertTrue(neuron.sound() && layer.sound(), msg);
+      assertEquals("lipsdp-layer", layer.method());
+      assertTrue(lower <= neuron.value(), msg);
+      assertTrue(neuron.value() <= auto * (1 + 1e-6), msg);
+      assertTrue(layer.value() <= auto * (1 + 1e-6), msg);
+      assertTrue(layer.value() >= neuron.value() * (1 - 1e-6), msg);
+    }
+  }
+}
