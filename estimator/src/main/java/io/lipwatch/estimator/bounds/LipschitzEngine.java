@@ -1,5 +1,7 @@
 package io.lipwatch.estimator.bounds;
 
+import io.lipwatch.estimator.bounds.lipsdp.LipSdp;
+
 import io.lipwatch.estimator.estimate.Architecture;
 import io.lipwatch.estimator.estimate.Estimate;
 import io.lipwatch.estimator.estimate.LipschitzBounds;
@@ -102,6 +104,17 @@ public final class LipschitzEngine {
     }
     if (config.wants(AutoLip.GRAM_METHOD)) {
       upper.add(AutoLip.gram(net, deadline()));
+    }
+    // LipSDP solves an SDP with CSDP: give it ten method budgets (30 s by default); by default only on small MLPs
+    java.time.Duration sdpBudget = config.methodBudget().multipliedBy(10);
+    for (LipSdp.Mode mode : LipSdp.Mode.values()) {
+      boolean explicit = config.methods().contains(mode.method());
+      if (explicit || (config.methods().isEmpty() && mode == LipSdp.Mode.NEURON)) {
+        UpperBound b = LipSdpMethod.bound(net, mode, sdpBudget, explicit, warnings);
+        if (b != null) {
+          upper.add(b);
+        }
+      }
     }
     double[][] inputs = probeInputs != null && probeInputs.length > 0 ? probeInputs
         : LowerBounds.randomInputs(DEFAULT_PROBES, net.inputDim(), config.seed());
