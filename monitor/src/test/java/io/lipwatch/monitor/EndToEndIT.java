@@ -154,6 +154,8 @@ class EndToEndIT {
     assertEquals("kcat-model", e.model());
     assertEquals(3, e.version());
     assertTrue(Double.isFinite(e.lipschitz().bestUpper()));
+    assertTrue(e.lipschitz().upper().stream().anyMatch(u -> u.method().equals("lipsdp") && u.sound()),
+        "the stream reports a verified LipSDP bound for a small MLP");
     assertEquals("fashion-mnist", e.probes().dataset());
     assertEquals(60, e.probes().samples());
     assertTrue(e.probes().attacks().stream().anyMatch(a -> a.attack().equals("pgd") && a.norm().equals("l2") && a.eps() == 2.0));
