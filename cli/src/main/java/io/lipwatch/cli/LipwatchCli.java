@@ -8,7 +8,8 @@ import picocli.CommandLine.Command;
     description = {"Kafka-based robustness monitor for neural networks: Lipschitz bounds and adversarial probes for every",
         "model snapshot, as Prometheus metrics and verdicts."},
     subcommands = {DemoCommand.class, BrokerCommand.class, PublishCommand.class, PublishProbeSetCommand.class,
-        EstimateCommand.class, EstimatorCommand.class, MonitorCommand.class, TrainCommand.class, BenchCommand.class, TopicsCommand.class, PinCommand.class,
+        EstimateCommand.class, EstimatorCommand.class, MonitorCommand.class, TrainCommand.class, ReproduceCommand.class,
+        BenchCommand.class, TopicsCommand.class, PinCommand.class,
         CommandLine.HelpCommand.class})
 public final class LipwatchCli implements Runnable {
   @CommandLine.Spec

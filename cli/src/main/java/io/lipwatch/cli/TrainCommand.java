@@ -10,6 +10,9 @@ import io.lipwatch.trainer.data.Datasets;
 import io.lipwatch.trainer.loop.RetrainingLoop;
 import io.lipwatch.trainer.loop.TrainerConfig;
 import io.lipwatch.trainer.model.Architectures;
+import io.lipwatch.trainer.regularize.Regularization;
+import io.lipwatch.trainer.regularize.RegularizedTrainer;
+import io.lipwatch.trainer.regularize.Regularizer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -53,7 +56,7 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--learning-rate", defaultValue = "0.001", description = "Adam learning rate (default: ${DEFAULT-VALUE}).")
   double learningRate;
 
-  @Option(names = "--epochs-per-snapshot", defaultValue = "1", description = "Epochs between snapshots (default: ${DEFAULT-VALUE}).")
+  @Option(names = {"--epochs-per-snapshot"}, defaultValue = "1", description = "Epochs between snapshots (default: ${DEFAULT-VALUE}).")
   int epochsPerSnapshot;
 
   @Option(names = "--snapshots", defaultValue = "0", description = "Stop after N snapshots (default: 0, run until stopped).")
@@ -81,6 +84,36 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--out", paramLabel = "FILE.zip", description = "Offline: write the trained model here (no Kafka).")
   Path out;
 
+  @Option(names = "--arch", defaultValue = "mlp", description = "Architecture: mlp (--hidden, --activation) or cnn (small CNN for 28×28×1; default: ${DEFAULT-VALUE}).")
+  String arch;
+
+  @Option(names = "--regularizer", defaultValue = "none", description = "none, weight-decay or clip (default: ${DEFAULT-VALUE}).")
+  String regularizer;
+
+  @Option(names = "--lambda", description = "Initial λ (clip; default 0.05) or µ (weight-decay; default 0.0005).")
+  Double lambda;
+
+  @Option(names = "--dlambda", description = "Step of λ / µ in the discrepancy principle after each epoch (default: λ/µ initial value; 0 keeps it fixed).")
+  Double dLambda;
+
+  @Option(names = "--target-accuracy", paramLabel = "α", description = "Discrepancy principle: train accuracy above α raises λ/µ, below lowers it (required with clip or weight-decay unless --dlambda 0).")
+  Double target;
+
+  @Option(names = "--pairs", defaultValue = "64", description = "CLIP input pairs; ≤ half the batch keeps an epoch ≤ 2× plain (default: ${DEFAULT-VALUE}).")
+  int pairs;
+
+  @Option(names = "--clip-form", defaultValue = "lipschitz", description = "Penalty λ·L (lipschitz, the paper) or λ·L² (squared, their code) (default: ${DEFAULT-VALUE}).")
+  String clipForm;
+
+  @Option(names = "--clip-aggregate", defaultValue = "mean", description = "Penalise the mean pair ratio (mean) or the worst pair only (max, their code) (default: ${DEFAULT-VALUE}).")
+  String clipAggregate;
+
+  @Option(names = "--pair-reset", defaultValue = "2000", description = "Re-draw the CLIP pairs from data every N minibatches; 0 never (default: ${DEFAULT-VALUE}).")
+  int pairReset;
+
+  @Option(names = "--fixed-ascent-step", description = "Fixed pair ascent step instead of the per-pair ×1.3/÷1.3 adaptation.")
+  boolean fixedStep;
+
   @Option(names = "--metrics-port", defaultValue = "9466", description = "Port of the trainer's /metrics (default: ${DEFAULT-VALUE}; -1 disables).")
   int metricsPort;
 
@@ -88,19 +121,20 @@ public final class TrainCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     Activation act = parseActivation(activation);
     int[] sizes = Architectures.parseHidden(hidden);
+    Regularization reg = regularization(regularizer, lambda, dLambda, target, pairs, clipForm, clipAggregate, pairReset, !fixedStep);
     if (out != null || epochs != null) {
       if (out == null || epochs == null || epochs < 1) {
         System.err.println("error: offline training needs both --epochs N (N ≥ 1) and --out FILE.zip");
         return 2;
       }
-      return offline(act, sizes);
+      return offline(act, sizes, reg);
     }
     if (kafka.bootstrap == null) {
       System.err.println("error: --bootstrap is required (or use --epochs N --out FILE.zip to train offline)");
       return 2;
     }
     TrainerConfig cfg = new TrainerConfig(model, data, dataset, sizes, act.name().toLowerCase(), batchSize, learningRate,
-        epochsPerSnapshot, snapshots, every == null ? Duration.ZERO : every, trainSamples, probeSamples, seed);
+        epochsPerSnapshot, snapshots, every == null ? Duration.ZERO : every, trainSamples, probeSamples, seed, arch, reg);
     var registry = MonitorService.newRegistry();
     try (RunUntilStopped run = new RunUntilStopped()) {
       if (metricsPort >= 0) {
@@ -126,23 +160,52 @@ public final class TrainCommand implements Callable<Integer> {
     return 0;
   }
 
-  private int offline(Activation act, int[] sizes) throws Exception {
+  private int offline(Activation act, int[] sizes, Regularization reg) throws Exception {
+    System.out.println("ND4J backend: " + org.nd4j.linalg.factory.Nd4j.getBackend().getClass().getSimpleName());
     Datasets.Splits splits = Datasets.load(data, dataset);
     DataSet train = Datasets.toDataSet(splits.train().head(trainSamples));
-    MultiLayerNetwork net = Architectures.mlp(train.numInputs(), sizes, splits.train().classes(), act, learningRate, seed);
-    // ListDataSetIterator's second argument is how many list elements make one minibatch: the list is pre-batched
+    TrainerConfig cfg = new TrainerConfig(model, data, dataset, sizes, act.name().toLowerCase(), batchSize, learningRate,
+        1, 1, Duration.ZERO, trainSamples, probeSamples, seed, arch, reg);
+    MultiLayerNetwork net = RetrainingLoop.buildNetwork(cfg, train.numInputs(), splits.train().classes());
+    RegularizedTrainer trainer = new RegularizedTrainer(net, reg, splits.train().lo(), splits.train().hi(), seed);
+    // pre-batched once: slicing minibatches in the loop is DL4J's slow path
     java.util.List<DataSet> batches = new java.util.ArrayList<>(Datasets.batches(train, batchSize, seed));
     for (int e = 1; e <= epochs; e++) {
       java.util.Collections.shuffle(batches, new java.util.Random(seed + e));
-      long t0 = System.nanoTime();
-      net.fit(new ListDataSetIterator<>(batches, 1));
-      System.out.printf("epoch %d: score %.4f (%.1f s)%n", e, net.score(), (System.nanoTime() - t0) / 1e9);
+      RegularizedTrainer.EpochStats s;
+      try (var bar = RetrainingLoop.progressBar("epoch " + e, batches.size())) {
+        s = trainer.epoch(batches, bar);
+      }
+      System.out.printf(java.util.Locale.ROOT, "epoch %d: loss %.4f, penalty %.4f, train accuracy %.4f, %s %.4g → %.4g (%.1f s)%n",
+          e, s.loss(), s.penalty(), s.trainAccuracy(), reg.regularizer() == Regularizer.WEIGHT_DECAY ? "µ" : "λ",
+          s.weightBefore(), s.weightAfter(), s.seconds());
     }
     DataSet test = Datasets.toDataSet(splits.test());
     Evaluation eval = net.evaluate(new ListDataSetIterator<>(test.batchBy(1000), 1));
     Files.write(out, RetrainingLoop.serialize(net));
     System.out.printf("test accuracy %.4f; wrote %s%n", eval.accuracy(), out);
     return 0;
+  }
+
+  /** The regulariser from the command-line flags; the discrepancy principle needs a target unless dλ is 0. */
+  static Regularization regularization(String name, Double lambda, Double dLambda, Double target, int pairs, String form,
+      String aggregate, int reset, boolean adaptive) {
+    Regularizer r = Regularizer.parse(name);
+    if (r == Regularizer.NONE) {
+      return Regularization.none();
+    }
+    double w = lambda != null ? lambda : r == Regularizer.CLIP ? 0.05 : 5e-4;
+    double step = dLambda != null ? dLambda : w;
+    if (step > 0 && target == null) {
+      // their code silently fell back to 0.9 on a misspelt option; here the target is explicit
+      throw new IllegalArgumentException("--target-accuracy α is required with --regularizer " + r.label()
+          + " (or --dlambda 0 for a fixed weight)");
+    }
+    Regularization base = r == Regularizer.CLIP ? Regularization.clip(w, step, target == null ? Double.NaN : target, pairs)
+        : Regularization.weightDecay(w, step, target == null ? Double.NaN : target);
+    return base.withForm(Regularization.Form.valueOf(form.trim().toUpperCase()))
+        .withAggregate(Regularization.Aggregate.valueOf(aggregate.trim().toUpperCase()))
+        .withResetEvery(reset).withAdaptiveStep(adaptive);
   }
 
   static Activation parseActivation(String a) {

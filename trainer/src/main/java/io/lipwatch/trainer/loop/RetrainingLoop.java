@@ -27,6 +27,10 @@ import org.nd4j.evaluation.classification.Evaluation;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
+import io.lipwatch.trainer.regularize.RegularizedTrainer;
+import io.lipwatch.trainer.regularize.Regularizer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,7 +60,7 @@ public final class RetrainingLoop implements Runnable {
           .tag(MeterNames.TAG_MODEL, cfg.model()).register(registry);
       Gauge.builder(MeterNames.TRAINER_ACCURACY, last, a -> a.get()[1]).description("Training accuracy of the last epoch")
           .tag(MeterNames.TAG_MODEL, cfg.model()).register(registry);
-      Gauge.builder(MeterNames.TRAINER_LAMBDA, last, a -> a.get()[2]).description("Lipschitz regularisation weight")
+      Gauge.builder(MeterNames.TRAINER_LAMBDA, last, a -> a.get()[2]).description("Regularisation weight (CLIP λ or weight-decay µ)")
           .tag(MeterNames.TAG_MODEL, cfg.model()).register(registry);
       Gauge.builder(MeterNames.TRAINER_PENALTY, last, a -> a.get()[3]).description("Lipschitz penalty of the last epoch")
           .tag(MeterNames.TAG_MODEL, cfg.model()).register(registry);
@@ -88,8 +92,11 @@ public final class RetrainingLoop implements Runnable {
         probe.labels(), probe.uint8(), probe.float32()));
     LOG.info("published probe set {} ({} samples)", cfg.dataset(), probe.count());
     DataSet train = Datasets.toDataSet(data.train().head(cfg.trainSamples()));
-    MultiLayerNetwork net = Architectures.mlp(train.numInputs(), cfg.hidden(), data.train().classes(),
-        Activation.valueOf(cfg.activation().toUpperCase()), cfg.learningRate(), cfg.seed());
+    MultiLayerNetwork net = buildNetwork(cfg, train.numInputs(), data.train().classes());
+    RegularizedTrainer trainer = new RegularizedTrainer(net, cfg.regularization(), data.train().lo(), data.train().hi(), cfg.seed());
+    LOG.info("{}: {} , regularizer {} (weight {}, step {}, target {})", cfg.model(), cfg.arch(),
+        cfg.regularization().regularizer().label(), cfg.regularization().weight(), cfg.regularization().step(),
+        cfg.regularization().targetAccuracy());
     Timer epochTimer = registry == null ? null : Timer.builder(MeterNames.TRAINER_EPOCH_DURATION)
         .description("Wall time of one training epoch").tag(MeterNames.TAG_MODEL, cfg.model()).register(registry);
     Counter published = registry == null ? null : Counter.builder(MeterNames.TRAINER_SNAPSHOTS)
@@ -97,35 +104,50 @@ public final class RetrainingLoop implements Runnable {
     int epoch = 0;
     List<DataSet> batches = new java.util.ArrayList<>(Datasets.batches(train, cfg.batchSize(), cfg.seed()));
     List<DataSet> evalBatches = List.copyOf(batches.subList(0, Math.min(batches.size(), Math.max(1, 10_000 / cfg.batchSize()))));
+    java.util.ArrayDeque<Pending> unpublished = new java.util.ArrayDeque<>();
     for (long version = 1; !stopped && (cfg.maxSnapshots() == 0 || version <= cfg.maxSnapshots()); version++) {
       Instant cycleStart = Instant.now();
+      RegularizedTrainer.EpochStats stats = null;
       for (int e = 0; e < cfg.epochsPerSnapshot() && !stopped; e++) {
-        long t0 = System.nanoTime();
         // batches are cut once; each epoch visits them in a new order (re-cutting copies the whole set off-heap)
         java.util.Collections.shuffle(batches, new java.util.Random(cfg.seed() + epoch));
-        net.fit(new ListDataSetIterator<>(batches, 1));
-        epoch++;
-        Duration took = Duration.ofNanos(System.nanoTime() - t0);
-        if (epochTimer != null) {
-          epochTimer.record(took);
+        try (ProgressBar bar = progressBar(cfg.model() + " v" + version + " epoch " + (epoch + 1), batches.size())) {
+          stats = trainer.epoch(batches, bar);
         }
-        LOG.info("{} epoch {} in {} s, score {}", cfg.model(), epoch, took.toMillis() / 1000.0, net.score());
+        epoch++;
+        if (epochTimer != null) {
+          epochTimer.record(Duration.ofNanos((long) (stats.seconds() * 1e9)));
+        }
+        last.set(new double[] {stats.loss(), stats.trainAccuracy(), trainer.weight(), stats.penalty()});
+        LOG.info("{} epoch {} in {} s: loss {}, penalty {}, running train accuracy {}, {} {} → {}", cfg.model(), epoch,
+            String.format("%.1f", stats.seconds()), String.format("%.4f", stats.loss()), String.format("%.4f", stats.penalty()),
+            String.format("%.4f", stats.trainAccuracy()), weightName(cfg), stats.weightBefore(), stats.weightAfter());
       }
       if (stopped) {
         break;
       }
       // train accuracy on a fixed 10000-sample subset: a full pass over 60000 costs as much as a third of an epoch
       Evaluation eval = net.evaluate(new ListDataSetIterator<>(evalBatches, 1));
-      last.set(new double[] {net.score(), eval.accuracy(), 0, 0});
+      last.set(new double[] {stats == null ? Double.NaN : stats.loss(), eval.accuracy(), trainer.weight(),
+          stats == null ? 0 : stats.penalty()});
       byte[] zip = serialize(net);
-      SnapshotMetadata meta = SnapshotMetadata.of(cfg.model(), version, Sha256.hex(zip))
-          .withProvenance(cfg.dataset(), new double[] {0, 1}, "none", 0.0, epoch, eval.accuracy(), runId);
-      publisher.publish(meta, zip);
-      if (published != null) {
-        published.increment();
+      unpublished.add(new Pending(metadata(cfg, version, zip, trainer.weight(), epoch, eval.accuracy(), runId), zip));
+      // a snapshot that could not be published (broker down) is retried first, next cycle, with its own version
+      while (!unpublished.isEmpty() && !stopped) {
+        Pending p = unpublished.peek();
+        try {
+          publisher.publish(p.meta(), p.zip());
+        } catch (IOException | org.apache.kafka.common.KafkaException e) {
+          LOG.warn("could not publish {} v{} ({}); retrying next cycle", cfg.model(), p.meta().version(), e.getMessage());
+          break;
+        }
+        unpublished.poll();
+        if (published != null) {
+          published.increment();
+        }
+        LOG.info("published {} v{} ({} bytes, train accuracy {}, {} {})", cfg.model(), p.meta().version(), p.zip().length,
+            String.format("%.4f", p.meta().trainAccuracy()), weightName(cfg), p.meta().lambda());
       }
-      LOG.info("published {} v{} ({} bytes, train accuracy {})", cfg.model(), version, zip.length,
-          String.format("%.4f", eval.accuracy()));
       Duration rest = cfg.every().minus(Duration.between(cycleStart, Instant.now()));
       if (!rest.isNegative() && !rest.isZero()) {
         synchronized (this) {
@@ -136,6 +158,39 @@ public final class RetrainingLoop implements Runnable {
         }
       }
     }
+  }
+
+  private record Pending(SnapshotMetadata meta, byte[] zip) {}
+
+  private static String weightName(TrainerConfig cfg) {
+    return cfg.regularization().regularizer() == Regularizer.WEIGHT_DECAY ? "µ" : "λ";
+  }
+
+  /** The snapshot headers of one cycle: identity, and the provenance of training (regulariser, its weight, epoch). */
+  public static SnapshotMetadata metadata(TrainerConfig cfg, long version, byte[] zip, double weight, int epoch,
+      double trainAccuracy, String runId) {
+    return SnapshotMetadata.of(cfg.model(), version, Sha256.hex(zip)).withProvenance(cfg.dataset(), new double[] {0, 1},
+        cfg.regularization().regularizer().label(), weight, epoch, trainAccuracy, runId);
+  }
+
+  /** The network of a configuration: the MLP or the small CNN (28×28×1 inputs). */
+  public static MultiLayerNetwork buildNetwork(TrainerConfig cfg, int inputs, int classes) {
+    if (cfg.arch().equals("cnn")) {
+      if (inputs != 28 * 28) {
+        throw new IllegalArgumentException("the cnn architecture takes 28×28×1 inputs, the data has " + inputs + " values");
+      }
+      return Architectures.cnn(28, 28, 1, classes, cfg.learningRate(), cfg.seed());
+    }
+    return Architectures.mlp(inputs, cfg.hidden(), classes, Activation.valueOf(cfg.activation().toUpperCase()),
+        cfg.learningRate(), cfg.seed());
+  }
+
+  /** A progress bar on a terminal; null (no bar) when output is redirected. */
+  public static ProgressBar progressBar(String task, long max) {
+    if (System.console() == null) {
+      return null;
+    }
+    return new ProgressBarBuilder().setTaskName(task).setInitialMax(max).setUpdateIntervalMillis(500).build();
   }
 
   /** ModelSerializer zip without updater state (smaller, and the estimator never reads it). */

@@ -1,5 +1,6 @@
 package io.lipwatch.trainer.loop;
 
+import io.lipwatch.trainer.regularize.Regularization;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -19,9 +20,12 @@ import java.time.Duration;
  * @param trainSamples      use the first N training samples (0: all)
  * @param probeSamples      publish the first N held-out samples as the probe set (0: all)
  * @param seed              seed of initialisation and shuffling
+ * @param arch              "mlp" (hidden, activation) or "cnn" (the small CNN of {@code Architectures.cnn}, 28×28×1)
+ * @param regularization    regulariser, its weight and its discrepancy principle
  */
 public record TrainerConfig(String model, Path dataDir, String dataset, int[] hidden, String activation, int batchSize,
-    double learningRate, int epochsPerSnapshot, int maxSnapshots, Duration every, int trainSamples, int probeSamples, long seed) {
+    double learningRate, int epochsPerSnapshot, int maxSnapshots, Duration every, int trainSamples, int probeSamples, long seed,
+    String arch, Regularization regularization) {
 
   public TrainerConfig {
     if (batchSize <= 0 || epochsPerSnapshot <= 0 || maxSnapshots < 0 || trainSamples < 0 || probeSamples < 0) {
@@ -30,10 +34,43 @@ public record TrainerConfig(String model, Path dataDir, String dataset, int[] hi
     if (!(learningRate > 0)) {
       throw new IllegalArgumentException("learning rate must be positive");
     }
+    arch = arch == null ? "mlp" : arch;
+    if (!arch.equals("mlp") && !arch.equals("cnn")) {
+      throw new IllegalArgumentException("architecture must be mlp or cnn, got " + arch);
+    }
+    regularization = regularization == null ? Regularization.none() : regularization;
+    if (regularization.pairs() * 2 > batchSize) {
+      // more pairs than half a minibatch makes a CLIP epoch cost more than 2 plain ones; allowed, but say so
+      org.slf4j.LoggerFactory.getLogger(TrainerConfig.class).warn(
+          "{} CLIP pairs exceed half the batch size {}: an epoch will cost more than twice a plain one",
+          regularization.pairs(), batchSize);
+    }
+  }
+
+  /** Without a regulariser, MLP (the signature before regularisers existed). */
+  public TrainerConfig(String model, Path dataDir, String dataset, int[] hidden, String activation, int batchSize,
+      double learningRate, int epochsPerSnapshot, int maxSnapshots, Duration every, int trainSamples, int probeSamples, long seed) {
+    this(model, dataDir, dataset, hidden, activation, batchSize, learningRate, epochsPerSnapshot, maxSnapshots, every,
+        trainSamples, probeSamples, seed, "mlp", Regularization.none());
   }
 
   public static TrainerConfig demo(String model, Path dataDir) {
     return new TrainerConfig(model, dataDir, "fashion-mnist", new int[] {256, 256}, "relu", 128, 1e-3, 1, 0,
         Duration.ZERO, 0, 1000, 7L);
+  }
+
+  /** The demo settings with CLIP (λ₀ 0.05, dλ 0.05, target 85 % train accuracy, 64 pairs). */
+  public static TrainerConfig demoClip(String model, Path dataDir) {
+    return demo(model, dataDir).withRegularization(Regularization.clip(0.05, 0.05, 0.85, 64));
+  }
+
+  public TrainerConfig withRegularization(Regularization r) {
+    return new TrainerConfig(model, dataDir, dataset, hidden, activation, batchSize, learningRate, epochsPerSnapshot,
+        maxSnapshots, every, trainSamples, probeSamples, seed, arch, r);
+  }
+
+  public TrainerConfig withArch(String a) {
+    return new TrainerConfig(model, dataDir, dataset, hidden, activation, batchSize, learningRate, epochsPerSnapshot,
+        maxSnapshots, every, trainSamples, probeSamples, seed, a, regularization);
   }
 }

@@ -1,0 +1,515 @@
+package io.lipwatch.trainer.regularize;
+
+import java.util.List;
+import java.util.Random;
+import me.tongfei.progressbar.ProgressBar;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.conf.InputPreProcessor;
+import org.deeplearning4j.nn.conf.layers.BaseOutputLayer;
+import org.deeplearning4j.nn.gradient.DefaultGradient;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.nd4j.common.primitives.Pair;
+import org.nd4j.linalg.activations.impl.ActivationIdentity;
+import org.nd4j.linalg.activations.impl.ActivationSoftmax;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration;
+import org.nd4j.linalg.api.memory.enums.AllocationPolicy;
+import org.nd4j.linalg.api.memory.enums.LearningPolicy;
+import org.nd4j.linalg.api.memory.enums.SpillPolicy;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.linalg.lossfunctions.impl.LossMCXENT;
+import org.nd4j.linalg.lossfunctions.impl.LossMSE;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+/**
+ * Trains a {@link MultiLayerNetwork} minibatch by minibatch with a regulariser, using the network's own layers and
+ * updater (Adam state, iteration count) so that warm starts continue exactly where they left off.
+ *
+ * <p>One step = one forward pass of the stacked input [x_batch; x_pairs; x′_pairs] and one backward pass of the
+ * stacked logit gradient [∂loss/∂z; λ·∂Lip/∂z]. It yields at once the exact weight gradient of data loss + penalty and
+ * the input gradients of the penalty at every pair (for the ascent), which is why a CLIP epoch costs about one plain
+ * epoch on a batch of B + 2P rows. The output layer (dense, softmax+MCXENT or identity+MSE) is done by hand because
+ * DL4J's OutputLayer back-propagates from labels, not from an incoming gradient; the hidden layers and input
+ * preprocessors use their own {@code backpropGradient}, which writes into the network's flattened gradient view.
+ */
+public final class RegularizedTrainer {
+  private static final LayerWorkspaceMgr WS = LayerWorkspaceMgr.noWorkspaces();
+  private static final WorkspaceConfiguration STEP_WORKSPACE = WorkspaceConfiguration.builder()
+      .initialSize(0).overallocationLimit(0.2).policyAllocation(AllocationPolicy.OVERALLOCATE)
+      .policyLearning(LearningPolicy.FIRST_LOOP).policySpill(SpillPolicy.REALLOCATE).build();
+
+  /** Loss of the output layer. */
+  enum LossKind { SOFTMAX_XENT, MSE }
+
+  private final MultiLayerNetwork net;
+  private final LossKind lossKind;
+  private final DataType dtype;
+  private final double lo;
+  private final double hi;
+  private final Random rnd;
+  private Regularization reg;
+  private double weight;
+  private INDArray weightMask;
+
+  // CLIP pair state: rows 0..P-1 are x, rows P..2P-1 are x′
+  private INDArray pairs;
+  private INDArray previousPairs;
+  private double[] tau;
+  private double[] lastRatio;
+  private long sinceReset;
+  private double lastPenalty;
+  private double lastMaxRatio;
+
+  /**
+   * @param lo, hi the input range; pairs are kept inside it
+   */
+  public RegularizedTrainer(MultiLayerNetwork net, Regularization reg, double lo, double hi, long seed) {
+    this.net = net;
+    this.reg = reg;
+    this.weight = reg.weight();
+    this.lo = lo;
+    this.hi = hi;
+    this.rnd = new Random(seed);
+    this.dtype = net.params().dataType();
+    Layer out = net.getLayers()[net.getLayers().length - 1];
+    if (!(out.conf().getLayer() instanceof BaseOutputLayer ol)) {
+      throw new IllegalArgumentException("the last layer must be a dense output layer");
+    }
+    if (ol.getLossFn() instanceof LossMCXENT && ol.getActivationFn() instanceof ActivationSoftmax) {
+      lossKind = LossKind.SOFTMAX_XENT;
+    } else if (ol.getLossFn() instanceof LossMSE && ol.getActivationFn() instanceof ActivationIdentity) {
+      lossKind = LossKind.MSE;
+    } else {
+      throw new IllegalArgumentException("output layer must be softmax + MCXENT or identity + MSE, got "
+          + ol.getActivationFn() + " + " + ol.getLossFn());
+    }
+    if (net.getFlattenedGradients() == null) {
+      net.initGradientsView();
+    }
+    // the updater (Adam state, per-block gradient views) must exist outside the step workspace
+    net.getUpdater();
+  }
+
+  /** The current λ (CLIP) or µ (weight decay); 0 without a regulariser. */
+  public double weight() {
+    return reg.regularizer() == Regularizer.NONE ? 0 : weight;
+  }
+
+  public Regularization regularization() {
+    return reg;
+  }
+
+  public MultiLayerNetwork network() {
+    return net;
+  }
+
+  /** Penalty value of the last step (λ·Lip or µ/2‖W‖² without the weight: Lip or ½‖W‖²). */
+  public double lastPenalty() {
+    return lastPenalty;
+  }
+
+  /** The largest pair ratio ‖f(x)−f(x′)‖/‖x−x′‖ seen at the last CLIP step (a lower bound of L at that time). */
+  public double lastMaxRatio() {
+    return lastMaxRatio;
+  }
+
+  /** Current pairs [2P, d] (x rows first), or null before the first CLIP step. */
+  public INDArray pairs() {
+    return pairs == null ? null : pairs.dup();
+  }
+
+  /** What one epoch did. Accuracy is that of the minibatches as they were trained (free; NaN for regression). */
+  public record EpochStats(double loss, double penalty, double maxRatio, double trainAccuracy, double weightBefore,
+      double weightAfter, double seconds) {}
+
+  /** The value and exact gradients of data loss + weight·penalty at given pairs, without updating anything. */
+  public record Evaluation(double loss, double penalty, double[] ratios, INDArray weightGradient, INDArray pairGradient) {}
+
+  /**
+   * One epoch over pre-batched minibatches, then the discrepancy principle on the weight.
+   *
+   * @param bar progress bar stepped per minibatch, or null
+   */
+  public EpochStats epoch(List<DataSet> batches, ProgressBar bar) {
+    long t0 = System.nanoTime();
+    double loss = 0;
+    double pen = 0;
+    double maxRatio = 0;
+    long correct = 0;
+    long n = 0;
+    for (DataSet b : batches) {
+      Step s = step(b.getFeatures(), b.getLabels());
+      loss += s.loss * s.n;
+      pen += s.penalty * s.n;
+      maxRatio = Math.max(maxRatio, s.maxRatio);
+      correct += s.correct;
+      n += s.n;
+      if (bar != null) {
+        bar.step();
+      }
+    }
+    double acc = lossKind == LossKind.SOFTMAX_XENT ? (double) correct / n : Double.NaN;
+    double before = weight();
+    if (reg.regularizer() != Regularizer.NONE) {
+      weight = Regularization.discrepancy(weight, acc, reg.targetAccuracy(), reg.step());
+    }
+    net.setEpochCount(net.getEpochCount() + 1);
+    return new EpochStats(loss / n, pen / n, maxRatio, acc, before, weight(), (System.nanoTime() - t0) / 1e9);
+  }
+
+  private record Step(double loss, double penalty, double maxRatio, long correct, int n) {}
+
+  /**
+   * One optimiser step on a minibatch (after one ascent step on the pairs, for CLIP). Temporaries live in a workspace
+   * reused across steps: without it every op allocates off-heap memory that only the garbage collector frees, and
+   * the step runs several times slower than DL4J's own {@code fit}.
+   */
+  Step step(INDArray x, INDArray y) {
+    try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(STEP_WORKSPACE, "lipwatch-train-step")) {
+      return stepInWorkspace(x, y);
+    }
+  }
+
+  private Step stepInWorkspace(INDArray x, INDArray y) {
+    int b = (int) x.size(0);
+    boolean clip = reg.regularizer() == Regularizer.CLIP && weight > 0;
+    if (clip) {
+      maybeResetPairs(x);
+    }
+    Forward f = forward(clip ? Nd4j.vstack(x.castTo(dtype), pairs) : x.castTo(dtype));
+    INDArray z = f.logits;
+    INDArray zb = clip ? z.get(NDArrayIndex.interval(0, b), NDArrayIndex.all()) : z;
+    INDArray eps = Nd4j.zeros(dtype, z.size(0), z.size(1));
+    double loss = dataLoss(zb, y.castTo(dtype), eps.get(NDArrayIndex.interval(0, b), NDArrayIndex.all()));
+    long correct = lossKind == LossKind.SOFTMAX_XENT ? countCorrect(zb, y) : 0;
+    double penalty = 0;
+    double[] ratios = null;
+    PairTerms terms = null;
+    if (clip) {
+      terms = pairTerms(z, b, weight);
+      eps.get(NDArrayIndex.interval(b, b + 2L * reg.pairs()), NDArrayIndex.all()).assign(terms.eps);
+      penalty = terms.penalty;
+      ratios = terms.ratios;
+    }
+    INDArray inputGrad = backward(f, eps);
+    INDArray grad = net.getFlattenedGradients();
+    if (reg.regularizer() == Regularizer.WEIGHT_DECAY) {
+      penalty = addWeightDecay(grad);
+    }
+    lastPenalty = penalty;
+    if (clip) {
+      lastMaxRatio = max(ratios);
+      // dup: ND4J 1.0.0-M2.1 returns an empty array for some row intervals of a view of a view
+      ascend(inputGrad.get(NDArrayIndex.interval(b, b + 2L * reg.pairs()), NDArrayIndex.all()).dup(), terms);
+    }
+    int iteration = net.getIterationCount();
+    // batch size 1: the gradients above are already means over the minibatch
+    net.getUpdater().update(net, new DefaultGradient(grad), iteration, net.getEpochCount(), 1, WS);
+    net.params().subi(grad.reshape(net.params().shape()));
+    net.setIterationCount(iteration + 1);
+    net.setScore(loss);
+    return new Step(loss, penalty, clip ? lastMaxRatio : 0, correct, b);
+  }
+
+  /**
+   * Data loss + weight·penalty at the given pairs and its exact gradients: weights, flattened like {@code params()};
+   * pair inputs, [2P, d]: ∂R_i/∂(x_i; x′_i) (or of R_i² for the squared form), including the term through 1/‖x−x′‖, for
+   * each pair that enters the penalty (all for the mean, the worst for the max; zero rows otherwise). Nothing is
+   * updated.
+   */
+  public Evaluation evaluate(INDArray x, INDArray y, INDArray pairX, INDArray pairXp, double w) {
+    int b = (int) x.size(0);
+    int p = (int) pairX.size(0);
+    INDArray stacked = Nd4j.vstack(x.castTo(dtype), pairX.castTo(dtype), pairXp.castTo(dtype));
+    Regularization saved = reg;
+    reg = new Regularization(Regularizer.CLIP, w, 0, Double.NaN, p, reg.form(), reg.aggregate(), 0, false, 0.1, 0.1);
+    INDArray savedPairs = pairs;
+    pairs = Nd4j.vstack(pairX, pairXp).castTo(dtype);
+    try {
+      Forward f = forward(stacked);
+      INDArray eps = Nd4j.zeros(dtype, f.logits.size(0), f.logits.size(1));
+      double loss = dataLoss(f.logits.get(NDArrayIndex.interval(0, b), NDArrayIndex.all()), y.castTo(dtype),
+          eps.get(NDArrayIndex.interval(0, b), NDArrayIndex.all()));
+      PairTerms t = pairTerms(f.logits, b, w);
+      eps.get(NDArrayIndex.interval(b, b + 2L * p), NDArrayIndex.all()).assign(t.eps);
+      INDArray in = backward(f, eps).get(NDArrayIndex.interval(b, b + 2L * p), NDArrayIndex.all()).dup();
+      INDArray pg = penaltyInputGradient(in, t);
+      return new Evaluation(loss, t.penalty, t.ratios, net.getFlattenedGradients().dup(), pg);
+    } finally {
+      reg = saved;
+      pairs = savedPairs;
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+
+  private record Forward(INDArray lastInput, INDArray logits, int miniBatch) {}
+
+  private Forward forward(INDArray input) {
+    Layer[] layers = net.getLayers();
+    int mb = (int) input.size(0);
+    INDArray a = input;
+    for (int i = 0; i < layers.length; i++) {
+      InputPreProcessor pp = net.getLayerWiseConfigurations().getInputPreProcess(i);
+      if (pp != null) {
+        a = pp.preProcess(a, mb, WS);
+      }
+      if (i == layers.length - 1) {
+        break;
+      }
+      layers[i].setInputMiniBatchSize(mb);
+      a = layers[i].activate(a, true, WS);
+    }
+    Layer out = layers[layers.length - 1];
+    INDArray z = a.mmul(out.getParam("W")).addiRowVector(out.getParam("b"));
+    return new Forward(a, z, mb);
+  }
+
+  /** Backward pass of ∂/∂logits = eps; fills the flattened gradient view and returns ∂/∂input. */
+  private INDArray backward(Forward f, INDArray eps) {
+    Layer[] layers = net.getLayers();
+    Layer out = layers[layers.length - 1];
+    INDArray w = out.getParam("W");
+    INDArray view = out.getGradientsViewArray();
+    long nw = w.length();
+    INDArray gw = f.lastInput.transpose().mmul(eps);
+    // the view holds W in Fortran order, then b
+    slice(view, 0, nw).assign(Nd4j.toFlattened('f', gw).reshape(nw));
+    slice(view, nw, view.length()).assign(eps.sum(0).reshape(view.length() - nw));
+    INDArray e = eps.mmul(w.transpose());
+    for (int i = layers.length - 1; i >= 0; i--) {
+      if (i < layers.length - 1) {
+        Pair<org.deeplearning4j.nn.gradient.Gradient, INDArray> p = layers[i].backpropGradient(e, WS);
+        e = p.getSecond();
+      }
+      InputPreProcessor pp = net.getLayerWiseConfigurations().getInputPreProcess(i);
+      if (pp != null) {
+        e = pp.backprop(e, f.miniBatch, WS);
+      }
+    }
+    return e;
+  }
+
+  /** Mean data loss of the minibatch; writes ∂loss/∂logits into eps. */
+  private double dataLoss(INDArray z, INDArray y, INDArray eps) {
+    int b = (int) z.size(0);
+    if (lossKind == LossKind.SOFTMAX_XENT) {
+      INDArray shifted = z.subColumnVector(z.max(1));
+      INDArray e = Transforms.exp(shifted, true);
+      INDArray sum = e.sum(1);
+      INDArray p = e.diviColumnVector(sum);
+      // −Σ y·log p = −Σ y·shifted + log Σ exp(shifted) per row (labels are one-hot or rows summing to 1)
+      double loss = (Transforms.log(sum, true).sumNumber().doubleValue() - y.mul(shifted).sumNumber().doubleValue()) / b;
+      eps.assign(p.subi(y).divi(b));
+      return loss;
+    }
+    INDArray d = z.sub(y);
+    long k = z.size(1);
+    eps.assign(d.mul(2.0 / (b * k)));
+    return d.mul(d).sumNumber().doubleValue() / (b * k);
+  }
+
+  private static long countCorrect(INDArray z, INDArray y) {
+    INDArray pz = z.argMax(1);
+    INDArray py = y.argMax(1);
+    return pz.eq(py).castTo(DataType.INT).sumNumber().longValue();
+  }
+
+  /** ∂(w·penalty)/∂logits of the pair rows, the penalty, and what the ascent needs. */
+  private record PairTerms(INDArray eps, double penalty, double[] ratios, double[] rowWeight, INDArray diff,
+      double[] dist, double weight) {}
+
+  private PairTerms pairTerms(INDArray z, int b, double w) {
+    int p = (int) (pairs.size(0) / 2);
+    INDArray zx = z.get(NDArrayIndex.interval(b, b + p), NDArrayIndex.all());
+    INDArray zxp = z.get(NDArrayIndex.interval(b + p, b + 2L * p), NDArrayIndex.all());
+    INDArray df = zx.sub(zxp);
+    INDArray d = pairs.get(NDArrayIndex.interval(0, p), NDArrayIndex.all())
+        .sub(pairs.get(NDArrayIndex.interval(p, 2L * p), NDArrayIndex.all()));
+    double[] fn = df.norm2(1).toDoubleVector();
+    double[] dn = d.norm2(1).toDoubleVector();
+    double[] r = new double[p];
+    for (int i = 0; i < p; i++) {
+      r[i] = dn[i] == 0 ? 0 : fn[i] / dn[i];
+    }
+    // row weights of the aggregate: 1/P each (mean) or 1 on the worst pair (max)
+    double[] rw = new double[p];
+    if (reg.aggregate() == Regularization.Aggregate.MEAN) {
+      java.util.Arrays.fill(rw, 1.0 / p);
+    } else {
+      rw[argMax(r)] = 1;
+    }
+    double penalty = 0;
+    double[] coef = new double[p];
+    for (int i = 0; i < p; i++) {
+      boolean sq = reg.form() == Regularization.Form.SQUARED;
+      penalty += rw[i] * (sq ? r[i] * r[i] : r[i]);
+      if (dn[i] == 0 || fn[i] == 0) {
+        continue;
+      }
+      // ∂R/∂z = Δf/(‖Δf‖‖d‖); ∂R²/∂z = 2Δf/‖d‖²
+      coef[i] = w * rw[i] * (sq ? 2 / (dn[i] * dn[i]) : 1 / (fn[i] * dn[i]));
+    }
+    INDArray c = column(coef);
+    INDArray ex = df.mulColumnVector(c);
+    return new PairTerms(Nd4j.vstack(ex, ex.neg()), penalty, r, rw, d, dn, w);
+  }
+
+  /** ∂penalty/∂(x; x′) of each pair (without the weight and the row weight when they are > 0). */
+  private INDArray penaltyInputGradient(INDArray backprop, PairTerms t) {
+    int p = t.ratios.length;
+    boolean sq = reg.form() == Regularization.Form.SQUARED;
+    double w = t.weight;
+    double[] scaleJ = new double[p];
+    double[] explicit = new double[p];
+    for (int i = 0; i < p; i++) {
+      scaleJ[i] = t.rowWeight[i] * w == 0 ? 0 : 1 / (t.rowWeight[i] * w);
+      double di2 = t.dist[i] * t.dist[i];
+      // through the denominator: ∂R/∂x = −R·d/‖d‖², ∂R²/∂x = −2R²·d/‖d‖² (signs flip for x′)
+      explicit[i] = t.rowWeight[i] == 0 || di2 == 0 ? 0 : -(sq ? 2 * t.ratios[i] * t.ratios[i] : t.ratios[i]) / di2;
+    }
+    INDArray sj = column(scaleJ);
+    INDArray ex = column(explicit);
+    INDArray gx = backprop.get(NDArrayIndex.interval(0, p), NDArrayIndex.all()).mulColumnVector(sj)
+        .addi(t.diff.mulColumnVector(ex));
+    INDArray gxp = backprop.get(NDArrayIndex.interval(p, 2L * p), NDArrayIndex.all()).mulColumnVector(sj)
+        .subi(t.diff.mulColumnVector(ex));
+    return Nd4j.vstack(gx, gxp);
+  }
+
+  /** One ascent step on every pair that has a gradient; adaptive steps judge the previous step by its ratio now. */
+  private void ascend(INDArray backprop, PairTerms t) {
+    int p = t.ratios.length;
+    // the ratio evaluated now is that of the position reached by the last step: accept or reject it
+    if (reg.adaptiveStep() && previousPairs != null) {
+      for (int i = 0; i < p; i++) {
+        if (t.ratios[i] >= lastRatio[i]) {
+          tau[i] = Math.min(tau[i] * 1.3, 10);
+        } else {
+          tau[i] /= 1.3;
+          pairs.putRow(i, previousPairs.getRow(i));
+          pairs.putRow(p + i, previousPairs.getRow(p + i));
+          t.rowWeight[i] = 0; // no step from a rejected position this time
+        }
+      }
+    }
+    INDArray g = penaltyInputGradient(backprop, t);
+    double[] norms = g.get(NDArrayIndex.interval(0, p), NDArrayIndex.all()).norm2(1).toDoubleVector();
+    double[] normsP = g.get(NDArrayIndex.interval(p, 2L * p), NDArrayIndex.all()).norm2(1).toDoubleVector();
+    double[] s = new double[2 * p];
+    for (int i = 0; i < p; i++) {
+      double gn = Math.sqrt(norms[i] * norms[i] + normsP[i] * normsP[i]);
+      // step relative to the pair's distance: R is scale-free, so should be the step
+      double si = t.rowWeight[i] == 0 || gn == 0 ? 0 : tau[i] * t.dist[i] / gn;
+      s[i] = si;
+      s[p + i] = si;
+      lastRatio[i] = t.ratios[i];
+    }
+    previousPairs = pairs.dup().detach();
+    pairs.addi(g.mulColumnVector(column(s)));
+    Transforms.min(Transforms.max(pairs, lo, false), hi, false);
+    // a pair that collapsed onto itself (clipping) is re-drawn
+    double[] dn = pairs.get(NDArrayIndex.interval(0, p), NDArrayIndex.all())
+        .sub(pairs.get(NDArrayIndex.interval(p, 2L * p), NDArrayIndex.all())).norm2(1).toDoubleVector();
+    for (int i = 0; i < p; i++) {
+      if (dn[i] < 1e-6) {
+        INDArray xi = pairs.getRow(i);
+        pairs.putRow(p + i, noisy(xi));
+        lastRatio[i] = 0;
+      }
+    }
+  }
+
+  private void maybeResetPairs(INDArray batch) {
+    int p = reg.pairs();
+    boolean due = pairs == null || pairs.size(0) != 2L * p || (reg.resetEvery() > 0 && sinceReset >= reg.resetEvery());
+    sinceReset++;
+    if (!due) {
+      return;
+    }
+    sinceReset = 1;
+    int b = (int) batch.size(0);
+    INDArray x = Nd4j.create(dtype, p, batch.size(1));
+    for (int i = 0; i < p; i++) {
+      x.putRow(i, batch.getRow(rnd.nextInt(b)).castTo(dtype));
+    }
+    INDArray xp = Nd4j.create(dtype, p, batch.size(1));
+    for (int i = 0; i < p; i++) {
+      xp.putRow(i, noisy(x.getRow(i)));
+    }
+    pairs = Nd4j.vstack(x, xp).detach();
+    previousPairs = null;
+    tau = new double[p];
+    java.util.Arrays.fill(tau, reg.ascentStep());
+    lastRatio = new double[p];
+  }
+
+  /** x + U[0,1)·noise, kept in the input range (their code's initialisation). */
+  private INDArray noisy(INDArray x) {
+    double[] v = x.toDoubleVector();
+    for (int i = 0; i < v.length; i++) {
+      v[i] = Math.min(hi, Math.max(lo, v[i] + rnd.nextDouble() * reg.initNoise()));
+      if (v[i] == x.getDouble(i)) {
+        v[i] = Math.max(lo, v[i] - rnd.nextDouble() * reg.initNoise());
+      }
+    }
+    return Nd4j.create(v, x.shape(), dtype);
+  }
+
+  /** Adds µ·W to the gradient of every weight matrix and kernel; returns ½‖W‖². */
+  private double addWeightDecay(INDArray grad) {
+    if (weightMask == null) {
+      weightMask = Nd4j.zeros(dtype, net.params().shape());
+      INDArray saved = net.params().dup();
+      net.params().assign(0);
+      for (Layer l : net.getLayers()) {
+        INDArray wv = l.paramTable().get("W");
+        if (wv != null) {
+          wv.assign(1);
+        }
+      }
+      weightMask.assign(net.params());
+      weightMask = weightMask.detach();
+      net.params().assign(saved);
+    }
+    INDArray w = net.params().mul(weightMask);
+    double half = 0.5 * w.mul(w).sumNumber().doubleValue();
+    if (weight > 0) {
+      grad.addi(w.muli(weight).reshape(grad.shape()));
+    }
+    return half;
+  }
+
+  /** A [n, 1] column of the network's data type. */
+  private INDArray column(double[] v) {
+    return Nd4j.create(v, new long[] {v.length, 1}, dtype);
+  }
+
+  /** Elements [from, to) of a flat vector stored as rank 1 or as a [1, n] row. */
+  private static INDArray slice(INDArray v, long from, long to) {
+    return v.rank() == 2 ? v.get(NDArrayIndex.point(0), NDArrayIndex.interval(from, to)) : v.get(NDArrayIndex.interval(from, to));
+  }
+
+  private static int argMax(double[] v) {
+    int k = 0;
+    for (int i = 1; i < v.length; i++) {
+      if (v[i] > v[k]) {
+        k = i;
+      }
+    }
+    return k;
+  }
+
+  private static double max(double[] v) {
+    double m = 0;
+    for (double d : v) {
+      m = Math.max(m, d);
+    }
+    return m;
+  }
+}
