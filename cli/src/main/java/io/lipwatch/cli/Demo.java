@@ -34,7 +34,16 @@ public final class Demo implements AutoCloseable {
    * @param workDir    state and snapshot store; null for a temporary directory removed on close
    * @param trainer    what the trainer does
    */
-  public record Config(String bootstrap, int brokerPort, int metricsPort, Path workDir, TrainerConfig trainer) {}
+  public record Config(String bootstrap, int brokerPort, int metricsPort, Path workDir, TrainerConfig trainer, Scenario scenario) {
+    public Config(String bootstrap, int brokerPort, int metricsPort, Path workDir, TrainerConfig trainer) {
+      this(bootstrap, brokerPort, metricsPort, workDir, trainer, Scenario.normal);
+    }
+  }
+
+  /** normal: the trainer keeps its regulariser; regression: it drops it after {@link #REGRESS_AFTER} snapshots. */
+  public enum Scenario { normal, regression }
+
+  public static final int REGRESS_AFTER = 4;
 
   private final Deque<AutoCloseable> resources = new ArrayDeque<>();
   private final String bootstrap;
@@ -68,7 +77,8 @@ public final class Demo implements AutoCloseable {
     resources.push(estimator);
     SnapshotPublisher publisher = new SnapshotPublisher(kafka, SnapshotLimits.defaults(), store, null);
     resources.push(publisher);
-    trainer = new RetrainingLoop(cfg.trainer(), kafka, publisher, monitor.registry());
+    trainer = new RetrainingLoop(cfg.trainer(), kafka, publisher, monitor.registry())
+        .dropRegularizationAfter(cfg.scenario() == Scenario.regression ? REGRESS_AFTER : 0);
     resources.push(trainer::stop);
     monitor.start();
     estimator.start();

@@ -3,6 +3,7 @@ package io.lipwatch.cli;
 import io.lipwatch.estimator.stream.Topics;
 import io.lipwatch.trainer.data.Datasets;
 import io.lipwatch.trainer.loop.TrainerConfig;
+import io.lipwatch.trainer.regularize.Regularization;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -45,10 +46,34 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(names = "--work-dir", paramLabel = "DIR", description = "Where broker data, state and the snapshot store go (default: a temporary directory, removed on exit).")
   Path workDir;
 
+  @Option(names = "--scenario", defaultValue = "normal", description = "normal (CLIP throughout) or regression (the trainer "
+      + "drops CLIP after " + Demo.REGRESS_AFTER + " snapshots: later versions become easier to fool and FAIL) (default: ${DEFAULT-VALUE}).")
+  Demo.Scenario scenario;
+
+  @Option(names = "--regularizer", defaultValue = "clip", description = "clip or none (default: ${DEFAULT-VALUE}).")
+  String regularizer;
+
+  /** The demo's CLIP settings: λ starts at 0.05 and follows the discrepancy principle towards 85 % train accuracy. */
+  static Regularization demoRegularization(String name) {
+    return switch (name) {
+      case "clip" -> Regularization.clip(CLIP_LAMBDA, CLIP_DLAMBDA, CLIP_TARGET, 64);
+      case "none" -> Regularization.none();
+      default -> throw new IllegalArgumentException("--regularizer must be clip or none, got '" + name + "'");
+    };
+  }
+
+  static final double CLIP_LAMBDA = 0.05;
+  static final double CLIP_DLAMBDA = 0.05;
+  static final double CLIP_TARGET = 0.85;
+
   /** Retrain at most every {@code every}: the estimator's bounds and probes then keep pace with the trainer. */
-  static TrainerConfig trainer(String model, Path data, int trainSamples, Duration every) {
+  static TrainerConfig trainer(String model, Path data, int trainSamples, Duration every, Regularization reg) {
     return new TrainerConfig(model, data, "fashion-mnist", new int[] {256, 256}, "relu", 128, 1e-3, 1, 0, every,
-        trainSamples, 1000, 7L);
+        trainSamples, 1000, 7L, "mlp", reg);
+  }
+
+  static TrainerConfig trainer(String model, Path data, int trainSamples, Duration every) {
+    return trainer(model, data, trainSamples, every, Regularization.none());
   }
 
   @Override
@@ -58,14 +83,17 @@ public final class DemoCommand implements Callable<Integer> {
       return 2;
     }
     try (RunUntilStopped run = new RunUntilStopped()) {
-      Demo demo = run.register(Demo.start(new Demo.Config(bootstrap, brokerPort, metricsPort, workDir, trainer(model, data, trainSamples, every))));
+      Demo demo = run.register(Demo.start(new Demo.Config(bootstrap, brokerPort, metricsPort, workDir,
+          trainer(model, data, trainSamples, every, demoRegularization(regularizer)), scenario)));
       System.out.println();
       System.out.println("lipwatch demo running");
       System.out.println("  Kafka bootstrap: " + demo.bootstrap() + (bootstrap == null ? "  (embedded KRaft broker)" : ""));
       System.out.println("  metrics:         http://localhost:" + demo.metricsPort() + "/metrics");
       System.out.println("  API:             http://localhost:" + demo.metricsPort() + "/api/models");
       System.out.println("  topics:          " + Topics.ALL.stream().map(x -> x.name()).toList());
-      System.out.println("  model:           " + model + " (MLP 784-256-256-10 on Fashion-MNIST, a snapshot per epoch)");
+      System.out.println("  model:           " + model + " (MLP 784-256-256-10 on Fashion-MNIST, " + regularizer
+          + " regularisation, a snapshot per epoch" + (scenario == Demo.Scenario.regression
+              ? "; drops its regulariser after v" + Demo.REGRESS_AFTER : "") + ")");
       System.out.println("  watch estimates: kcat -C -b " + demo.bootstrap() + " -t " + Topics.ESTIMATES.name() + " -e");
       System.out.println("  verdicts:        kcat -C -b " + demo.bootstrap() + " -t " + Topics.VERDICTS.name() + " -e");
       System.out.println("  work dir:        " + demo.workDir() + (demo.temporaryWorkDir() ? " (removed on exit)" : ""));

@@ -27,6 +27,7 @@ import org.nd4j.evaluation.classification.Evaluation;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
+import io.lipwatch.trainer.regularize.Regularization;
 import io.lipwatch.trainer.regularize.RegularizedTrainer;
 import io.lipwatch.trainer.regularize.Regularizer;
 import me.tongfei.progressbar.ProgressBar;
@@ -65,6 +66,14 @@ public final class RetrainingLoop implements Runnable {
       Gauge.builder(MeterNames.TRAINER_PENALTY, last, a -> a.get()[3]).description("Lipschitz penalty of the last epoch")
           .tag(MeterNames.TAG_MODEL, cfg.model()).register(registry);
     }
+  }
+
+  private volatile int dropRegularizationAfter;
+
+  /** The regression scenario: after this many snapshots keep training without the regulariser (0: never). */
+  public RetrainingLoop dropRegularizationAfter(int snapshots) {
+    this.dropRegularizationAfter = snapshots;
+    return this;
   }
 
   public synchronized void stop() {
@@ -107,6 +116,13 @@ public final class RetrainingLoop implements Runnable {
     java.util.ArrayDeque<Pending> unpublished = new java.util.ArrayDeque<>();
     for (long version = 1; !stopped && (cfg.maxSnapshots() == 0 || version <= cfg.maxSnapshots()); version++) {
       Instant cycleStart = Instant.now();
+      if (dropRegularizationAfter > 0 && version == dropRegularizationAfter + 1
+          && trainer.regularization().regularizer() != Regularizer.NONE) {
+        // the regression scenario: the same model keeps training, without its Lipschitz regulariser from here on
+        LOG.warn("{}: regression scenario: {} regularisation dropped after v{}", cfg.model(),
+            trainer.regularization().regularizer().label(), dropRegularizationAfter);
+        trainer = new RegularizedTrainer(net, Regularization.none(), data.train().lo(), data.train().hi(), cfg.seed());
+      }
       RegularizedTrainer.EpochStats stats = null;
       for (int e = 0; e < cfg.epochsPerSnapshot() && !stopped; e++) {
         // batches are cut once; each epoch visits them in a new order (re-cutting copies the whole set off-heap)
@@ -131,7 +147,8 @@ public final class RetrainingLoop implements Runnable {
       last.set(new double[] {stats == null ? Double.NaN : stats.loss(), eval.accuracy(), trainer.weight(),
           stats == null ? 0 : stats.penalty()});
       byte[] zip = serialize(net);
-      unpublished.add(new Pending(metadata(cfg, version, zip, trainer.weight(), epoch, eval.accuracy(), runId), zip));
+      unpublished.add(new Pending(metadata(cfg, trainer.regularization().regularizer().label(), version, zip, trainer.weight(),
+          epoch, eval.accuracy(), runId), zip));
       // a snapshot that could not be published (broker down) is retried first, next cycle, with its own version
       while (!unpublished.isEmpty() && !stopped) {
         Pending p = unpublished.peek();
@@ -169,8 +186,14 @@ public final class RetrainingLoop implements Runnable {
   /** The snapshot headers of one cycle: identity, and the provenance of training (regulariser, its weight, epoch). */
   public static SnapshotMetadata metadata(TrainerConfig cfg, long version, byte[] zip, double weight, int epoch,
       double trainAccuracy, String runId) {
+    return metadata(cfg, cfg.regularization().regularizer().label(), version, zip, weight, epoch, trainAccuracy, runId);
+  }
+
+  /** Snapshot headers with the regulariser actually in use ({@code regularizer} label). */
+  public static SnapshotMetadata metadata(TrainerConfig cfg, String regularizer, long version, byte[] zip, double weight, int epoch,
+      double trainAccuracy, String runId) {
     return SnapshotMetadata.of(cfg.model(), version, Sha256.hex(zip)).withProvenance(cfg.dataset(), new double[] {0, 1},
-        cfg.regularization().regularizer().label(), weight, epoch, trainAccuracy, runId);
+        regularizer, weight, epoch, trainAccuracy, runId);
   }
 
   /** The network of a configuration: the MLP or the small CNN (28×28×1 inputs). */
