@@ -43,10 +43,10 @@ public final class ReproduceCommand implements Callable<Integer> {
   @Option(names = "--targets", defaultValue = "0.85", split = ",", description = "clip: target train accuracies α of the regularised rows (default: ${DEFAULT-VALUE}).")
   List<Double> targets;
 
-  @Option(names = "--lambda", defaultValue = "0.05", description = "clip: initial λ (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--lambda", defaultValue = "1", description = "clip: initial λ (default: ${DEFAULT-VALUE}).")
   double lambda;
 
-  @Option(names = "--dlambda", defaultValue = "0.05", description = "clip: λ step of the discrepancy principle (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--dlambda", defaultValue = "0.5", description = "clip: λ step of the discrepancy principle (default: ${DEFAULT-VALUE}).")
   double dLambda;
 
   @Option(names = "--mu", defaultValue = "0.0005", description = "clip: initial weight-decay µ (default: ${DEFAULT-VALUE}).")

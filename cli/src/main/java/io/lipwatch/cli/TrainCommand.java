@@ -90,10 +90,10 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--regularizer", defaultValue = "none", description = "none, weight-decay or clip (default: ${DEFAULT-VALUE}).")
   String regularizer;
 
-  @Option(names = "--lambda", description = "Initial λ (clip; default 0.05) or µ (weight-decay; default 0.0005).")
+  @Option(names = "--lambda", description = "Initial λ (clip; default 1) or µ (weight-decay; default 0.0005).")
   Double lambda;
 
-  @Option(names = "--dlambda", description = "Step of λ / µ in the discrepancy principle after each epoch (default: λ/µ initial value; 0 keeps it fixed).")
+  @Option(names = "--dlambda", description = "Step of λ / µ in the discrepancy principle after each epoch (default: half the initial value; 0 keeps it fixed).")
   Double dLambda;
 
   @Option(names = "--target-accuracy", paramLabel = "α", description = "Discrepancy principle: train accuracy above α raises λ/µ, below lowers it (required with clip or weight-decay unless --dlambda 0).")
@@ -194,8 +194,8 @@ public final class TrainCommand implements Callable<Integer> {
     if (r == Regularizer.NONE) {
       return Regularization.none();
     }
-    double w = lambda != null ? lambda : r == Regularizer.CLIP ? 0.05 : 5e-4;
-    double step = dLambda != null ? dLambda : w;
+    double w = lambda != null ? lambda : r == Regularizer.CLIP ? 1.0 : 5e-4;
+    double step = dLambda != null ? dLambda : w / 2;
     if (step > 0 && target == null) {
       // their code silently fell back to 0.9 on a misspelt option; here the target is explicit
       throw new IllegalArgumentException("--target-accuracy α is required with --regularizer " + r.label()

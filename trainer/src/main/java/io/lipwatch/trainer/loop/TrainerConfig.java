@@ -59,9 +59,9 @@ public record TrainerConfig(String model, Path dataDir, String dataset, int[] hi
         Duration.ZERO, 0, 1000, 7L);
   }
 
-  /** The demo settings with CLIP (λ₀ 0.05, dλ 0.05, target 85 % train accuracy, 64 pairs). */
+  /** The demo settings with CLIP (λ₀ 1, dλ 0.5, target 85 % train accuracy, 64 pairs: the reproduce-clip settings). */
   public static TrainerConfig demoClip(String model, Path dataDir) {
-    return demo(model, dataDir).withRegularization(Regularization.clip(0.05, 0.05, 0.85, 64));
+    return demo(model, dataDir).withRegularization(Regularization.clip(1.0, 0.5, 0.85, 64));
   }
 
   public TrainerConfig withRegularization(Regularization r) {

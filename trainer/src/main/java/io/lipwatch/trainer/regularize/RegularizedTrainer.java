@@ -59,6 +59,7 @@ public final class RegularizedTrainer {
   // CLIP pair state: rows 0..P-1 are x, rows P..2P-1 are x′
   private INDArray pairs;
   private INDArray previousPairs;
+  private boolean hasPrevious;
   private double[] tau;
   private double[] lastRatio;
   private long sinceReset;
@@ -386,7 +387,7 @@ public final class RegularizedTrainer {
   private void ascend(INDArray backprop, PairTerms t) {
     int p = t.ratios.length;
     // the ratio evaluated now is that of the position reached by the last step: accept or reject it
-    if (reg.adaptiveStep() && previousPairs != null) {
+    if (reg.adaptiveStep() && hasPrevious) {
       for (int i = 0; i < p; i++) {
         if (t.ratios[i] >= lastRatio[i]) {
           tau[i] = Math.min(tau[i] * 1.3, 10);
@@ -410,7 +411,13 @@ public final class RegularizedTrainer {
       s[p + i] = si;
       lastRatio[i] = t.ratios[i];
     }
-    previousPairs = pairs.dup().detach();
+    // one buffer outside the workspace, reused: a detached copy per step would be off-heap garbage only GC frees
+    if (previousPairs == null || previousPairs.length() != pairs.length()) {
+      previousPairs = pairs.dup().detach();
+    } else {
+      previousPairs.assign(pairs);
+    }
+    hasPrevious = true;
     pairs.addi(g.mulColumnVector(column(s)));
     Transforms.min(Transforms.max(pairs, lo, false), hi, false);
     // a pair that collapsed onto itself (clipping) is re-drawn
@@ -443,7 +450,7 @@ public final class RegularizedTrainer {
       xp.putRow(i, noisy(x.getRow(i)));
     }
     pairs = Nd4j.vstack(x, xp).detach();
-    previousPairs = null;
+    hasPrevious = false;
     tau = new double[p];
     java.util.Arrays.fill(tau, reg.ascentStep());
     lastRatio = new double[p];

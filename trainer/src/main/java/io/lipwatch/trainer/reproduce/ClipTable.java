@@ -50,7 +50,7 @@ public final class ClipTable {
   public record Options(Path data, String arch, int[] hidden, int epochs, int trainSamples, int probeSamples, int batch,
       int pairs, double lambda, double dLambda, double mu, double dMu, List<Double> targets, long seed) {
     public static Options defaults() {
-      return new Options(Datasets.FASHION_MNIST, "mlp", new int[] {256, 256}, 6, 0, 1000, 128, 64, 0.05, 0.05, 5e-4,
+      return new Options(Datasets.FASHION_MNIST, "mlp", new int[] {256, 256}, 6, 0, 1000, 128, 64, 1.0, 0.5, 5e-4,
           5e-4, List.of(0.85), 42);
     }
   }
