@@ -44,6 +44,9 @@ public final class Demo implements AutoCloseable {
   public enum Scenario { normal, regression }
 
   public static final int REGRESS_AFTER = 4;
+  /** Epochs before the first snapshot, then per-cycle fine-tuning at a tenth of the learning rate (see RetrainingLoop). */
+  public static final int WARMUP_EPOCHS = 3;
+  public static final double FINE_TUNE_LEARNING_RATE = 1e-4;
 
   private final Deque<AutoCloseable> resources = new ArrayDeque<>();
   private final String bootstrap;
@@ -78,7 +81,8 @@ public final class Demo implements AutoCloseable {
     SnapshotPublisher publisher = new SnapshotPublisher(kafka, SnapshotLimits.defaults(), store, null);
     resources.push(publisher);
     trainer = new RetrainingLoop(cfg.trainer(), kafka, publisher, monitor.registry())
-        .dropRegularizationAfter(cfg.scenario() == Scenario.regression ? REGRESS_AFTER : 0);
+        .dropRegularizationAfter(cfg.scenario() == Scenario.regression ? REGRESS_AFTER : 0)
+        .warmup(WARMUP_EPOCHS, FINE_TUNE_LEARNING_RATE);
     resources.push(trainer::stop);
     monitor.start();
     estimator.start();

@@ -69,6 +69,18 @@ public final class RetrainingLoop implements Runnable {
   }
 
   private volatile int dropRegularizationAfter;
+  private volatile int warmupEpochs;
+  private volatile double fineTuneLearningRate;
+
+  /**
+   * Production-style retraining: {@code epochs} of training before the first snapshot, then each cycle fine-tunes at
+   * {@code learningRate} (0: keep the configured rate), so consecutive versions differ as retrained models do.
+   */
+  public RetrainingLoop warmup(int epochs, double learningRate) {
+    this.warmupEpochs = epochs;
+    this.fineTuneLearningRate = learningRate;
+    return this;
+  }
 
   /** The regression scenario: after this many snapshots keep training without the regulariser (0: never). */
   public RetrainingLoop dropRegularizationAfter(int snapshots) {
@@ -114,6 +126,18 @@ public final class RetrainingLoop implements Runnable {
     List<DataSet> batches = new java.util.ArrayList<>(Datasets.batches(train, cfg.batchSize(), cfg.seed()));
     List<DataSet> evalBatches = List.copyOf(batches.subList(0, Math.min(batches.size(), Math.max(1, 10_000 / cfg.batchSize()))));
     java.util.ArrayDeque<Pending> unpublished = new java.util.ArrayDeque<>();
+    for (int w = 0; w < warmupEpochs && !stopped; w++) {
+      java.util.Collections.shuffle(batches, new java.util.Random(cfg.seed() + epoch));
+      try (ProgressBar bar = progressBar(cfg.model() + " warm-up epoch " + (epoch + 1), batches.size())) {
+        RegularizedTrainer.EpochStats ws = trainer.epoch(batches, bar);
+        LOG.info("{} warm-up epoch {} in {} s: loss {}, running train accuracy {}", cfg.model(), epoch + 1,
+            String.format("%.1f", ws.seconds()), String.format("%.4f", ws.loss()), String.format("%.4f", ws.trainAccuracy()));
+      }
+      epoch++;
+    }
+    if (fineTuneLearningRate > 0) {
+      net.setLearningRate(fineTuneLearningRate);
+    }
     for (long version = 1; !stopped && (cfg.maxSnapshots() == 0 || version <= cfg.maxSnapshots()); version++) {
       Instant cycleStart = Instant.now();
       if (dropRegularizationAfter > 0 && version == dropRegularizationAfter + 1
@@ -122,6 +146,8 @@ public final class RetrainingLoop implements Runnable {
         LOG.warn("{}: regression scenario: {} regularisation dropped after v{}", cfg.model(),
             trainer.regularization().regularizer().label(), dropRegularizationAfter);
         trainer = new RegularizedTrainer(net, Regularization.none(), data.train().lo(), data.train().hi(), cfg.seed());
+        // and back at the configured (warm-up) learning rate: an unregularised, aggressive retraining run
+        net.setLearningRate(cfg.learningRate());
       }
       RegularizedTrainer.EpochStats stats = null;
       for (int e = 0; e < cfg.epochsPerSnapshot() && !stopped; e++) {
