@@ -115,7 +115,7 @@ public final class RetrainingLoop implements Runnable {
     DataSet train = Datasets.toDataSet(data.train().head(cfg.trainSamples()));
     MultiLayerNetwork net = buildNetwork(cfg, train.numInputs(), data.train().classes());
     RegularizedTrainer trainer = new RegularizedTrainer(net, cfg.regularization(), data.train().lo(), data.train().hi(), cfg.seed());
-    LOG.info("{}: {} , regularizer {} (weight {}, step {}, target {})", cfg.model(), cfg.arch(),
+    LOG.info("{}: {}, regularizer {} (weight {}, step {}, target {})", cfg.model(), cfg.arch(),
         cfg.regularization().regularizer().label(), cfg.regularization().weight(), cfg.regularization().step(),
         cfg.regularization().targetAccuracy());
     Timer epochTimer = registry == null ? null : Timer.builder(MeterNames.TRAINER_EPOCH_DURATION)
