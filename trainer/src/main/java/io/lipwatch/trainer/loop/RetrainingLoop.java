@@ -137,6 +137,14 @@ public final class RetrainingLoop implements Runnable {
     }
     if (fineTuneLearningRate > 0) {
       net.setLearningRate(fineTuneLearningRate);
+      Regularization r = trainer.regularization();
+      if (warmupEpochs > 0 && r.regularizer() != Regularizer.NONE) {
+        // fine-tuning keeps the λ (or µ) the warm-up's discrepancy principle reached: versions then differ by the
+        // retraining, not by a regularisation weight still swinging around the target accuracy
+        trainer = new RegularizedTrainer(net, new Regularization(r.regularizer(), trainer.weight(), 0, r.targetAccuracy(),
+            r.pairs(), r.form(), r.aggregate(), r.resetEvery(), r.adaptiveStep(), r.ascentStep(), r.initNoise()),
+            data.train().lo(), data.train().hi(), cfg.seed());
+      }
     }
     for (long version = 1; !stopped && (cfg.maxSnapshots() == 0 || version <= cfg.maxSnapshots()); version++) {
       Instant cycleStart = Instant.now();
