@@ -140,9 +140,10 @@ public final class RetrainingLoop implements Runnable {
       Regularization r = trainer.regularization();
       if (warmupEpochs > 0 && r.regularizer() != Regularizer.NONE) {
         // fine-tuning keeps the λ (or µ) the warm-up's discrepancy principle reached: versions then differ by the
-        // retraining, not by a regularisation weight still swinging around the target accuracy
+        // retraining, not by a regularisation weight still swinging around the target accuracy; and the pairs are
+        // never re-initialised (a reset spikes the penalty and costs points of accuracy for an epoch)
         trainer = new RegularizedTrainer(net, new Regularization(r.regularizer(), trainer.weight(), 0, r.targetAccuracy(),
-            r.pairs(), r.form(), r.aggregate(), r.resetEvery(), r.adaptiveStep(), r.ascentStep(), r.initNoise()),
+            r.pairs(), r.form(), r.aggregate(), 0, r.adaptiveStep(), r.ascentStep(), r.initNoise()),
             data.train().lo(), data.train().hi(), cfg.seed());
       }
     }
