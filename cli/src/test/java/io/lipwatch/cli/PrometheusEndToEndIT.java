@@ -60,7 +60,9 @@ class PrometheusEndToEndIT {
   @BeforeAll
   static void start() throws Exception {
     root = repositoryRoot();
-    demo = Demo.start(new Demo.Config(null, 0, 0, null, DemoCommand.trainer(MODEL, Datasets.FASHION_MNIST, 3000, Duration.ofSeconds(8))));
+    // the demo's regression scenario: CLIP, then the trainer drops it after 4 snapshots
+    demo = Demo.start(new Demo.Config(null, 0, 0, null, DemoCommand.trainer(MODEL, Datasets.FASHION_MNIST, 3000, Duration.ofSeconds(4),
+        DemoCommand.demoRegularization("clip")), Demo.Scenario.regression));
     promPort = freePort();
     Path config = tmp.resolve("prometheus.yml");
     Files.writeString(config, """
@@ -180,6 +182,12 @@ class PrometheusEndToEndIT {
     await("LipwatchVerdictFail for " + REGRESSING, Duration.ofSeconds(60), () -> !query(
         "ALERTS{alertname=\"LipwatchVerdictFail\",model=\"" + REGRESSING + "\",alertstate=~\"pending|firing\"}")
         .path("data").path("result").isEmpty());
+    // and the demo's own regression scenario: once CLIP is dropped its versions FAIL and the alert is raised
+    await("LipwatchVerdictFail for the demo's regression scenario", Duration.ofMinutes(4), () -> !query(
+        "ALERTS{alertname=\"LipwatchVerdictFail\",model=\"" + MODEL + "\",alertstate=~\"pending|firing\"}")
+        .path("data").path("result").isEmpty());
+    assertTrue(has("lipwatch_snapshot_version{model=\"" + MODEL + "\"} > " + Demo.REGRESS_AFTER),
+        "the FAIL comes after the regulariser was dropped");
   }
 
   static boolean has(String promql) {
