@@ -26,8 +26,8 @@ public final class EstimatorCommand implements Callable<Integer> {
   @Mixin
   KafkaOptions kafka;
 
-  @Option(names = "--state-dir", paramLabel = "DIR", description = "Kafka Streams state directory (default: ~/.lipwatch/state).")
-  Path stateDir;
+  @Mixin
+  StateDirOption stateDir;
 
   @Option(names = "--snapshot-store", paramLabel = "DIR", description = "Snapshot store for claim-check snapshots.")
   Path store;
@@ -56,8 +56,7 @@ public final class EstimatorCommand implements Callable<Integer> {
       System.err.println("error: --bootstrap is required");
       return 2;
     }
-    Path state = stateDir != null ? stateDir : Path.of(System.getProperty("user.home"), ".lipwatch", "state");
-    Files.createDirectories(state);
+    Path state = stateDir.resolve();
     EstimatorSettings settings = new EstimatorSettings(SnapshotLimits.defaults(),
         EngineConfig.defaults().withBudget(budget).withMethods(methods == null ? null : new LinkedHashSet<>(methods)),
         noProbes ? null : probeOptions.apply(EstimatorSettings.streamProbes()),

@@ -2,7 +2,6 @@ package io.lipwatch.cli;
 
 import io.lipwatch.monitor.stream.MonitorService;
 import io.lipwatch.monitor.verdict.Policy;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -22,8 +21,8 @@ public final class MonitorCommand implements Callable<Integer> {
   @Option(names = "--http-host", defaultValue = "0.0.0.0", description = "Address the HTTP server binds (default: ${DEFAULT-VALUE}).")
   String host;
 
-  @Option(names = "--state-dir", paramLabel = "DIR", description = "Kafka Streams state directory (default: ~/.lipwatch/state).")
-  Path stateDir;
+  @Mixin
+  StateDirOption stateDir;
 
   @Option(names = "--policy", paramLabel = "FILE",
       description = "Regression policy JSON (thresholds; see README). Default: built-in thresholds.")
@@ -35,8 +34,7 @@ public final class MonitorCommand implements Callable<Integer> {
       System.err.println("error: --bootstrap is required");
       return 2;
     }
-    Path state = stateDir != null ? stateDir : Path.of(System.getProperty("user.home"), ".lipwatch", "state");
-    Files.createDirectories(state);
+    Path state = stateDir.resolve();
     try (RunUntilStopped run = new RunUntilStopped()) {
       MonitorService m = run.register(new MonitorService(kafka.connection(), state, host, metricsPort, null,
           policy == null ? Policy.defaults() : Policy.load(policy)));
