@@ -194,6 +194,9 @@ public final class TrainCommand implements Callable<Integer> {
     if (r == Regularizer.NONE) {
       return Regularization.none();
     }
+    if (r == Regularizer.LIPBOUND || r == Regularizer.ADMM_LIPSDP) {
+      throw new IllegalArgumentException("--regularizer " + r.label() + " is not available yet");
+    }
     double w = lambda != null ? lambda : r == Regularizer.CLIP ? 1.0 : 5e-4;
     double step = dLambda != null ? dLambda : w / 2;
     if (step > 0 && target == null) {

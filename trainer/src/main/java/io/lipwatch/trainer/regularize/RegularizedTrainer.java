@@ -65,6 +65,7 @@ public final class RegularizedTrainer {
   private long sinceReset;
   private double lastPenalty;
   private double lastMaxRatio;
+  private ParameterPenalty parameterPenalty;
 
   /**
    * @param lo, hi the input range; pairs are kept inside it
@@ -94,6 +95,14 @@ public final class RegularizedTrainer {
     }
     // the updater (Adam state, per-block gradient views) must exist outside the step workspace
     net.getUpdater();
+  }
+
+  /**
+   * Adds a data-independent term to every step's loss (null removes it); its value is added to the step's penalty.
+   */
+  public RegularizedTrainer withParameterPenalty(ParameterPenalty p) {
+    this.parameterPenalty = p;
+    return this;
   }
 
   /** The current λ (CLIP) or µ (weight decay); 0 without a regulariser. */
@@ -201,6 +210,9 @@ public final class RegularizedTrainer {
     INDArray grad = net.getFlattenedGradients();
     if (reg.regularizer() == Regularizer.WEIGHT_DECAY) {
       penalty = addWeightDecay(grad);
+    }
+    if (parameterPenalty != null) {
+      penalty += parameterPenalty.addGradient(net, grad, weight);
     }
     lastPenalty = penalty;
     if (clip) {
