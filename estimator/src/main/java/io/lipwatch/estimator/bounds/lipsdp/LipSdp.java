@@ -266,22 +266,46 @@ public final class LipSdp {
   }
 
   /**
-   * Result of {@link #project}: the projected weights W̄, their Frobenius distance to W, the Lipschitz bound we
-   * verified for W̄ with the given T (√ρ, ρ = L_des² when {@code meetsTarget}, else slightly inflated), and notes.
+   * Result of {@link #project} / {@link #projectPenalized}: the projected weights W̄, their Frobenius distance to W,
+   * the Lipschitz bound we verified for W̄ with the given T (√ρ; in enforce mode ρ = L_des² when {@code meetsTarget},
+   * else slightly inflated), and notes.
    */
   public record Projection(List<DenseMatrix> weights, double distance, double lipschitzBound, boolean meetsTarget,
       double seconds, String note) {}
 
   /**
-   * The W̄-step of Pauli et al. (2020): the weights closest to {@code weights} in Frobenius norm that satisfy the
-   * LipSDP LMI with the fixed multipliers T ({@code multipliers}, one per hidden neuron as in
+   * The W̄-step of Pauli et al. (2020), enforce mode: the weights closest to {@code weights} in Frobenius norm that
+   * satisfy the LipSDP LMI with the fixed multipliers T ({@code multipliers}, one per hidden neuron as in
    * {@link Solution#multipliers}) and ρ = lDes². Needs slopeMin = 0 for every hidden activation (ReLU, tanh, sigmoid),
-   * where the LMI is linear in the hidden weights; the last layer enters by a Schur complement. Small nets only: every
-   * weight is an SDP variable ({@code maxHiddenNeurons} also bounds the weight count ×10). The result is verified by
-   * the same Cholesky check as {@link #bound}.
+   * where the LMI is linear in the hidden weights; the last layer enters by a Schur complement. Every weight is an SDP
+   * variable, except that a first layer with more inputs than units is projected inside its own row space (exact,
+   * see package-info), so the count is Σ n_i·n_{i−1} with n_0 replaced by min(n_0, n_1); at most
+   * {@link Limits#maxHiddenNeurons()}·15. The result is verified by the same Cholesky check as {@link #bound}.
    */
   public static Projection project(List<DenseMatrix> weights, List<ActivationSpec> hiddenActivations,
       double[] multipliers, double lDes, Limits limits) {
+    if (!(lDes > 0) || !Double.isFinite(lDes)) {
+      throw new LipSdpException(Reason.UNSUPPORTED, "target Lipschitz constant must be positive, got " + lDes);
+    }
+    return projectImpl(weights, hiddenActivations, multipliers, lDes * lDes, 0, limits, true);
+  }
+
+  /**
+   * The W̄-step of Pauli et al. (2020), penalise mode: min ‖W̄ − W‖²_F + c·L² subject to the LipSDP LMI with the fixed
+   * multipliers T and ρ = L² free (Pauli's µL² + (ρ_admm/2)‖W̄ − W‖² is c = 2µ/ρ_admm). Otherwise as
+   * {@link #project}; {@link Projection#lipschitzBound} is the verified √ρ of the result.
+   */
+  public static Projection projectPenalized(List<DenseMatrix> weights, List<ActivationSpec> hiddenActivations,
+      double[] multipliers, double lipschitzSquaredCost, Limits limits) {
+    if (!(lipschitzSquaredCost > 0) || !Double.isFinite(lipschitzSquaredCost)) {
+      throw new LipSdpException(Reason.UNSUPPORTED, "the cost of L² must be positive, got " + lipschitzSquaredCost);
+    }
+    return projectImpl(weights, hiddenActivations, multipliers, Double.NaN, lipschitzSquaredCost, limits, true);
+  }
+
+  /** {@code reduceInput = false} only for tests of the row-space reduction. */
+  static Projection projectImpl(List<DenseMatrix> weights, List<ActivationSpec> hiddenActivations,
+      double[] multipliers, double rho, double rhoCost, Limits limits, boolean reduceInput) {
     long t0 = System.nanoTime();
     validate(weights, hiddenActivations);
     for (ActivationSpec a : hiddenActivations) {
@@ -289,9 +313,6 @@ public final class LipSdp {
         throw new LipSdpException(Reason.UNSUPPORTED, "projection needs slopeMin = 0 (" + a.name() + " has "
             + a.slopeMin() + "): the LMI is then linear in the weights");
       }
-    }
-    if (!(lDes > 0) || !Double.isFinite(lDes)) {
-      throw new LipSdpException(Reason.UNSUPPORTED, "target Lipschitz constant must be positive, got " + lDes);
     }
     LipSdpProblem shape = new LipSdpProblem(weights, hiddenActivations, Mode.NEURON, 0);
     if (multipliers == null || multipliers.length != shape.hidden) {
@@ -302,12 +323,23 @@ public final class LipSdp {
         throw new LipSdpException(Reason.UNSUPPORTED, "multipliers must be finite and ≥ 0");
       }
     }
-    double rho = lDes * lDes;
-    LipSdpProjection proj = new LipSdpProjection(weights, hiddenActivations, multipliers, rho,
-        SOLVER_MARGIN * Math.max(1.0, rho));
-    if (proj.numWeights > 10L * limits.maxHiddenNeurons()) {
+    // a wide first layer is projected inside its row space: W_1 = F·Q (Q orthonormal rows), W̄_1 = F̄·Q
+    List<DenseMatrix> sdpWeights = weights;
+    DenseMatrix basis = null;
+    if (reduceInput && weights.size() >= 2 && weights.get(0).cols() > weights.get(0).rows()) {
+      basis = rowBasis(weights.get(0));
+      List<DenseMatrix> red = new ArrayList<>(weights);
+      red.set(0, weights.get(0).times(basis.transpose()));
+      sdpWeights = red;
+    }
+    boolean free = Double.isNaN(rho);
+    double scale = free ? 1.0 : Math.max(1.0, rho);
+    LipSdpProjection proj = new LipSdpProjection(sdpWeights, hiddenActivations, multipliers, rho, rhoCost,
+        SOLVER_MARGIN * scale);
+    long maxVars = 15L * limits.maxHiddenNeurons();
+    if (proj.numWeights > maxVars) {
       throw new LipSdpException(Reason.TOO_LARGE, "projection has " + proj.numWeights + " weight variables, limit "
-          + 10L * limits.maxHiddenNeurons());
+          + maxVars + " (CSDP factors a dense matrix of that side every iteration)");
     }
     Path dir;
     try {
@@ -332,13 +364,28 @@ public final class LipSdp {
     }
     if (code < 0 || code > 7 || res.y() == null) {
       throw new LipSdpException(code < 0 || code > 7 ? Reason.SOLVER_FAILED : Reason.GARBAGE, "csdp exit " + code
-          + " (" + CsdpRunner.describe(code) + ")");
+          + " (" + CsdpRunner.describe(code) + ")" + (code < 0 || code > 7 ? "; log tail: " + res.logTail().strip() : ""));
     }
-    List<DenseMatrix> wBar = proj.weights(res.y());
+    List<DenseMatrix> wBar = new ArrayList<>(proj.weights(res.y()));
+    if (basis != null) {
+      wBar.set(0, wBar.get(0).times(basis));
+    }
+    double target = proj.rho(res.y());
+    if (!(target > 0) || !Double.isFinite(target)) {
+      throw new LipSdpException(Reason.GARBAGE, "solver returned ρ = " + target);
+    }
+    for (DenseMatrix m : wBar) {
+      for (double d : m.data()) {
+        if (!Double.isFinite(d)) {
+          throw new LipSdpException(Reason.GARBAGE, "solver returned a non-finite weight");
+        }
+      }
+    }
+    // never trusted: the full, unreduced LMI with the projected weights is checked here
     LipSdpProblem check = new LipSdpProblem(wBar, hiddenActivations, Mode.NEURON, 0);
     double[] mult = new double[check.numVars + 1];
     System.arraycopy(multipliers, 0, mult, 2, multipliers.length);
-    double verified = certify(check, rho, mult, limits.maxInflation());
+    double verified = certify(check, target, mult, limits.maxInflation());
     double dist = 0;
     for (int i = 0; i < weights.size(); i++) {
       double[] a = weights.get(i).data();
@@ -348,9 +395,59 @@ public final class LipSdp {
       }
     }
     double l = Math.nextUp(Math.sqrt(verified));
-    return new Projection(wBar, Math.sqrt(dist), l, verified == rho, seconds(t0), String.format(
-        "CSDP exit %d (%s), %d variables, solve %.2f s; LMI verified at ρ = %s", code, CsdpRunner.describe(code),
-        proj.numVariables(), res.seconds(), verified == rho ? "L_des²" : "L_des²·(1+" + (verified / rho - 1) + ")"));
+    return new Projection(List.copyOf(wBar), Math.sqrt(dist), l, verified == target, seconds(t0), String.format(
+        "CSDP exit %d (%s), %d variables%s, solve %.2f s; LMI verified at ρ = %s", code, CsdpRunner.describe(code),
+        proj.numVariables(), basis != null ? " (first layer in its " + basis.rows() + "-dimensional row space)" : "",
+        res.seconds(), (free ? "L²" : "L_des²") + (verified == target ? "" : "·(1+" + (verified / target - 1) + ")")));
+  }
+
+  /**
+   * Orthonormal rows Q (k × n, k = rows of w) whose span contains every row of w: modified Gram–Schmidt, twice for
+   * orthogonality; a dependent row is replaced by a fresh direction (a larger span is still exact).
+   */
+  static DenseMatrix rowBasis(DenseMatrix w) {
+    int k = w.rows();
+    int n = w.cols();
+    double[] q = new double[k * n];
+    java.util.Random rnd = new java.util.Random(k * 31L + n);
+    for (int r = 0; r < k; r++) {
+      double[] v = new double[n];
+      System.arraycopy(w.data(), r * n, v, 0, n);
+      double orig = norm(v);
+      for (int attempt = 0; attempt < 4; attempt++) {
+        for (int pass = 0; pass < 2; pass++) {
+          for (int j = 0; j < r; j++) {
+            double dot = 0;
+            for (int c = 0; c < n; c++) {
+              dot += q[j * n + c] * v[c];
+            }
+            for (int c = 0; c < n; c++) {
+              v[c] -= dot * q[j * n + c];
+            }
+          }
+        }
+        double nv = norm(v);
+        if (nv > 1e-10 * Math.max(orig, 1e-300) && nv > 0) {
+          for (int c = 0; c < n; c++) {
+            q[r * n + c] = v[c] / nv;
+          }
+          break;
+        }
+        for (int c = 0; c < n; c++) {
+          v[c] = rnd.nextGaussian();
+        }
+        orig = norm(v);
+      }
+    }
+    return new DenseMatrix(k, n, q);
+  }
+
+  private static double norm(double[] v) {
+    double s = 0;
+    for (double x : v) {
+      s += x * x;
+    }
+    return Math.sqrt(s);
   }
 
   /**

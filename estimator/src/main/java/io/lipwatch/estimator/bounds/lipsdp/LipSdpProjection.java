@@ -5,23 +5,30 @@ import io.lipwatch.estimator.bounds.DenseMatrix;
 import java.util.List;
 
 /**
- * The W̄-step of Pauli et al.'s ADMM: min Σ_i ‖W̄_i − W_i‖²_F subject to the LipSDP LMI with fixed multipliers T and
- * ρ = L_des². With α = 0 the LMI is linear in W̄_1 … W̄_{L−1}; the last layer enters through a Schur complement,
- * S_lin − W̄_LᵀW̄_L ⪰ 0 ⇔ [[S_lin, Uᵀ], [U, I]] ⪰ 0 with U = [0 … 0 W̄_L]. Each row's squared distance is an
- * epigraph variable s_r with [[s_r, (w̄_r − w_r)ᵀ], [w̄_r − w_r, I]] ⪰ 0. Variables: every weight, then one s per row.
+ * The W̄-step of Pauli et al.'s ADMM: min Σ_i ‖W̄_i − W_i‖²_F (+ c·ρ when ρ is free) subject to the LipSDP LMI with
+ * fixed multipliers T and ρ = L_des² (enforce) or ρ a variable (penalise). With α = 0 the LMI is linear in
+ * W̄_1 … W̄_{L−1}; the last layer enters through a Schur complement, S_lin − W̄_LᵀW̄_L ⪰ 0 ⇔ [[S_lin, Uᵀ], [U, I]] ⪰ 0
+ * with U = [0 … 0 W̄_L]. Each row's squared distance is an epigraph variable s_r with
+ * [[s_r, (w̄_r − w_r)ᵀ], [w̄_r − w_r, I]] ⪰ 0. Variables: every weight, then one s per row, then ρ when free.
  */
 final class LipSdpProjection implements SdpData {
   private final LipSdpProblem net; // shapes, offsets, slopes
-  private final double rho;
+  private final double rho; // fixed ρ, or NaN when ρ is a variable
+  private final double rhoCost; // objective coefficient of the free ρ
   private final double[] t; // per hidden neuron
   private final double margin;
   private final int[] wStart; // first variable of layer i (1-based var numbers), i = 1..L
   final int numWeights;
   final int numRows;
 
-  LipSdpProjection(List<DenseMatrix> w, List<ActivationSpec> acts, double[] t, double rho, double margin) {
+  /**
+   * @param rho ρ = L_des² (enforce), or NaN to make ρ a variable with objective coefficient {@code rhoCost} (penalise)
+   */
+  LipSdpProjection(List<DenseMatrix> w, List<ActivationSpec> acts, double[] t, double rho, double rhoCost,
+      double margin) {
     this.net = new LipSdpProblem(w, acts, LipSdp.Mode.NEURON, 0);
     this.rho = rho;
+    this.rhoCost = rhoCost;
     this.t = t;
     this.margin = margin;
     this.wStart = new int[net.layers + 1];
@@ -40,9 +47,18 @@ final class LipSdpProjection implements SdpData {
     return wStart[layer] + row * net.size[layer - 1] + col;
   }
 
+  boolean freeRho() {
+    return Double.isNaN(rho);
+  }
+
+  /** The variable number of the free ρ. */
+  int rhoVar() {
+    return numWeights + numRows + 1;
+  }
+
   @Override
   public int numVariables() {
-    return numWeights + numRows;
+    return numWeights + numRows + (freeRho() ? 1 : 0);
   }
 
   @Override
@@ -60,6 +76,9 @@ final class LipSdpProjection implements SdpData {
 
   @Override
   public double objective(int var) {
+    if (freeRho() && var == rhoVar()) {
+      return rhoCost;
+    }
     return var > numWeights ? 1.0 : 0.0;
   }
 
@@ -71,7 +90,12 @@ final class LipSdpProjection implements SdpData {
     for (int a = 0; a < dim + nl; a++) {
       double c;
       if (a < net.n0) {
-        c = rho;
+        if (freeRho()) {
+          sink.accept(rhoVar(), 1, a + 1, a + 1, 1.0);
+          c = 0;
+        } else {
+          c = rho;
+        }
       } else if (a < dim) {
         c = 2 * t[a - net.n0];
       } else {
@@ -104,6 +128,11 @@ final class LipSdpProjection implements SdpData {
         block++;
       }
     }
+  }
+
+  /** The free ρ from the solver's y. */
+  double rho(double[] y) {
+    return freeRho() ? y[rhoVar() - 1] : rho;
   }
 
   /** W̄ from the solver's y. */

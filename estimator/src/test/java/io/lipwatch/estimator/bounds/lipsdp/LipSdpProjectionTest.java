@@ -56,4 +56,37 @@ class LipSdpProjectionTest {
     assertEquals(LipSdpException.Reason.UNSUPPORTED, assertThrows(LipSdpException.class,
         () -> LipSdp.project(w, List.of(leaky), new double[4], 1.0, LIMITS)).reason());
   }
+
+  @Test
+  void aWideFirstLayerIsProjectedExactlyInsideItsRowSpace() {
+    List<DenseMatrix> w = Nets.gaussian(new int[] {30, 5, 5, 3}, new Random(23));
+    List<ActivationSpec> acts = Nets.acts(2, Nets.RELU);
+    LipSdp.Solution s = LipSdp.solve(w, acts, Mode.NEURON, LIMITS);
+    double lDes = 0.6 * s.bound().value();
+    double rho = lDes * lDes;
+    LipSdp.Projection reduced = LipSdp.projectImpl(w, acts, s.multipliers(), rho, 0, LIMITS, true);
+    LipSdp.Projection full = LipSdp.projectImpl(w, acts, s.multipliers(), rho, 0, LIMITS, false);
+    assertTrue(reduced.note().contains("row space"), reduced.note());
+    assertEquals(full.distance(), reduced.distance(), 1e-4 * full.distance(), reduced + " vs " + full);
+    assertTrue(reduced.lipschitzBound() <= lDes * (1 + 1e-3), reduced.toString());
+    assertTrue(LipSdp.bound(reduced.weights(), acts, Mode.NEURON, LIMITS).value() <= lDes * (1 + 1e-3));
+    assertEquals(30, reduced.weights().get(0).cols());
+  }
+
+  @Test
+  void penalisedProjectionTradesDistanceForTheBound() {
+    List<DenseMatrix> w = Nets.gaussian(new int[] {12, 8, 8, 3}, new Random(24));
+    List<ActivationSpec> acts = Nets.acts(2, Nets.RELU);
+    LipSdp.Solution s = LipSdp.solve(w, acts, Mode.NEURON, LIMITS);
+    LipSdp.Projection weak = LipSdp.projectPenalized(w, acts, s.multipliers(), 1e-4, LIMITS);
+    LipSdp.Projection strong = LipSdp.projectPenalized(w, acts, s.multipliers(), 1e-1, LIMITS);
+    // each verified: an independent LipSDP on W̄ is never above the bound certified with the fixed T
+    for (LipSdp.Projection p : List.of(weak, strong)) {
+      double again = LipSdp.bound(p.weights(), acts, Mode.NEURON, LIMITS).value();
+      assertTrue(again <= p.lipschitzBound() * (1 + 1e-6), again + " vs " + p);
+    }
+    assertTrue(weak.lipschitzBound() <= s.bound().value() * (1 + 1e-3), weak + " vs " + s.bound());
+    assertTrue(strong.lipschitzBound() < weak.lipschitzBound(), strong + " vs " + weak);
+    assertTrue(strong.distance() > weak.distance(), strong + " vs " + weak);
+  }
 }
