@@ -74,6 +74,12 @@ public record Regularization(Regularizer regularizer, double weight, double step
         0.1, 0.1);
   }
 
+  /** ADMM-LipSDP; the weight is the W̄-step's µ (penalise mode), not moved by a discrepancy principle. */
+  public static Regularization admmLipSdp(double mu) {
+    return new Regularization(Regularizer.ADMM_LIPSDP, mu, 0, Double.NaN, 0, Form.LIPSCHITZ, Aggregate.MEAN, 0, true,
+        0.1, 0.1);
+  }
+
   public Regularization withForm(Form f) {
     return new Regularization(regularizer, weight, step, targetAccuracy, pairs, f, aggregate, resetEvery, adaptiveStep,
         ascentStep, initNoise);

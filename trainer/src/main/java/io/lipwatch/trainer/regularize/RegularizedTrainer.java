@@ -66,6 +66,8 @@ public final class RegularizedTrainer {
   private double lastPenalty;
   private double lastMaxRatio;
   private ParameterPenalty parameterPenalty;
+  private AdmmLipSdp admm;
+  private int admmEpochs;
 
   /**
    * @param lo, hi the input range; pairs are kept inside it
@@ -103,6 +105,35 @@ public final class RegularizedTrainer {
   public RegularizedTrainer withParameterPenalty(ParameterPenalty p) {
     this.parameterPenalty = p;
     return this;
+  }
+
+  /**
+   * Lipschitz-bounded training by ADMM (regularizer {@code admm-lipsdp}): installs the W-step's coupling term and runs
+   * an outer iteration (LipSDP multipliers, W̄-step, dual update) before the first epoch and after every
+   * {@link AdmmSettings#wStepEpochs()} epochs.
+   *
+   * @throws IllegalArgumentException when the network is not an MLP the projection accepts
+   */
+  public RegularizedTrainer withAdmm(AdmmSettings settings) {
+    this.admm = new AdmmLipSdp(net, settings);
+    this.admmEpochs = 0;
+    return withParameterPenalty(admm);
+  }
+
+  /** The ADMM state, or null when not training with {@code admm-lipsdp}. */
+  public AdmmLipSdp admm() {
+    return admm;
+  }
+
+  /**
+   * The network to publish: with ADMM in enforce mode the certified copy W̄ (its LipSDP bound is at most L_des),
+   * otherwise the trained network itself.
+   */
+  public MultiLayerNetwork publishedNetwork() {
+    if (admm != null && admm.started() && admm.settings().mode() == AdmmSettings.Mode.ENFORCE) {
+      return admm.certifiedNetwork(net);
+    }
+    return net;
   }
 
   /** The current λ (CLIP) or µ (weight decay); 0 without a regulariser. */
@@ -147,6 +178,9 @@ public final class RegularizedTrainer {
    */
   public EpochStats epoch(List<DataSet> batches, ProgressBar bar) {
     long t0 = System.nanoTime();
+    if (admm != null && !admm.started()) {
+      admm.update(net); // W̄ and Y from the warm-started weights before the first W-step
+    }
     double loss = 0;
     double pen = 0;
     double maxRatio = 0;
@@ -165,10 +199,13 @@ public final class RegularizedTrainer {
     }
     double acc = lossKind == LossKind.SOFTMAX_XENT ? (double) correct / n : Double.NaN;
     double before = weight();
-    if (reg.regularizer() != Regularizer.NONE) {
+    if (reg.regularizer() != Regularizer.NONE && reg.regularizer() != Regularizer.ADMM_LIPSDP) {
       weight = Regularization.discrepancy(weight, acc, reg.targetAccuracy(), reg.step());
     }
     net.setEpochCount(net.getEpochCount() + 1);
+    if (admm != null && ++admmEpochs % admm.settings().wStepEpochs() == 0) {
+      admm.update(net);
+    }
     return new EpochStats(loss / n, pen / n, maxRatio, acc, before, weight(), (System.nanoTime() - t0) / 1e9);
   }
 
