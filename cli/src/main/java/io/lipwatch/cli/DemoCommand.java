@@ -69,7 +69,7 @@ public final class DemoCommand implements Callable<Integer> {
   /** Retrain at most every {@code every}: the estimator's bounds and probes then keep pace with the trainer. */
   static TrainerConfig trainer(String model, Path data, int trainSamples, Duration every, Regularization reg) {
     return new TrainerConfig(model, data, "fashion-mnist", new int[] {256, 256}, "relu", 128, 1e-3, 1, 0, every,
-        trainSamples, 1000, 7L, "mlp", reg);
+        trainSamples, 1000, 7L, "mlp", reg, null);
   }
 
   static TrainerConfig trainer(String model, Path data, int trainSamples, Duration every) {

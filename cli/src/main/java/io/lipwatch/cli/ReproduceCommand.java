@@ -3,6 +3,7 @@ package io.lipwatch.cli;
 import io.lipwatch.trainer.data.Regression1D;
 import io.lipwatch.trainer.model.Architectures;
 import io.lipwatch.trainer.reproduce.ClipTable;
+import io.lipwatch.trainer.reproduce.LipSdpTable;
 import io.lipwatch.trainer.reproduce.RegressionFigure;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -12,15 +13,19 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code lipwatch reproduce}: the CLIP paper's Table 1 (CPU-sized) and its 1-D regression figure. */
+/**
+ * {@code lipwatch reproduce}: the CLIP paper's Table 1 (CPU-sized) and its 1-D regression figure; Pauli et al.'s
+ * Lipschitz-bounded training against standard and CLIP training.
+ */
 @Command(name = "reproduce", mixinStandardHelpOptions = true,
     description = {"Reproduce the CLIP paper: 'clip' trains standard, weight-decay and CLIP models on Fashion-MNIST and",
-        "prints Table 1's columns plus Lipschitz bounds; 'regression' trains the 1-D problem for several λ and plots it."})
+        "prints Table 1's columns plus Lipschitz bounds; 'regression' trains the 1-D problem for several λ and plots it;",
+        "'lipsdp' compares standard, weight-decay, ADMM-LipSDP (penalise, enforce) and CLIP MLPs with every bound."})
 public final class ReproduceCommand implements Callable<Integer> {
-  @Parameters(index = "0", paramLabel = "WHAT", description = "clip or regression.")
+  @Parameters(index = "0", paramLabel = "WHAT", description = "clip, regression or lipsdp.")
   What what;
 
-  enum What { clip, regression }
+  enum What { clip, regression, lipsdp }
 
   @Option(names = "--data", defaultValue = "/usr/share/datasets/fashion-mnist", paramLabel = "DIR", description = "IDX directory (default: ${DEFAULT-VALUE}).")
   Path data;
@@ -31,8 +36,20 @@ public final class ReproduceCommand implements Callable<Integer> {
   @Option(names = "--hidden", description = "Hidden sizes (clip default 256,256; regression default 100,50).")
   String hidden;
 
-  @Option(names = "--epochs", defaultValue = "6", description = "clip: epochs per model (default: ${DEFAULT-VALUE}).")
-  int epochs;
+  @Option(names = "--epochs", description = "clip: epochs per model (default 6); lipsdp: epochs before the ADMM rows branch off (default 4).")
+  Integer epochs;
+
+  @Option(names = "--admm-epochs", defaultValue = "4", description = "lipsdp: ADMM epochs, one W̄-step after each; the other rows train as many more (default: ${DEFAULT-VALUE}).")
+  int admmEpochs;
+
+  @Option(names = "--lipschitz-target", paramLabel = "L_des", description = "lipsdp: enforce-mode target (default: half the weight-decay net's LipSDP bound, 2 significant digits).")
+  Double lipschitzTarget;
+
+  @Option(names = "--admm-mu", defaultValue = "0.0008", description = "lipsdp: penalise-mode µ (default: ${DEFAULT-VALUE}).")
+  double admmMu;
+
+  @Option(names = "--admm-rho", defaultValue = "2", description = "lipsdp: ADMM ρ (default: ${DEFAULT-VALUE}).")
+  double admmRho;
 
   @Option(names = "--train-samples", defaultValue = "0", description = "clip: first N training samples (default: 0, all 60000).")
   int trainSamples;
@@ -73,9 +90,22 @@ public final class ReproduceCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     System.setProperty("java.awt.headless", "true");
+    if (what == What.lipsdp) {
+      LipSdpTable.Options d = LipSdpTable.Options.defaults();
+      LipSdpTable.Options o = new LipSdpTable.Options(data, hidden == null ? d.hidden() : Architectures.parseHidden(hidden),
+          epochs == null ? d.epochs() : epochs, admmEpochs, trainSamples, samples, d.batch(), d.learningRate(),
+          lipschitzTarget == null ? Double.NaN : lipschitzTarget, d.targetFraction(), admmMu, admmRho, d.weightDecay(),
+          lambda, targets.get(0), pairs, d.eps(), d.certifiedEps(), seed);
+      long t0 = System.nanoTime();
+      var rows = LipSdpTable.run(o, System.out);
+      System.out.println();
+      System.out.print(LipSdpTable.table(rows, o));
+      System.out.printf("total %.0f s%n", (System.nanoTime() - t0) / 1e9);
+      return 0;
+    }
     if (what == What.clip) {
       int[] h = hidden == null ? new int[] {256, 256} : Architectures.parseHidden(hidden);
-      ClipTable.Options o = new ClipTable.Options(data, arch, h, epochs, trainSamples, samples, 128, pairs, lambda, dLambda,
+      ClipTable.Options o = new ClipTable.Options(data, arch, h, epochs == null ? 6 : epochs, trainSamples, samples, 128, pairs, lambda, dLambda,
           mu, dMu, targets, seed);
       long t0 = System.nanoTime();
       var rows = ClipTable.run(o, System.out);

@@ -10,6 +10,7 @@ import io.lipwatch.trainer.data.Datasets;
 import io.lipwatch.trainer.loop.RetrainingLoop;
 import io.lipwatch.trainer.loop.TrainerConfig;
 import io.lipwatch.trainer.model.Architectures;
+import io.lipwatch.trainer.regularize.AdmmSettings;
 import io.lipwatch.trainer.regularize.Regularization;
 import io.lipwatch.trainer.regularize.RegularizedTrainer;
 import io.lipwatch.trainer.regularize.Regularizer;
@@ -87,7 +88,7 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--arch", defaultValue = "mlp", description = "Architecture: mlp (--hidden, --activation) or cnn (small CNN for 28×28×1; default: ${DEFAULT-VALUE}).")
   String arch;
 
-  @Option(names = "--regularizer", defaultValue = "none", description = "none, weight-decay or clip (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--regularizer", defaultValue = "none", description = "none, weight-decay, clip, lipbound (cnn) or admm-lipsdp (mlp) (default: ${DEFAULT-VALUE}).")
   String regularizer;
 
   @Option(names = "--lambda", description = "Initial λ (clip; default 1) or µ (weight-decay; default 0.0005).")
@@ -114,6 +115,15 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--fixed-ascent-step", description = "Fixed pair ascent step instead of the per-pair ×1.3/÷1.3 adaptation.")
   boolean fixedStep;
 
+  @Option(names = "--lipschitz-target", paramLabel = "L_des", description = "admm-lipsdp: enforce a verified LipSDP bound ≤ L_des (published snapshots are the certified weights); without it the bound is penalised with µ = --lambda (default 0.0008).")
+  Double lipschitzTarget;
+
+  @Option(names = "--admm-rho", defaultValue = "2", description = "admm-lipsdp: coupling ρ of the W-step (default: ${DEFAULT-VALUE}, Pauli et al.'s MNIST setting).")
+  double admmRho;
+
+  @Option(names = "--admm-epochs", defaultValue = "1", description = "admm-lipsdp: epochs per W-step between two W̄-steps (default: ${DEFAULT-VALUE}).")
+  int admmEpochs;
+
   @Option(names = "--metrics-port", defaultValue = "9466", description = "Port of the trainer's /metrics (default: ${DEFAULT-VALUE}; -1 disables).")
   int metricsPort;
 
@@ -122,19 +132,21 @@ public final class TrainCommand implements Callable<Integer> {
     Activation act = parseActivation(activation);
     int[] sizes = Architectures.parseHidden(hidden);
     Regularization reg = regularization(regularizer, lambda, dLambda, target, pairs, clipForm, clipAggregate, pairReset, !fixedStep);
+    AdmmSettings admm = admmSettings(reg);
     if (out != null || epochs != null) {
       if (out == null || epochs == null || epochs < 1) {
         System.err.println("error: offline training needs both --epochs N (N ≥ 1) and --out FILE.zip");
         return 2;
       }
-      return offline(act, sizes, reg);
+      return offline(act, sizes, reg, admm);
     }
     if (kafka.bootstrap == null) {
       System.err.println("error: --bootstrap is required (or use --epochs N --out FILE.zip to train offline)");
       return 2;
     }
     TrainerConfig cfg = new TrainerConfig(model, data, dataset, sizes, act.name().toLowerCase(), batchSize, learningRate,
-        epochsPerSnapshot, snapshots, every == null ? Duration.ZERO : every, trainSamples, probeSamples, seed, arch, reg);
+        epochsPerSnapshot, snapshots, every == null ? Duration.ZERO : every, trainSamples, probeSamples, seed, arch, reg,
+        admm);
     var registry = MonitorService.newRegistry();
     try (RunUntilStopped run = new RunUntilStopped()) {
       if (metricsPort >= 0) {
@@ -160,14 +172,18 @@ public final class TrainCommand implements Callable<Integer> {
     return 0;
   }
 
-  private int offline(Activation act, int[] sizes, Regularization reg) throws Exception {
+  private int offline(Activation act, int[] sizes, Regularization reg, AdmmSettings admm) throws Exception {
     System.out.println("ND4J backend: " + org.nd4j.linalg.factory.Nd4j.getBackend().getClass().getSimpleName());
     Datasets.Splits splits = Datasets.load(data, dataset);
     DataSet train = Datasets.toDataSet(splits.train().head(trainSamples));
     TrainerConfig cfg = new TrainerConfig(model, data, dataset, sizes, act.name().toLowerCase(), batchSize, learningRate,
-        1, 1, Duration.ZERO, trainSamples, probeSamples, seed, arch, reg);
+        1, 1, Duration.ZERO, trainSamples, probeSamples, seed, arch, reg, admm);
     MultiLayerNetwork net = RetrainingLoop.buildNetwork(cfg, train.numInputs(), splits.train().classes());
     RegularizedTrainer trainer = new RegularizedTrainer(net, reg, splits.train().lo(), splits.train().hi(), seed);
+    if (admm != null) {
+      trainer.withAdmm(admm);
+      System.out.println("admm-lipsdp: " + admm.describe());
+    }
     // pre-batched once: slicing minibatches in the loop is DL4J's slow path
     java.util.List<DataSet> batches = new java.util.ArrayList<>(Datasets.batches(train, batchSize, seed));
     for (int e = 1; e <= epochs; e++) {
@@ -181,8 +197,12 @@ public final class TrainCommand implements Callable<Integer> {
           s.weightBefore(), s.weightAfter(), s.seconds());
     }
     DataSet test = Datasets.toDataSet(splits.test());
-    Evaluation eval = net.evaluate(new ListDataSetIterator<>(test.batchBy(1000), 1));
-    Files.write(out, RetrainingLoop.serialize(net));
+    MultiLayerNetwork result = trainer.publishedNetwork();
+    if (trainer.admm() != null) {
+      System.out.println(trainer.admm().lastReport() + (result != net ? "; writing the certified weights W̄" : ""));
+    }
+    Evaluation eval = result.evaluate(new ListDataSetIterator<>(test.batchBy(1000), 1));
+    Files.write(out, RetrainingLoop.serialize(result));
     System.out.printf("test accuracy %.4f; wrote %s%n", eval.accuracy(), out);
     return 0;
   }
@@ -194,8 +214,11 @@ public final class TrainCommand implements Callable<Integer> {
     if (r == Regularizer.NONE) {
       return Regularization.none();
     }
-    if (r == Regularizer.LIPBOUND || r == Regularizer.ADMM_LIPSDP) {
+    if (r == Regularizer.LIPBOUND) {
       throw new IllegalArgumentException("--regularizer " + r.label() + " is not available yet");
+    }
+    if (r == Regularizer.ADMM_LIPSDP) {
+      return Regularization.admmLipSdp(lambda != null ? lambda : 8e-4);
     }
     double w = lambda != null ? lambda : r == Regularizer.CLIP ? 1.0 : 5e-4;
     double step = dLambda != null ? dLambda : w / 2;
@@ -209,6 +232,24 @@ public final class TrainCommand implements Callable<Integer> {
     return base.withForm(Regularization.Form.valueOf(form.trim().toUpperCase()))
         .withAggregate(Regularization.Aggregate.valueOf(aggregate.trim().toUpperCase()))
         .withResetEvery(reset).withAdaptiveStep(adaptive);
+  }
+
+  /** ADMM settings from the flags, or null for other regularisers; a Lipschitz target selects the enforce mode. */
+  AdmmSettings admmSettings(Regularization reg) {
+    if (reg.regularizer() != Regularizer.ADMM_LIPSDP) {
+      if (lipschitzTarget != null) {
+        throw new IllegalArgumentException("--lipschitz-target applies to --regularizer admm-lipsdp only");
+      }
+      return null;
+    }
+    if (lipschitzTarget != null && !(lipschitzTarget > 0 && Double.isFinite(lipschitzTarget))) {
+      throw new IllegalArgumentException("--lipschitz-target must be a positive number, got " + lipschitzTarget);
+    }
+    if (!"mlp".equals(arch)) {
+      throw new IllegalArgumentException("--regularizer admm-lipsdp trains MLPs (LipSDP); use --arch mlp");
+    }
+    AdmmSettings s = lipschitzTarget != null ? AdmmSettings.enforce(lipschitzTarget) : AdmmSettings.penalize(reg.weight());
+    return s.withRho(admmRho).withWStepEpochs(admmEpochs);
   }
 
   static Activation parseActivation(String a) {

@@ -115,6 +115,10 @@ public final class RetrainingLoop implements Runnable {
     DataSet train = Datasets.toDataSet(data.train().head(cfg.trainSamples()));
     MultiLayerNetwork net = buildNetwork(cfg, train.numInputs(), data.train().classes());
     RegularizedTrainer trainer = new RegularizedTrainer(net, cfg.regularization(), data.train().lo(), data.train().hi(), cfg.seed());
+    if (cfg.regularization().regularizer() == Regularizer.ADMM_LIPSDP) {
+      trainer.withAdmm(cfg.admm());
+      LOG.info("{}: ADMM-LipSDP, {}", cfg.model(), cfg.admm().describe());
+    }
     LOG.info("{}: {}, regularizer {} (weight {}, step {}, target {})", cfg.model(), cfg.arch(),
         cfg.regularization().regularizer().label(), cfg.regularization().weight(), cfg.regularization().step(),
         cfg.regularization().targetAccuracy());
@@ -138,7 +142,7 @@ public final class RetrainingLoop implements Runnable {
     if (fineTuneLearningRate > 0) {
       net.setLearningRate(fineTuneLearningRate);
       Regularization r = trainer.regularization();
-      if (warmupEpochs > 0 && r.regularizer() != Regularizer.NONE) {
+      if (warmupEpochs > 0 && r.regularizer() != Regularizer.NONE && r.regularizer() != Regularizer.ADMM_LIPSDP) {
         // fine-tuning keeps the λ (or µ) the warm-up's discrepancy principle reached: versions then differ by the
         // retraining, not by a regularisation weight still swinging around the target accuracy; and the pairs are
         // never re-initialised (a reset spikes the penalty and costs points of accuracy for an epoch)
@@ -178,10 +182,12 @@ public final class RetrainingLoop implements Runnable {
         break;
       }
       // train accuracy on a fixed 10000-sample subset: a full pass over 60000 costs as much as a third of an epoch
-      Evaluation eval = net.evaluate(new ListDataSetIterator<>(evalBatches, 1));
+      // enforce-mode ADMM publishes its certified copy W̄, whose LipSDP bound is at most the target
+      MultiLayerNetwork publishedNet = trainer.publishedNetwork();
+      Evaluation eval = publishedNet.evaluate(new ListDataSetIterator<>(evalBatches, 1));
       last.set(new double[] {stats == null ? Double.NaN : stats.loss(), eval.accuracy(), trainer.weight(),
           stats == null ? 0 : stats.penalty()});
-      byte[] zip = serialize(net);
+      byte[] zip = serialize(publishedNet);
       unpublished.add(new Pending(metadata(cfg, trainer.regularization().regularizer().label(), version, zip, trainer.weight(),
           epoch, eval.accuracy(), runId), zip));
       // a snapshot that could not be published (broker down) is retried first, next cycle, with its own version

@@ -1,6 +1,8 @@
 package io.lipwatch.trainer.loop;
 
+import io.lipwatch.trainer.regularize.AdmmSettings;
 import io.lipwatch.trainer.regularize.Regularization;
+import io.lipwatch.trainer.regularize.Regularizer;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -22,10 +24,11 @@ import java.time.Duration;
  * @param seed              seed of initialisation and shuffling
  * @param arch              "mlp" (hidden, activation) or "cnn" (the small CNN of {@code Architectures.cnn}, 28×28×1)
  * @param regularization    regulariser, its weight and its discrepancy principle
+ * @param admm              ADMM settings with regularizer admm-lipsdp (null: penalise with µ = the regulariser's weight)
  */
 public record TrainerConfig(String model, Path dataDir, String dataset, int[] hidden, String activation, int batchSize,
     double learningRate, int epochsPerSnapshot, int maxSnapshots, Duration every, int trainSamples, int probeSamples, long seed,
-    String arch, Regularization regularization) {
+    String arch, Regularization regularization, AdmmSettings admm) {
 
   public TrainerConfig {
     if (batchSize <= 0 || epochsPerSnapshot <= 0 || maxSnapshots < 0 || trainSamples < 0 || probeSamples < 0) {
@@ -39,6 +42,9 @@ public record TrainerConfig(String model, Path dataDir, String dataset, int[] hi
       throw new IllegalArgumentException("architecture must be mlp or cnn, got " + arch);
     }
     regularization = regularization == null ? Regularization.none() : regularization;
+    if (regularization.regularizer() == Regularizer.ADMM_LIPSDP && admm == null) {
+      admm = AdmmSettings.penalize(regularization.weight() > 0 ? regularization.weight() : 8e-4);
+    }
     if (regularization.pairs() * 2 > batchSize) {
       // more pairs than half a minibatch makes a CLIP epoch cost more than 2 plain ones; allowed, but say so
       org.slf4j.LoggerFactory.getLogger(TrainerConfig.class).warn(
@@ -51,7 +57,7 @@ public record TrainerConfig(String model, Path dataDir, String dataset, int[] hi
   public TrainerConfig(String model, Path dataDir, String dataset, int[] hidden, String activation, int batchSize,
       double learningRate, int epochsPerSnapshot, int maxSnapshots, Duration every, int trainSamples, int probeSamples, long seed) {
     this(model, dataDir, dataset, hidden, activation, batchSize, learningRate, epochsPerSnapshot, maxSnapshots, every,
-        trainSamples, probeSamples, seed, "mlp", Regularization.none());
+        trainSamples, probeSamples, seed, "mlp", Regularization.none(), null);
   }
 
   public static TrainerConfig demo(String model, Path dataDir) {
@@ -66,11 +72,16 @@ public record TrainerConfig(String model, Path dataDir, String dataset, int[] hi
 
   public TrainerConfig withRegularization(Regularization r) {
     return new TrainerConfig(model, dataDir, dataset, hidden, activation, batchSize, learningRate, epochsPerSnapshot,
-        maxSnapshots, every, trainSamples, probeSamples, seed, arch, r);
+        maxSnapshots, every, trainSamples, probeSamples, seed, arch, r, admm);
   }
 
   public TrainerConfig withArch(String a) {
     return new TrainerConfig(model, dataDir, dataset, hidden, activation, batchSize, learningRate, epochsPerSnapshot,
-        maxSnapshots, every, trainSamples, probeSamples, seed, a, regularization);
+        maxSnapshots, every, trainSamples, probeSamples, seed, a, regularization, admm);
+  }
+
+  public TrainerConfig withAdmm(AdmmSettings a) {
+    return new TrainerConfig(model, dataDir, dataset, hidden, activation, batchSize, learningRate, epochsPerSnapshot,
+        maxSnapshots, every, trainSamples, probeSamples, seed, arch, regularization, a);
   }
 }

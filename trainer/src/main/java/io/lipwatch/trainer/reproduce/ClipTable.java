@@ -87,7 +87,7 @@ public final class ClipTable {
     for (int k = 0; k < regs.size(); k++) {
       Regularization r = regs.get(k);
       TrainerConfig cfg = new TrainerConfig("repro", o.data(), "fashion-mnist", o.hidden(), "relu", o.batch(), 1e-3, 1, 1,
-          Duration.ZERO, o.trainSamples(), o.probeSamples(), o.seed(), o.arch(), r);
+          Duration.ZERO, o.trainSamples(), o.probeSamples(), o.seed(), o.arch(), r, null);
       MultiLayerNetwork net = RetrainingLoop.buildNetwork(cfg, train.numInputs(), 10);
       RegularizedTrainer t = new RegularizedTrainer(net, r, 0, 1, o.seed());
       long t0 = System.nanoTime();
