@@ -115,7 +115,7 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--fixed-ascent-step", description = "Fixed pair ascent step instead of the per-pair ×1.3/÷1.3 adaptation.")
   boolean fixedStep;
 
-  @Option(names = "--lipschitz-target", paramLabel = "L_des", description = "admm-lipsdp: enforce a verified LipSDP bound ≤ L_des (published snapshots are the certified weights); without it the bound is penalised with µ = --lambda (default 0.0008).")
+  @Option(names = "--lipschitz-target", paramLabel = "L_des", description = "admm-lipsdp: enforce a verified LipSDP bound ≤ L_des (published snapshots are the certified weights); without it the bound is penalised with µ = --lambda (default 0.1).")
   Double lipschitzTarget;
 
   @Option(names = "--admm-rho", defaultValue = "2", description = "admm-lipsdp: coupling ρ of the W-step (default: ${DEFAULT-VALUE}, Pauli et al.'s MNIST setting).")
@@ -218,7 +218,7 @@ public final class TrainCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--regularizer " + r.label() + " is not available yet");
     }
     if (r == Regularizer.ADMM_LIPSDP) {
-      return Regularization.admmLipSdp(lambda != null ? lambda : 8e-4);
+      return Regularization.admmLipSdp(lambda != null ? lambda : AdmmSettings.DEFAULT_MU);
     }
     double w = lambda != null ? lambda : r == Regularizer.CLIP ? 1.0 : 5e-4;
     double step = dLambda != null ? dLambda : w / 2;

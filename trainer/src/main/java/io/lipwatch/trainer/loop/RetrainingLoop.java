@@ -183,7 +183,14 @@ public final class RetrainingLoop implements Runnable {
       }
       // train accuracy on a fixed 10000-sample subset: a full pass over 60000 costs as much as a third of an epoch
       // enforce-mode ADMM publishes its certified copy W̄, whose LipSDP bound is at most the target
-      MultiLayerNetwork publishedNet = trainer.publishedNetwork();
+      MultiLayerNetwork publishedNet;
+      try {
+        publishedNet = trainer.publishedNetwork();
+      } catch (IllegalStateException e) {
+        LOG.error("{} v{} not published: {}", cfg.model(), version, e.getMessage());
+        version--; // the version number goes to the next snapshot that is published
+        continue;
+      }
       Evaluation eval = publishedNet.evaluate(new ListDataSetIterator<>(evalBatches, 1));
       last.set(new double[] {stats == null ? Double.NaN : stats.loss(), eval.accuracy(), trainer.weight(),
           stats == null ? 0 : stats.penalty()});

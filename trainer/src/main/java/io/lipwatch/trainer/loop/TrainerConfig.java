@@ -43,7 +43,7 @@ public record TrainerConfig(String model, Path dataDir, String dataset, int[] hi
     }
     regularization = regularization == null ? Regularization.none() : regularization;
     if (regularization.regularizer() == Regularizer.ADMM_LIPSDP && admm == null) {
-      admm = AdmmSettings.penalize(regularization.weight() > 0 ? regularization.weight() : 8e-4);
+      admm = AdmmSettings.penalize(regularization.weight() > 0 ? regularization.weight() : AdmmSettings.DEFAULT_MU);
     }
     if (regularization.pairs() * 2 > batchSize) {
       // more pairs than half a minibatch makes a CLIP epoch cost more than 2 plain ones; allowed, but say so

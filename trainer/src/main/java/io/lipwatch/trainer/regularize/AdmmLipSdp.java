@@ -40,6 +40,8 @@ public final class AdmmLipSdp implements ParameterPenalty {
   private INDArray[] yParam; // Y in DL4J's layout
   private Report last;
   private int iterations;
+  private int failures;
+  private String lastFailure;
 
   /**
    * What one outer iteration found.
@@ -82,6 +84,26 @@ public final class AdmmLipSdp implements ParameterPenalty {
 
   public boolean started() {
     return wBar != null;
+  }
+
+  /** Outer iterations that failed (solver timeout, infeasible, not verified) and were skipped. */
+  public int failures() {
+    return failures;
+  }
+
+  /**
+   * {@link #update}, but a LipSDP failure is logged and skipped: W̄ and Y stay as they were (the previous W̄ is still
+   * certified), and training goes on. Returns null when skipped.
+   */
+  public Report tryUpdate(MultiLayerNetwork net) {
+    try {
+      return update(net);
+    } catch (LipSdpException e) {
+      failures++;
+      lastFailure = e.reason().name().toLowerCase(java.util.Locale.ROOT) + ": " + e.getMessage();
+      LOG.warn("ADMM outer iteration skipped ({} so far): {}", failures, lastFailure);
+      return null;
+    }
   }
 
   /** One outer iteration: T from the current W, the W̄-step, the dual update. */
@@ -162,7 +184,8 @@ public final class AdmmLipSdp implements ParameterPenalty {
   /** A copy of the network with W̄ in place of W (biases kept): the LipSDP-certified model. */
   public MultiLayerNetwork certifiedNetwork(MultiLayerNetwork net) {
     if (wBarParam == null) {
-      throw new IllegalStateException("no ADMM iteration has run yet");
+      throw new IllegalStateException("no certified weights yet: every ADMM W̄-step so far failed"
+          + (lastFailure == null ? "" : " (last: " + lastFailure + ")"));
     }
     MultiLayerNetwork c = net.clone();
     Layer[] layers = c.getLayers();

@@ -128,9 +128,11 @@ public final class RegularizedTrainer {
   /**
    * The network to publish: with ADMM in enforce mode the certified copy W̄ (its LipSDP bound is at most L_des),
    * otherwise the trained network itself.
+   *
+   * @throws IllegalStateException in enforce mode when no W̄-step has succeeded yet (nothing certified to publish)
    */
   public MultiLayerNetwork publishedNetwork() {
-    if (admm != null && admm.started() && admm.settings().mode() == AdmmSettings.Mode.ENFORCE) {
+    if (admm != null && admm.settings().mode() == AdmmSettings.Mode.ENFORCE) {
       return admm.certifiedNetwork(net);
     }
     return net;
@@ -179,7 +181,7 @@ public final class RegularizedTrainer {
   public EpochStats epoch(List<DataSet> batches, ProgressBar bar) {
     long t0 = System.nanoTime();
     if (admm != null && !admm.started()) {
-      admm.update(net); // W̄ and Y from the warm-started weights before the first W-step
+      admm.tryUpdate(net); // W̄ and Y from the warm-started weights before the first W-step
     }
     double loss = 0;
     double pen = 0;
@@ -204,7 +206,7 @@ public final class RegularizedTrainer {
     }
     net.setEpochCount(net.getEpochCount() + 1);
     if (admm != null && ++admmEpochs % admm.settings().wStepEpochs() == 0) {
-      admm.update(net);
+      admm.tryUpdate(net);
     }
     return new EpochStats(loss / n, pen / n, maxRatio, acc, before, weight(), (System.nanoTime() - t0) / 1e9);
   }

@@ -60,7 +60,7 @@ public final class LipSdpTable {
       int batch, double learningRate, double target, double targetFraction, double mu, double rho, double weightDecay,
       double clipLambda, double clipTarget, int pairs, double eps, double certifiedEps, long seed) {
     public static Options defaults() {
-      return new Options(Datasets.FASHION_MNIST, new int[] {50, 50}, 4, 4, 0, 1000, 100, 1e-3, Double.NaN, 0.5, 8e-4,
+      return new Options(Datasets.FASHION_MNIST, new int[] {50, 50}, 4, 4, 0, 1000, 100, 1e-3, Double.NaN, 0.5, AdmmSettings.DEFAULT_MU,
           2.0, 5e-4, 1.0, 0.85, 50, 1.0, 0.1, 42);
     }
   }

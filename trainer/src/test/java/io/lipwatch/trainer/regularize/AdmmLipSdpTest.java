@@ -5,7 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.lipwatch.estimator.bounds.EngineConfig;
+import io.lipwatch.estimator.bounds.LipschitzEngine;
+import io.lipwatch.estimator.bounds.NetworkExtractor;
+import io.lipwatch.estimator.bounds.WarmStart;
 import io.lipwatch.estimator.bounds.lipsdp.LipSdp;
+import io.lipwatch.estimator.estimate.UpperBound;
+import io.lipwatch.estimator.snapshot.RestoredModel;
+import io.lipwatch.estimator.snapshot.SafeModelRestorer;
+import io.lipwatch.estimator.snapshot.SnapshotLimits;
+import io.lipwatch.trainer.loop.RetrainingLoop;
 import io.lipwatch.trainer.data.Datasets;
 import io.lipwatch.trainer.model.Architectures;
 import java.io.IOException;
@@ -29,6 +38,18 @@ class AdmmLipSdpTest {
     test = Datasets.toDataSet(s.test().head(1000)).batchBy(1000);
   }
 
+  @Test
+  void aFailedWStepIsSkippedAndNothingUncertifiedIsPublished() {
+    MultiLayerNetwork net = pretrained();
+    // a solver that does not exist: every W̄-step fails
+    AdmmSettings bad = AdmmSettings.enforce(1.0).withCsdpExecutable(java.nio.file.Path.of("/nonexistent/csdp"));
+    RegularizedTrainer t = new RegularizedTrainer(net, Regularization.admmLipSdp(8e-4), 0, 1, 11).withAdmm(bad);
+    t.epoch(batches, null);
+    assertTrue(t.admm().failures() >= 2, "failures " + t.admm().failures());
+    IllegalStateException e = assertThrows(IllegalStateException.class, t::publishedNetwork);
+    assertTrue(e.getMessage().contains("no certified weights"), e.getMessage());
+  }
+
   static MultiLayerNetwork pretrained() {
     MultiLayerNetwork net = Architectures.mlp(784, new int[] {16, 16}, 10, Activation.RELU, 3e-3, 11);
     RegularizedTrainer t = new RegularizedTrainer(net, Regularization.none(), 0, 1, 11);
@@ -48,7 +69,7 @@ class AdmmLipSdpTest {
   }
 
   @Test
-  void enforceModeEndsAtOrBelowTheTarget() {
+  void enforceModeEndsAtOrBelowTheTarget() throws IOException {
     MultiLayerNetwork net = pretrained();
     double l0 = lipSdp(net);
     double acc0 = accuracy(net);
@@ -64,6 +85,13 @@ class AdmmLipSdpTest {
     double l = lipSdp(published);
     assertTrue(l <= target, "LipSDP of the published network " + l + " > target " + target + " (start " + l0 + ")");
     assertTrue(t.admm().lastReport().boundOfWBar() <= target, t.admm().lastReport().toString());
+    // and as the estimator sees the snapshot: serialised, restored by the safe restorer, bounded by the engine
+    byte[] zip = RetrainingLoop.serialize(published);
+    RestoredModel restored = new SafeModelRestorer(SnapshotLimits.defaults()).restore(zip);
+    LipschitzEngine.Computed c = new LipschitzEngine(EngineConfig.defaults())
+        .compute(NetworkExtractor.extract(restored, null), WarmStart.EMPTY, null);
+    UpperBound sdp = c.upper().stream().filter(u -> u.method().equals("lipsdp")).findFirst().orElseThrow();
+    assertTrue(sdp.sound() && sdp.value() <= target, sdp + " vs target " + target);
     // not the trivial feasible point W̄ = 0: the certified network still classifies
     double acc = accuracy(published);
     assertTrue(acc > 0.6, "certified accuracy " + acc + " (unconstrained " + acc0 + ")");
