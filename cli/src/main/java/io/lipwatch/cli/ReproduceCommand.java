@@ -45,7 +45,7 @@ public final class ReproduceCommand implements Callable<Integer> {
   @Option(names = "--lipschitz-target", paramLabel = "L_des", description = "lipsdp: enforce-mode target (default: half the weight-decay net's LipSDP bound, 2 significant digits).")
   Double lipschitzTarget;
 
-  @Option(names = "--admm-mu", defaultValue = "0.1", description = "lipsdp: penalise-mode µ (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--admm-mu", defaultValue = "0.02", description = "lipsdp: penalise-mode µ (default: ${DEFAULT-VALUE}).")
   double admmMu;
 
   @Option(names = "--admm-rho", defaultValue = "2", description = "lipsdp: ADMM ρ (default: ${DEFAULT-VALUE}).")

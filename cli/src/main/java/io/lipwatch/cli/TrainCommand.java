@@ -115,7 +115,7 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--fixed-ascent-step", description = "Fixed pair ascent step instead of the per-pair ×1.3/÷1.3 adaptation.")
   boolean fixedStep;
 
-  @Option(names = "--lipschitz-target", paramLabel = "L_des", description = "admm-lipsdp: enforce a verified LipSDP bound ≤ L_des (published snapshots are the certified weights); without it the bound is penalised with µ = --lambda (default 0.1).")
+  @Option(names = "--lipschitz-target", paramLabel = "L_des", description = "admm-lipsdp: enforce a verified LipSDP bound ≤ L_des (published snapshots are the certified weights); without it the bound is penalised with µ = --lambda (default 0.02).")
   Double lipschitzTarget;
 
   @Option(names = "--admm-rho", defaultValue = "2", description = "admm-lipsdp: coupling ρ of the W-step (default: ${DEFAULT-VALUE}, Pauli et al.'s MNIST setting).")

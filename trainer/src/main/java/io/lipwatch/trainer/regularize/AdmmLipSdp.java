@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
  * <ol>
  *   <li>T ← LipSDP-Neuron multipliers of the current W (floored at 10⁻⁴·max T so that W̄ = 0 is strictly feasible);</li>
  *   <li>W̄ ← argmin ‖W̄ − (W + Y/ρ)‖² s.t. LMI(W̄, T, L_des²) (enforce) or + (2µ/ρ)·L² with L free (penalise);</li>
- *   <li>Y ← Y + ρ(W − W̄).</li>
+ *   <li>Y ← Y + ρ(W − W̄) (Y = 0 after the first W̄-step, which projects the warm-started weights).</li>
  * </ol>
  * The W-step is ordinary training with (ρ/2)‖W − W̄ + Y/ρ‖² added to the loss: this class is that term's
  * {@link ParameterPenalty}. W̄ is feasible after every W̄-step, checked by our own certificate (never the solver's
@@ -146,7 +146,9 @@ public final class AdmmLipSdp implements ParameterPenalty {
       DenseMatrix r = plus(w.get(i), wBar.get(i), -1);
       primal += sq(r);
       newWBar[i] = toParam(wBar.get(i));
-      DenseMatrix yi = yParam == null ? scaled(r, rho) : plus(fromParam(yParam[i]), r, rho);
+      // the first W̄-step starts the dual at 0 rather than at ρ(W − W̄): the first W-step then pulls W towards the
+      // feasible W̄ itself, not towards its reflection 2W̄ − W (which costs most of the accuracy for an epoch)
+      DenseMatrix yi = yParam == null ? scaled(r, 0) : plus(fromParam(yParam[i]), r, rho);
       newY[i] = toParam(yi);
     }
     wBarParam = newWBar;

@@ -26,11 +26,11 @@ public record AdmmSettings(Mode mode, double target, double mu, double rho, int 
     Duration solverBudget, java.nio.file.Path csdp) {
 
   /**
-   * Default µ of the penalise mode. Pauli et al.'s 8·10⁻⁴ barely moves the bound in our units (measured on
-   * 784-50-50-10: LipSDP 5.66 → 5.54 in two W̄-steps); the W̄-step trades ‖W̄ − V‖² against (2µ/ρ)·L², and a
-   * unit of L² costs ~0.1–0.2 of squared distance there.
+   * Default µ of the penalise mode. The W̄-step trades ‖W̄ − V‖² against (2µ/ρ)·L². Measured on Fashion-MNIST
+   * 784-50-50-10 (10000 samples, 2 + 2–3 epochs): Pauli et al.'s 8·10⁻⁴ barely moves the bound (LipSDP 5.66 → 5.54);
+   * 0.02 takes it 5.52 → 3.67 in three W̄-steps at −2.5 points of test accuracy; 0.1 cuts it to a quarter in one.
    */
-  public static final double DEFAULT_MU = 0.1;
+  public static final double DEFAULT_MU = 0.02;
 
   /** Penalise µ·L² or enforce L ≤ L_des. */
   public enum Mode { PENALIZE, ENFORCE }
