@@ -61,7 +61,7 @@ public final class RetrainingLoop implements Runnable {
           .tag(MeterNames.TAG_MODEL, cfg.model()).register(registry);
       Gauge.builder(MeterNames.TRAINER_ACCURACY, last, a -> a.get()[1]).description("Training accuracy of the last epoch")
           .tag(MeterNames.TAG_MODEL, cfg.model()).register(registry);
-      Gauge.builder(MeterNames.TRAINER_LAMBDA, last, a -> a.get()[2]).description("Regularisation weight (CLIP λ or weight-decay µ)")
+      Gauge.builder(MeterNames.TRAINER_LAMBDA, last, a -> a.get()[2]).description("Regularisation weight (CLIP λ, weight-decay µ or LipBound C)")
           .tag(MeterNames.TAG_MODEL, cfg.model()).register(registry);
       Gauge.builder(MeterNames.TRAINER_PENALTY, last, a -> a.get()[3]).description("Lipschitz penalty of the last epoch")
           .tag(MeterNames.TAG_MODEL, cfg.model()).register(registry);
@@ -142,8 +142,7 @@ public final class RetrainingLoop implements Runnable {
         // fine-tuning keeps the λ (or µ) the warm-up's discrepancy principle reached: versions then differ by the
         // retraining, not by a regularisation weight still swinging around the target accuracy; and the pairs are
         // never re-initialised (a reset spikes the penalty and costs points of accuracy for an epoch)
-        trainer = new RegularizedTrainer(net, new Regularization(r.regularizer(), trainer.weight(), 0, r.targetAccuracy(),
-            r.pairs(), r.form(), r.aggregate(), 0, r.adaptiveStep(), r.ascentStep(), r.initNoise()),
+        trainer = new RegularizedTrainer(net, r.withWeight(trainer.weight()).withStep(0).withResetEvery(0),
             data.train().lo(), data.train().hi(), cfg.seed());
       }
     }
@@ -215,7 +214,16 @@ public final class RetrainingLoop implements Runnable {
   private record Pending(SnapshotMetadata meta, byte[] zip) {}
 
   private static String weightName(TrainerConfig cfg) {
-    return cfg.regularization().regularizer() == Regularizer.WEIGHT_DECAY ? "µ" : "λ";
+    return weightName(cfg.regularization().regularizer());
+  }
+
+  /** How logs name a regulariser's weight: λ (CLIP), µ (weight decay), C (LipBound). */
+  public static String weightName(Regularizer r) {
+    return switch (r) {
+      case WEIGHT_DECAY -> "µ";
+      case LIPBOUND -> "C";
+      default -> "λ";
+    };
   }
 
   /** The snapshot headers of one cycle: identity, and the provenance of training (regulariser, its weight, epoch). */
