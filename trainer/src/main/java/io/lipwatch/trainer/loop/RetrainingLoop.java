@@ -50,6 +50,8 @@ public final class RetrainingLoop implements Runnable {
   private volatile boolean stopped;
   private final AtomicReference<double[]> last = new AtomicReference<>(new double[] {Double.NaN, Double.NaN, 0, 0});
   private final String runId = UUID.randomUUID().toString();
+  private final java.util.concurrent.atomic.AtomicLong publishedCount = new java.util.concurrent.atomic.AtomicLong();
+  private final java.util.concurrent.atomic.AtomicLong publishFailures = new java.util.concurrent.atomic.AtomicLong();
 
   public RetrainingLoop(TrainerConfig cfg, KafkaConnection kafka, SnapshotPublisher publisher, MeterRegistry registry) {
     this.cfg = cfg;
@@ -88,6 +90,16 @@ public final class RetrainingLoop implements Runnable {
     return this;
   }
 
+  /** Snapshots published so far (acknowledged by Kafka). */
+  public long publishedSnapshots() {
+    return publishedCount.get();
+  }
+
+  /** Publish attempts that failed so far; each failed snapshot is retried, first, at the next cycle. */
+  public long failedPublishes() {
+    return publishFailures.get();
+  }
+
   public synchronized void stop() {
     stopped = true;
     notifyAll();
@@ -122,6 +134,9 @@ public final class RetrainingLoop implements Runnable {
         .description("Wall time of one training epoch").tag(MeterNames.TAG_MODEL, cfg.model()).register(registry);
     Counter published = registry == null ? null : Counter.builder(MeterNames.TRAINER_SNAPSHOTS)
         .description("Snapshots published by the trainer").tag(MeterNames.TAG_MODEL, cfg.model()).register(registry);
+    Counter failed = registry == null ? null : Counter.builder(MeterNames.TRAINER_PUBLISH_FAILURES)
+        .description("Snapshot publish attempts that failed (retried next cycle)").tag(MeterNames.TAG_MODEL, cfg.model())
+        .register(registry);
     int epoch = 0;
     List<DataSet> batches = new java.util.ArrayList<>(Datasets.batches(train, cfg.batchSize(), cfg.seed()));
     List<DataSet> evalBatches = List.copyOf(batches.subList(0, Math.min(batches.size(), Math.max(1, 10_000 / cfg.batchSize()))));
@@ -189,10 +204,15 @@ public final class RetrainingLoop implements Runnable {
         try {
           publisher.publish(p.meta(), p.zip());
         } catch (IOException | org.apache.kafka.common.KafkaException e) {
+          publishFailures.incrementAndGet();
+          if (failed != null) {
+            failed.increment();
+          }
           LOG.warn("could not publish {} v{} ({}); retrying next cycle", cfg.model(), p.meta().version(), e.getMessage());
           break;
         }
         unpublished.poll();
+        publishedCount.incrementAndGet();
         if (published != null) {
           published.increment();
         }
