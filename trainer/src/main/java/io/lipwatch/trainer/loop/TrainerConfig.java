@@ -39,6 +39,10 @@ public record TrainerConfig(String model, Path dataDir, String dataset, int[] hi
       throw new IllegalArgumentException("architecture must be mlp or cnn, got " + arch);
     }
     regularization = regularization == null ? Regularization.none() : regularization;
+    if (regularization.regularizer() == io.lipwatch.trainer.regularize.Regularizer.LIPBOUND && arch.equals("mlp")) {
+      // the MLP has no convolution: fail before any data is loaded or a broker is contacted
+      throw new IllegalArgumentException("lipbound regularises convolution layers; this network has none: use --arch cnn");
+    }
     if (regularization.pairs() * 2 > batchSize) {
       // more pairs than half a minibatch makes a CLIP epoch cost more than 2 plain ones; allowed, but say so
       org.slf4j.LoggerFactory.getLogger(TrainerConfig.class).warn(

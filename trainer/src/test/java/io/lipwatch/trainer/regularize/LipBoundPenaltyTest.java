@@ -253,6 +253,11 @@ class LipBoundPenaltyTest {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> new RegularizedTrainer(mlp, Regularization.lipBound(0.008, 0.004, 0.9), 0, 1, 1));
     assertEquals("lipbound regularises convolution layers; this network has none: use --arch cnn", e.getMessage());
+    // the retraining loop's configuration refuses it before loading data or reaching Kafka
+    IllegalArgumentException c = assertThrows(IllegalArgumentException.class,
+        () -> new io.lipwatch.trainer.loop.TrainerConfig("m", java.nio.file.Path.of("."), "d", new int[] {8}, "relu", 64, 1e-3,
+            1, 1, java.time.Duration.ZERO, 0, 0, 1, "mlp", Regularization.lipBound(0.008, 0, Double.NaN)));
+    assertEquals(e.getMessage(), c.getMessage());
     // the other regularisers never build the penalty
     new RegularizedTrainer(mlp, Regularization.weightDecay(1e-3, 0, Double.NaN), 0, 1, 1);
   }
