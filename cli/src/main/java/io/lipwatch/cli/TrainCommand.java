@@ -88,17 +88,20 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--arch", defaultValue = "mlp", description = "Architecture: mlp (--hidden, --activation) or cnn (small CNN for 28×28×1; default: ${DEFAULT-VALUE}).")
   String arch;
 
-  @Option(names = "--regularizer", defaultValue = "none", description = "none, weight-decay, clip, lipbound (cnn) or admm-lipsdp (mlp) (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--regularizer", defaultValue = "none", description = "none, weight-decay, clip, lipbound (conv layers: --arch cnn) or admm-lipsdp (--arch mlp) (default: ${DEFAULT-VALUE}).")
   String regularizer;
 
-  @Option(names = "--lambda", description = "Initial λ (clip; default 1) or µ (weight-decay; default 0.0005).")
+  @Option(names = "--lambda", description = "Initial λ (clip; default 1), µ (weight-decay; default 0.0005) or C (lipbound; default 0.008, the paper's).")
   Double lambda;
 
-  @Option(names = "--dlambda", description = "Step of λ / µ in the discrepancy principle after each epoch (default: half the initial value; 0 keeps it fixed).")
+  @Option(names = "--dlambda", description = "Step of λ / µ / C in the discrepancy principle after each epoch (default: half the initial value; 0 keeps it fixed).")
   Double dLambda;
 
-  @Option(names = "--target-accuracy", paramLabel = "α", description = "Discrepancy principle: train accuracy above α raises λ/µ, below lowers it (required with clip or weight-decay unless --dlambda 0).")
+  @Option(names = "--target-accuracy", paramLabel = "α", description = "Discrepancy principle: train accuracy above α raises λ/µ/C, below lowers it (required with a regulariser unless --dlambda 0).")
   Double target;
+
+  @Option(names = "--lipbound-grid", defaultValue = "10", paramLabel = "S", description = "LipBound: maximise over an S×S frequency grid (default: ${DEFAULT-VALUE}, the paper's training).")
+  int lipBoundGrid;
 
   @Option(names = "--pairs", defaultValue = "64", description = "CLIP input pairs; ≤ half the batch keeps an epoch ≤ 2× plain (default: ${DEFAULT-VALUE}).")
   int pairs;
@@ -131,7 +134,8 @@ public final class TrainCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     Activation act = parseActivation(activation);
     int[] sizes = Architectures.parseHidden(hidden);
-    Regularization reg = regularization(regularizer, lambda, dLambda, target, pairs, clipForm, clipAggregate, pairReset, !fixedStep);
+    Regularization reg = regularization(regularizer, lambda, dLambda, target, pairs, clipForm, clipAggregate, pairReset, !fixedStep)
+        .withLipBoundGrid(lipBoundGrid);
     AdmmSettings admm = admmSettings(reg);
     if (out != null || epochs != null) {
       if (out == null || epochs == null || epochs < 1) {
@@ -193,7 +197,7 @@ public final class TrainCommand implements Callable<Integer> {
         s = trainer.epoch(batches, bar);
       }
       System.out.printf(java.util.Locale.ROOT, "epoch %d: loss %.4f, penalty %.4f, train accuracy %.4f, %s %.4g → %.4g (%.1f s)%n",
-          e, s.loss(), s.penalty(), s.trainAccuracy(), reg.regularizer() == Regularizer.WEIGHT_DECAY ? "µ" : "λ",
+          e, s.loss(), s.penalty(), s.trainAccuracy(), RetrainingLoop.weightName(reg.regularizer()),
           s.weightBefore(), s.weightAfter(), s.seconds());
     }
     DataSet test = Datasets.toDataSet(splits.test());
@@ -214,21 +218,26 @@ public final class TrainCommand implements Callable<Integer> {
     if (r == Regularizer.NONE) {
       return Regularization.none();
     }
-    if (r == Regularizer.LIPBOUND) {
-      throw new IllegalArgumentException("--regularizer " + r.label() + " is not available yet");
-    }
     if (r == Regularizer.ADMM_LIPSDP) {
       return Regularization.admmLipSdp(lambda != null ? lambda : AdmmSettings.DEFAULT_MU);
     }
-    double w = lambda != null ? lambda : r == Regularizer.CLIP ? 1.0 : 5e-4;
+    double w = lambda != null ? lambda : switch (r) {
+      case CLIP -> 1.0;
+      case LIPBOUND -> 0.008;
+      default -> 5e-4;
+    };
     double step = dLambda != null ? dLambda : w / 2;
     if (step > 0 && target == null) {
       // their code silently fell back to 0.9 on a misspelt option; here the target is explicit
       throw new IllegalArgumentException("--target-accuracy α is required with --regularizer " + r.label()
           + " (or --dlambda 0 for a fixed weight)");
     }
-    Regularization base = r == Regularizer.CLIP ? Regularization.clip(w, step, target == null ? Double.NaN : target, pairs)
-        : Regularization.weightDecay(w, step, target == null ? Double.NaN : target);
+    double alpha = target == null ? Double.NaN : target;
+    Regularization base = switch (r) {
+      case CLIP -> Regularization.clip(w, step, alpha, pairs);
+      case LIPBOUND -> Regularization.lipBound(w, step, alpha);
+      default -> Regularization.weightDecay(w, step, alpha);
+    };
     return base.withForm(Regularization.Form.valueOf(form.trim().toUpperCase()))
         .withAggregate(Regularization.Aggregate.valueOf(aggregate.trim().toUpperCase()))
         .withResetEvery(reset).withAdaptiveStep(adaptive);

@@ -99,6 +99,20 @@ class CliTest {
   }
 
   @Test
+  void lipBoundTrainsTheCnnOfflineAndRefusesAnMlp(@TempDir Path tmp) throws Exception {
+    Path out = tmp.resolve("cnn.zip");
+    Run mlp = run("train", "--regularizer", "lipbound", "--dlambda", "0", "--epochs", "1", "--out", out.toString(),
+        "--train-samples", "64");
+    assertEquals(1, mlp.code());
+    assertTrue(mlp.err().contains("lipbound regularises convolution layers; this network has none: use --arch cnn"), mlp.err());
+    Run cnn = run("train", "--arch", "cnn", "--regularizer", "lipbound", "--target-accuracy", "0.5", "--epochs", "1",
+        "--out", out.toString(), "--train-samples", "128", "--batch-size", "64", "--lipbound-grid", "12");
+    assertEquals(0, cnn.code(), cnn.err());
+    assertTrue(cnn.out().contains("C 0.008"), cnn.out());
+    assertTrue(Files.size(out) > 0);
+  }
+
+  @Test
   void durations() {
     assertEquals(Duration.ofMinutes(4), DurationConverter.parse("4m"));
     assertEquals(Duration.ofSeconds(90), DurationConverter.parse("1m30s"));

@@ -33,7 +33,22 @@ class TrainFlagsTest {
     assertEquals(Regularizer.WEIGHT_DECAY,
         TrainCommand.regularization("weight-decay", null, null, 0.9, 0, "lipschitz", "mean", 2000, true).regularizer());
     assertEquals(Regularizer.NONE, TrainCommand.regularization("none", null, null, null, 64, "lipschitz", "mean", 2000, true).regularizer());
-    assertThrows(IllegalArgumentException.class,
-        () -> TrainCommand.regularization("lipbound", null, null, 0.9, 64, "lipschitz", "mean", 2000, true));
+    Regularization admm = TrainCommand.regularization("admm-lipsdp", null, null, null, 64, "lipschitz", "mean", 2000, true);
+    assertEquals(Regularizer.ADMM_LIPSDP, admm.regularizer());
+    assertEquals(0.02, admm.weight(), 0, "default µ");
+    assertEquals(0, admm.step(), 0, "no discrepancy principle on µ");
+  }
+
+  @Test
+  void lipBoundDefaultsToThePapersC() {
+    Regularization r = TrainCommand.regularization("lipbound", null, null, 0.9, 64, "lipschitz", "mean", 2000, true);
+    assertEquals(Regularizer.LIPBOUND, r.regularizer());
+    assertEquals(0.008, r.weight(), 0, "C of Araujo et al.");
+    assertEquals(0.004, r.step(), 0);
+    assertEquals(0.9, r.targetAccuracy(), 0);
+    assertEquals(10, r.lipBoundGrid());
+    var e = assertThrows(IllegalArgumentException.class,
+        () -> TrainCommand.regularization("lipbound", 0.01, null, null, 64, "lipschitz", "mean", 2000, true));
+    assertTrue(e.getMessage().contains("--target-accuracy"), e.getMessage());
   }
 }

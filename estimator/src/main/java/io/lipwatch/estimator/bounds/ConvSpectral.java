@@ -167,6 +167,95 @@ public final class ConvSpectral {
     return Math.sqrt(Math.min(sr, sc) / (1 - slack)) * (1 + 1e-9);
   }
 
+  /**
+   * Where LipBound's row maxima sit on the S×S grid: for each output channel i, m_i = max over ω = 2π·(a, b)/S of
+   * p_i(ω) = Σ_j |f_ij(ω)|² with f_ij(ω) = Σ_{p,q} K[i,j,p,q]·e^{i(p·d_h·ω₁ + q·d_w·ω₂)}, and the grid point (a_i, b_i)
+   * where it is reached (the first one in (b, a) order on ties). √(Σ_i m_i) is the uncorrected grid value Araujo et al.
+   * train with; it is not a bound (no grid correction, rows only), which is why {@link #lipBound} stays the estimator's
+   * sound value. Used by the LipBound regulariser, whose subgradient is that of p_i at (a_i, b_i).
+   *
+   * @param kernel [cOut, cIn, kH, kW] in c-order (DL4J's W)
+   */
+  public static GridMaxima lipBoundGrid(double[] kernel, int cOut, int cIn, int kH, int kW, int dH, int dW, int s) {
+    if (kernel.length != cOut * cIn * kH * kW) {
+      throw new IllegalArgumentException("kernel length " + kernel.length + " != " + cOut + "x" + cIn + "x" + kH + "x" + kW);
+    }
+    if (s < 1) {
+      throw new IllegalArgumentException("grid size must be ≥ 1, got " + s);
+    }
+    double[] maxRow = new double[cOut];
+    int[] argA = new int[cOut];
+    int[] argB = new int[cOut];
+    java.util.Arrays.fill(maxRow, -1);
+    double[] innerR = new double[cOut * cIn * kH];
+    double[] innerI = new double[cOut * cIn * kH];
+    double[] cr = new double[kH];
+    double[] cim = new double[kH];
+    for (int b = 0; b < s; b++) {
+      double w2 = 2 * Math.PI * b / s;
+      for (int oi = 0; oi < cOut * cIn; oi++) {
+        for (int p = 0; p < kH; p++) {
+          double re = 0;
+          double im = 0;
+          int base = (oi * kH + p) * kW;
+          for (int q = 0; q < kW; q++) {
+            double ang = q * dW * w2;
+            re += kernel[base + q] * Math.cos(ang);
+            im += kernel[base + q] * Math.sin(ang);
+          }
+          innerR[oi * kH + p] = re;
+          innerI[oi * kH + p] = im;
+        }
+      }
+      for (int a = 0; a < s; a++) {
+        double w1 = 2 * Math.PI * a / s;
+        for (int p = 0; p < kH; p++) {
+          cr[p] = Math.cos(p * dH * w1);
+          cim[p] = Math.sin(p * dH * w1);
+        }
+        for (int o = 0; o < cOut; o++) {
+          double row = 0;
+          for (int i = 0; i < cIn; i++) {
+            int base = (o * cIn + i) * kH;
+            double re = 0;
+            double im = 0;
+            for (int p = 0; p < kH; p++) {
+              double xr = innerR[base + p];
+              double xi = innerI[base + p];
+              re += xr * cr[p] - xi * cim[p];
+              im += xr * cim[p] + xi * cr[p];
+            }
+            row += re * re + im * im;
+          }
+          if (row > maxRow[o]) {
+            maxRow[o] = row;
+            argA[o] = a;
+            argB[o] = b;
+          }
+        }
+      }
+    }
+    return new GridMaxima(s, maxRow, argA, argB);
+  }
+
+  /**
+   * Row maxima of LipBound on an S×S grid and where they are reached.
+   *
+   * @param rowMax m_i = max_grid Σ_j |f_ij(ω)|², per output channel
+   * @param argA   grid index a_i of ω₁ = 2π·a_i/S at the maximum
+   * @param argB   grid index b_i of ω₂ = 2π·b_i/S
+   */
+  public record GridMaxima(int grid, double[] rowMax, int[] argA, int[] argB) {
+    /** √(Σ_i m_i): the uncorrected grid value of LipBound. */
+    public double value() {
+      double t = 0;
+      for (double m : rowMax) {
+        t += m;
+      }
+      return Math.sqrt(t);
+    }
+  }
+
   /** K̂(ω) with ω = (ω₁, ω₂) in radians per unit step (dilation applied here). */
   static void fourierBlock(Conv2dOperator c, double w1, double w2, double[] fr, double[] fi) {
     int kh = c.kH();

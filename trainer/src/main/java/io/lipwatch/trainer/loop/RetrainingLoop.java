@@ -50,6 +50,8 @@ public final class RetrainingLoop implements Runnable {
   private volatile boolean stopped;
   private final AtomicReference<double[]> last = new AtomicReference<>(new double[] {Double.NaN, Double.NaN, 0, 0});
   private final String runId = UUID.randomUUID().toString();
+  private final java.util.concurrent.atomic.AtomicLong publishedCount = new java.util.concurrent.atomic.AtomicLong();
+  private final java.util.concurrent.atomic.AtomicLong publishFailures = new java.util.concurrent.atomic.AtomicLong();
 
   public RetrainingLoop(TrainerConfig cfg, KafkaConnection kafka, SnapshotPublisher publisher, MeterRegistry registry) {
     this.cfg = cfg;
@@ -61,7 +63,7 @@ public final class RetrainingLoop implements Runnable {
           .tag(MeterNames.TAG_MODEL, cfg.model()).register(registry);
       Gauge.builder(MeterNames.TRAINER_ACCURACY, last, a -> a.get()[1]).description("Training accuracy of the last epoch")
           .tag(MeterNames.TAG_MODEL, cfg.model()).register(registry);
-      Gauge.builder(MeterNames.TRAINER_LAMBDA, last, a -> a.get()[2]).description("Regularisation weight (CLIP λ or weight-decay µ)")
+      Gauge.builder(MeterNames.TRAINER_LAMBDA, last, a -> a.get()[2]).description("Regularisation weight (CLIP λ, weight-decay µ or LipBound C)")
           .tag(MeterNames.TAG_MODEL, cfg.model()).register(registry);
       Gauge.builder(MeterNames.TRAINER_PENALTY, last, a -> a.get()[3]).description("Lipschitz penalty of the last epoch")
           .tag(MeterNames.TAG_MODEL, cfg.model()).register(registry);
@@ -86,6 +88,16 @@ public final class RetrainingLoop implements Runnable {
   public RetrainingLoop dropRegularizationAfter(int snapshots) {
     this.dropRegularizationAfter = snapshots;
     return this;
+  }
+
+  /** Snapshots published so far (acknowledged by Kafka). */
+  public long publishedSnapshots() {
+    return publishedCount.get();
+  }
+
+  /** Publish attempts that failed so far; each failed snapshot is retried, first, at the next cycle. */
+  public long failedPublishes() {
+    return publishFailures.get();
   }
 
   public synchronized void stop() {
@@ -126,6 +138,9 @@ public final class RetrainingLoop implements Runnable {
         .description("Wall time of one training epoch").tag(MeterNames.TAG_MODEL, cfg.model()).register(registry);
     Counter published = registry == null ? null : Counter.builder(MeterNames.TRAINER_SNAPSHOTS)
         .description("Snapshots published by the trainer").tag(MeterNames.TAG_MODEL, cfg.model()).register(registry);
+    Counter failed = registry == null ? null : Counter.builder(MeterNames.TRAINER_PUBLISH_FAILURES)
+        .description("Snapshot publish attempts that failed (retried next cycle)").tag(MeterNames.TAG_MODEL, cfg.model())
+        .register(registry);
     int epoch = 0;
     List<DataSet> batches = new java.util.ArrayList<>(Datasets.batches(train, cfg.batchSize(), cfg.seed()));
     List<DataSet> evalBatches = List.copyOf(batches.subList(0, Math.min(batches.size(), Math.max(1, 10_000 / cfg.batchSize()))));
@@ -146,8 +161,7 @@ public final class RetrainingLoop implements Runnable {
         // fine-tuning keeps the λ (or µ) the warm-up's discrepancy principle reached: versions then differ by the
         // retraining, not by a regularisation weight still swinging around the target accuracy; and the pairs are
         // never re-initialised (a reset spikes the penalty and costs points of accuracy for an epoch)
-        trainer = new RegularizedTrainer(net, new Regularization(r.regularizer(), trainer.weight(), 0, r.targetAccuracy(),
-            r.pairs(), r.form(), r.aggregate(), 0, r.adaptiveStep(), r.ascentStep(), r.initNoise()),
+        trainer = new RegularizedTrainer(net, r.withWeight(trainer.weight()).withStep(0).withResetEvery(0),
             data.train().lo(), data.train().hi(), cfg.seed());
       }
     }
@@ -203,10 +217,15 @@ public final class RetrainingLoop implements Runnable {
         try {
           publisher.publish(p.meta(), p.zip());
         } catch (IOException | org.apache.kafka.common.KafkaException e) {
+          publishFailures.incrementAndGet();
+          if (failed != null) {
+            failed.increment();
+          }
           LOG.warn("could not publish {} v{} ({}); retrying next cycle", cfg.model(), p.meta().version(), e.getMessage());
           break;
         }
         unpublished.poll();
+        publishedCount.incrementAndGet();
         if (published != null) {
           published.increment();
         }
@@ -228,7 +247,16 @@ public final class RetrainingLoop implements Runnable {
   private record Pending(SnapshotMetadata meta, byte[] zip) {}
 
   private static String weightName(TrainerConfig cfg) {
-    return cfg.regularization().regularizer() == Regularizer.WEIGHT_DECAY ? "µ" : "λ";
+    return weightName(cfg.regularization().regularizer());
+  }
+
+  /** How logs name a regulariser's weight: λ (CLIP), µ (weight decay), C (LipBound). */
+  public static String weightName(Regularizer r) {
+    return switch (r) {
+      case WEIGHT_DECAY -> "µ";
+      case LIPBOUND -> "C";
+      default -> "λ";
+    };
   }
 
   /** The snapshot headers of one cycle: identity, and the provenance of training (regulariser, its weight, epoch). */

@@ -42,6 +42,10 @@ public record TrainerConfig(String model, Path dataDir, String dataset, int[] hi
       throw new IllegalArgumentException("architecture must be mlp or cnn, got " + arch);
     }
     regularization = regularization == null ? Regularization.none() : regularization;
+    if (regularization.regularizer() == io.lipwatch.trainer.regularize.Regularizer.LIPBOUND && arch.equals("mlp")) {
+      // the MLP has no convolution: fail before any data is loaded or a broker is contacted
+      throw new IllegalArgumentException("lipbound regularises convolution layers; this network has none: use --arch cnn");
+    }
     if (regularization.regularizer() == Regularizer.ADMM_LIPSDP && admm == null) {
       admm = AdmmSettings.penalize(regularization.weight() > 0 ? regularization.weight() : AdmmSettings.DEFAULT_MU);
     }

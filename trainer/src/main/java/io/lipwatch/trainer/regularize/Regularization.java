@@ -21,8 +21,8 @@ package io.lipwatch.trainer.regularize;
  * </ul>
  *
  * @param regularizer    what is penalised
- * @param weight         initial λ (CLIP) or µ (weight decay)
- * @param step           dλ or dµ of the discrepancy principle (0 keeps the weight fixed)
+ * @param weight         initial λ (CLIP), µ (weight decay) or C (LipBound)
+ * @param step           dλ, dµ or dC of the discrepancy principle (0 keeps the weight fixed)
  * @param targetAccuracy α: after each epoch, train accuracy &gt; α raises the weight, otherwise lowers it (NaN: fixed)
  * @param pairs          CLIP pairs (x, x′); at most half the minibatch keeps an epoch under 2× a plain one
  * @param form           λ·L or λ·L²
@@ -31,9 +31,11 @@ package io.lipwatch.trainer.regularize;
  * @param adaptiveStep   per-pair step ×1.3 / ÷1.3 with rejection (false: fixed relative step)
  * @param ascentStep     initial ascent step, relative to the pair's distance ‖x − x′‖
  * @param initNoise      x′ = x + U[0,1)·initNoise at (re)initialisation (their code: 0.1)
+ * @param lipBoundGrid   LipBound: S of the S×S frequency grid the penalty is maximised on (their training: 10)
  */
 public record Regularization(Regularizer regularizer, double weight, double step, double targetAccuracy, int pairs,
-    Form form, Aggregate aggregate, int resetEvery, boolean adaptiveStep, double ascentStep, double initNoise) {
+    Form form, Aggregate aggregate, int resetEvery, boolean adaptiveStep, double ascentStep, double initNoise,
+    int lipBoundGrid) {
 
   /** λ·L (paper) or λ·L² (reference code). */
   public enum Form { LIPSCHITZ, SQUARED }
@@ -57,6 +59,16 @@ public record Regularization(Regularizer regularizer, double weight, double step
     if (resetEvery < 0 || !(ascentStep > 0) || !(initNoise > 0)) {
       throw new IllegalArgumentException("reset interval ≥ 0, ascent step and init noise > 0");
     }
+    if (lipBoundGrid < 2) {
+      throw new IllegalArgumentException("LipBound grid must be at least 2×2, got " + lipBoundGrid);
+    }
+  }
+
+  /** Without a LipBound grid (the default S = 10 applies). */
+  public Regularization(Regularizer regularizer, double weight, double step, double targetAccuracy, int pairs,
+      Form form, Aggregate aggregate, int resetEvery, boolean adaptiveStep, double ascentStep, double initNoise) {
+    this(regularizer, weight, step, targetAccuracy, pairs, form, aggregate, resetEvery, adaptiveStep, ascentStep, initNoise,
+        LipBoundPenalty.DEFAULT_GRID);
   }
 
   public static Regularization none() {
@@ -80,29 +92,50 @@ public record Regularization(Regularizer regularizer, double weight, double step
         0.1, 0.1);
   }
 
+  /**
+   * LipBound (Araujo et al. 2021): C·Σ log LipBound over the convolution kernels on a 10×10 grid; C moved by the
+   * discrepancy principle like µ. Their CIFAR-10 runs use C = 0.008.
+   */
+  public static Regularization lipBound(double c, double dC, double target) {
+    return new Regularization(Regularizer.LIPBOUND, c, dC, target, 0, Form.LIPSCHITZ, Aggregate.MEAN, 2000, true, 0.1, 0.1,
+        LipBoundPenalty.DEFAULT_GRID);
+  }
+
+  /** The same with another LipBound grid S. */
+  public Regularization withLipBoundGrid(int s) {
+    return new Regularization(regularizer, weight, step, targetAccuracy, pairs, form, aggregate, resetEvery, adaptiveStep,
+        ascentStep, initNoise, s);
+  }
+
+  /** The same with another step of the discrepancy principle (0 keeps the weight fixed). */
+  public Regularization withStep(double s) {
+    return new Regularization(regularizer, weight, s, targetAccuracy, pairs, form, aggregate, resetEvery, adaptiveStep,
+        ascentStep, initNoise, lipBoundGrid);
+  }
+
   public Regularization withForm(Form f) {
     return new Regularization(regularizer, weight, step, targetAccuracy, pairs, f, aggregate, resetEvery, adaptiveStep,
-        ascentStep, initNoise);
+        ascentStep, initNoise, lipBoundGrid);
   }
 
   public Regularization withAggregate(Aggregate a) {
     return new Regularization(regularizer, weight, step, targetAccuracy, pairs, form, a, resetEvery, adaptiveStep,
-        ascentStep, initNoise);
+        ascentStep, initNoise, lipBoundGrid);
   }
 
   public Regularization withResetEvery(int n) {
     return new Regularization(regularizer, weight, step, targetAccuracy, pairs, form, aggregate, n, adaptiveStep,
-        ascentStep, initNoise);
+        ascentStep, initNoise, lipBoundGrid);
   }
 
   public Regularization withAdaptiveStep(boolean a) {
     return new Regularization(regularizer, weight, step, targetAccuracy, pairs, form, aggregate, resetEvery, a,
-        ascentStep, initNoise);
+        ascentStep, initNoise, lipBoundGrid);
   }
 
   public Regularization withWeight(double w) {
     return new Regularization(regularizer, w, step, targetAccuracy, pairs, form, aggregate, resetEvery, adaptiveStep,
-        ascentStep, initNoise);
+        ascentStep, initNoise, lipBoundGrid);
   }
 
   /**

@@ -68,9 +68,12 @@ public final class RegularizedTrainer {
   private ParameterPenalty parameterPenalty;
   private AdmmLipSdp admm;
   private int admmEpochs;
+  /** LipBound's C·Σ log LipBound, built from the regularisation (null for the other regularisers). */
+  private final LipBoundPenalty lipBound;
 
   /**
    * @param lo, hi the input range; pairs are kept inside it
+   * @throws IllegalArgumentException for LipBound on a network without convolution layers
    */
   public RegularizedTrainer(MultiLayerNetwork net, Regularization reg, double lo, double hi, long seed) {
     this.net = net;
@@ -80,6 +83,7 @@ public final class RegularizedTrainer {
     this.hi = hi;
     this.rnd = new Random(seed);
     this.dtype = net.params().dataType();
+    this.lipBound = reg.regularizer() == Regularizer.LIPBOUND ? new LipBoundPenalty(net, reg.lipBoundGrid()) : null;
     Layer out = net.getLayers()[net.getLayers().length - 1];
     if (!(out.conf().getLayer() instanceof BaseOutputLayer ol)) {
       throw new IllegalArgumentException("the last layer must be a dense output layer");
@@ -101,6 +105,7 @@ public final class RegularizedTrainer {
 
   /**
    * Adds a data-independent term to every step's loss (null removes it); its value is added to the step's penalty.
+   * It comes on top of the regulariser's own terms (LipBound's penalty is built in and stays).
    */
   public RegularizedTrainer withParameterPenalty(ParameterPenalty p) {
     this.parameterPenalty = p;
@@ -138,7 +143,7 @@ public final class RegularizedTrainer {
     return net;
   }
 
-  /** The current λ (CLIP) or µ (weight decay); 0 without a regulariser. */
+  /** The current λ (CLIP), µ (weight decay) or C (LipBound); 0 without a regulariser. */
   public double weight() {
     return reg.regularizer() == Regularizer.NONE ? 0 : weight;
   }
@@ -151,7 +156,10 @@ public final class RegularizedTrainer {
     return net;
   }
 
-  /** Penalty value of the last step (λ·Lip or µ/2‖W‖² without the weight: Lip or ½‖W‖²). */
+  /**
+   * Penalty value of the last step without the weight: Lip (CLIP), ½‖W‖² (weight decay) or Σ log LipBound (LipBound),
+   * plus the value of a {@link #withParameterPenalty parameter penalty}.
+   */
   public double lastPenalty() {
     return lastPenalty;
   }
@@ -249,6 +257,9 @@ public final class RegularizedTrainer {
     INDArray grad = net.getFlattenedGradients();
     if (reg.regularizer() == Regularizer.WEIGHT_DECAY) {
       penalty = addWeightDecay(grad);
+    }
+    if (lipBound != null) {
+      penalty += lipBound.addGradient(net, grad, weight);
     }
     if (parameterPenalty != null) {
       penalty += parameterPenalty.addGradient(net, grad, weight);
