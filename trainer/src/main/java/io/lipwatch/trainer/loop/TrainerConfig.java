@@ -57,6 +57,14 @@ public record TrainerConfig(String model, Path dataDir, String dataset, int[] hi
     }
   }
 
+  /** Without ADMM settings (defaults apply if the regulariser is admm-lipsdp). */
+  public TrainerConfig(String model, Path dataDir, String dataset, int[] hidden, String activation, int batchSize,
+      double learningRate, int epochsPerSnapshot, int maxSnapshots, Duration every, int trainSamples, int probeSamples,
+      long seed, String arch, Regularization regularization) {
+    this(model, dataDir, dataset, hidden, activation, batchSize, learningRate, epochsPerSnapshot, maxSnapshots, every,
+        trainSamples, probeSamples, seed, arch, regularization, null);
+  }
+
   /** Without a regulariser, MLP (the signature before regularisers existed). */
   public TrainerConfig(String model, Path dataDir, String dataset, int[] hidden, String activation, int batchSize,
       double learningRate, int epochsPerSnapshot, int maxSnapshots, Duration every, int trainSamples, int probeSamples, long seed) {
