@@ -116,6 +116,20 @@ public final class LipSdp {
   /** As {@link #bound}, with the verified multipliers and diagnostics. */
   public static Solution solve(List<DenseMatrix> weights, List<ActivationSpec> hiddenActivations, Mode mode,
       Limits limits) {
+    return solve(weights, hiddenActivations, mode, limits, 0);
+  }
+
+  /**
+   * As {@link #solve(List, List, Mode, Limits)}, minimising ρ + c·Σt (on the internally scaled problem) instead of ρ.
+   * LipSDP's optimal multipliers are not unique: a neuron with tiny incoming weights can take any huge t, and an
+   * interior-point solver drifts there (seen: t up to 10⁶ beside t ~ 1). A small c picks tame multipliers at a
+   * slightly larger, still verified ρ — what the ADMM W̄-step needs, whose SDP inherits T's conditioning.
+   */
+  public static Solution solve(List<DenseMatrix> weights, List<ActivationSpec> hiddenActivations, Mode mode,
+      Limits limits, double multiplierCost) {
+    if (!(multiplierCost >= 0) || !Double.isFinite(multiplierCost)) {
+      throw new LipSdpException(Reason.UNSUPPORTED, "multiplier cost must be finite and ≥ 0, got " + multiplierCost);
+    }
     long t0 = System.nanoTime();
     Objects.requireNonNull(mode, "mode");
     Objects.requireNonNull(limits, "limits");
@@ -185,6 +199,7 @@ public final class LipSdp {
     // What CSDP sees: with more inputs than first-layer units, W_1 is replaced by a square factor of W_1W_1ᵀ (an
     // equivalent LMI, see package-info). The answer is verified on the full LMI `prob` all the same.
     LipSdpProblem sdp = prob;
+    prob.multiplierCost = multiplierCost;
     String reduced = "";
     if (layers >= 2 && size[0] > size[1]) {
       DenseMatrix f = gramFactor(scaled.get(0));
@@ -192,6 +207,7 @@ public final class LipSdp {
         List<DenseMatrix> red = new ArrayList<>(scaled);
         red.set(0, f);
         sdp = new LipSdpProblem(red, hiddenActivations, mode, SOLVER_MARGIN);
+        sdp.multiplierCost = multiplierCost;
         reduced = String.format("; SDP input side reduced %d→%d via a factor of W₁W₁ᵀ", size[0], size[1]);
       }
     }

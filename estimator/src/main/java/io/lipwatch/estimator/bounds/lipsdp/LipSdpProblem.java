@@ -31,6 +31,7 @@ final class LipSdpProblem implements SdpData {
   final int hidden;
   final int numVars; // 1 + number of multipliers
   final double margin; // δ: the SDP asks for S ⪰ δ·I
+  double multiplierCost; // objective weight of every multiplier (0: pure LipSDP)
 
   LipSdpProblem(List<DenseMatrix> w, List<ActivationSpec> acts, LipSdp.Mode mode, double margin) {
     this.w = List.copyOf(w);
@@ -97,7 +98,7 @@ final class LipSdpProblem implements SdpData {
 
   @Override
   public double objective(int var) {
-    return var == 1 ? 1.0 : 0.0;
+    return var == 1 ? 1.0 : multiplierCost;
   }
 
   @Override

@@ -92,4 +92,18 @@ class LipSdpTest {
       assertTrue(layer.value() >= neuron.value() * (1 - 1e-6), msg);
     }
   }
+
+  @Test
+  void aSmallMultiplierCostKeepsTheBoundVerifiedAndClose() {
+    List<DenseMatrix> w = Nets.gaussian(new int[] {20, 12, 12, 4}, new java.util.Random(77));
+    List<ActivationSpec> acts = Nets.acts(2, Nets.RELU);
+    LipSdp.Solution pure = LipSdp.solve(w, acts, LipSdp.Mode.NEURON, LipSdp.Limits.defaults());
+    LipSdp.Solution tame = LipSdp.solve(w, acts, LipSdp.Mode.NEURON, LipSdp.Limits.defaults(), 1e-3);
+    assertTrue(tame.bound().sound());
+    assertTrue(tame.bound().value() >= pure.bound().value() * (1 - 1e-6), tame.bound() + " vs " + pure.bound());
+    assertTrue(tame.bound().value() <= pure.bound().value() * 1.01, tame.bound() + " vs " + pure.bound());
+    double sumPure = java.util.Arrays.stream(pure.multipliers()).sum();
+    double sumTame = java.util.Arrays.stream(tame.multipliers()).sum();
+    assertTrue(sumTame <= sumPure * (1 + 1e-6), sumTame + " vs " + sumPure);
+  }
 }
