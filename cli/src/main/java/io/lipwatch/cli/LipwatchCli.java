@@ -33,6 +33,11 @@ public final class LipwatchCli implements Runnable {
   }
 
   public static void main(String[] args) {
+    // Kafka's broker jars bring log4j-core and a log4j2.yaml it cannot read; its status logger would print a
+    // "main ERROR" line on every broker start although lipwatch logs through SLF4J/Logback
+    if (System.getProperty("log4j2.statusLoggerLevel") == null) {
+      System.setProperty("log4j2.statusLoggerLevel", "OFF");
+    }
     System.exit(commandLine().execute(args));
   }
 
