@@ -52,7 +52,10 @@ class AdmmSnapshotsIT {
               tmp.resolve("estimator"), null);
           SnapshotPublisher pub = new SnapshotPublisher(kafka, SnapshotLimits.defaults(), null, null)) {
         estimator.start();
-        new RetrainingLoop(cfg, kafka, pub, null).loop(); // two snapshots, then returns
+        var registry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        new RetrainingLoop(cfg, kafka, pub, registry).loop(); // two snapshots, then returns
+        double gauge = registry.get(io.lipwatch.estimator.metrics.MeterNames.TRAINER_LIPSDP_BOUND).gauge().value();
+        assertTrue(gauge > 0 && gauge <= target, "lipwatch_trainer_lipsdp_bound " + gauge);
         Map<Long, Estimate> byVersion = estimates(kafka, 2);
         assertEquals(List.of(1L, 2L), List.copyOf(byVersion.keySet()));
         for (Estimate e : byVersion.values()) {

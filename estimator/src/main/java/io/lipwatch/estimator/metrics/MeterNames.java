@@ -29,6 +29,8 @@ public final class MeterNames {
   public static final String TRAINER_PENALTY = TRAINER_PREFIX + "lipschitz.penalty";
   public static final String TRAINER_EPOCH_DURATION = TRAINER_PREFIX + "epoch.duration";
   public static final String TRAINER_SNAPSHOTS = TRAINER_PREFIX + "snapshots.published";
+  /** admm-lipsdp: the verified LipSDP bound of the weights at the last W̄-step (of W̄ in enforce mode, else of W). */
+  public static final String TRAINER_LIPSDP_BOUND = TRAINER_PREFIX + "lipsdp.bound";
   /** Publish attempts that failed (broker unreachable, refused); the snapshot is retried next cycle. */
   public static final String TRAINER_PUBLISH_FAILURES = TRAINER_PREFIX + "snapshots.publish.failures";
 

@@ -130,6 +130,14 @@ public final class RetrainingLoop implements Runnable {
     if (cfg.regularization().regularizer() == Regularizer.ADMM_LIPSDP) {
       trainer.withAdmm(cfg.admm());
       LOG.info("{}: ADMM-LipSDP, {}", cfg.model(), cfg.admm().describe());
+      if (registry != null) {
+        io.lipwatch.trainer.regularize.AdmmLipSdp admm = trainer.admm();
+        boolean enforce = cfg.admm().mode() == io.lipwatch.trainer.regularize.AdmmSettings.Mode.ENFORCE;
+        Gauge.builder(MeterNames.TRAINER_LIPSDP_BOUND, admm, a -> a.lastReport() == null ? Double.NaN
+                : enforce ? a.lastReport().boundOfWBar() : a.lastReport().boundOfW())
+            .description("admm-lipsdp: verified LipSDP bound at the last W̄-step (W̄ in enforce mode, W otherwise)")
+            .tag(MeterNames.TAG_MODEL, cfg.model()).register(registry);
+      }
     }
     LOG.info("{}: {}, regularizer {} (weight {}, step {}, target {})", cfg.model(), cfg.arch(),
         cfg.regularization().regularizer().label(), cfg.regularization().weight(), cfg.regularization().step(),
