@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
@@ -29,7 +30,8 @@ import org.slf4j.LoggerFactory;
  * A real Apache Kafka 4.3 broker in KRaft mode (one combined broker+controller node), started in-process from
  * Kafka's own server jars. With a free port and a throw-away directory it is Kafka's {@code KafkaClusterTestKit}
  * (fastest start); with a fixed port or a kept data directory it is a {@code KafkaRaftServer} with a static quorum,
- * formatted on first use and reopened afterwards.
+ * formatted on first use and reopened afterwards. With a {@link SaslSslListener} the client listener is SASL_SSL
+ * with SCRAM-SHA-512 and no plaintext client listener exists.
  */
 public final class EmbeddedBroker implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(EmbeddedBroker.class);
@@ -51,11 +53,13 @@ public final class EmbeddedBroker implements AutoCloseable {
   private final AutoCloseable server;
   private final String bootstrap;
   private final Path dataDir;
+  private final SaslSslListener security;
 
-  private EmbeddedBroker(AutoCloseable server, String bootstrap, Path dataDir) {
+  private EmbeddedBroker(AutoCloseable server, String bootstrap, Path dataDir, SaslSslListener security) {
     this.server = server;
     this.bootstrap = bootstrap;
     this.dataDir = dataDir;
+    this.security = security;
   }
 
   /**
@@ -65,7 +69,22 @@ public final class EmbeddedBroker implements AutoCloseable {
    * @param dataDir where logs live, kept across runs; null for a temporary directory deleted on close
    */
   public static EmbeddedBroker start(int port, Path dataDir) throws Exception {
-    return port == 0 && dataDir == null ? startTestKit() : startRaftServer(port, dataDir);
+    return port == 0 && dataDir == null ? startTestKit() : startRaftServer(port, dataDir, null);
+  }
+
+  /**
+   * Starts a broker whose only client listener is SASL_SSL (SCRAM-SHA-512). Its users are created when the data
+   * directory is formatted, i.e. on first use of a kept directory.
+   *
+   * @param port     the client port; 0 picks a free one
+   * @param dataDir  where logs live, kept across runs; null for a temporary directory deleted on close
+   * @param security key/trust stores and SCRAM users
+   */
+  public static EmbeddedBroker start(int port, Path dataDir, SaslSslListener security) throws Exception {
+    if (security == null) {
+      return start(port, dataDir);
+    }
+    return startRaftServer(port, dataDir, security);
   }
 
   private static EmbeddedBroker startTestKit() throws Exception {
@@ -82,10 +101,10 @@ public final class EmbeddedBroker implements AutoCloseable {
     cluster.startup();
     cluster.waitForReadyBrokers();
     LOG.info("Kafka {} (KRaft) ready at {}", org.apache.kafka.common.utils.AppInfoParser.getVersion(), cluster.bootstrapServers());
-    return new EmbeddedBroker(cluster, cluster.bootstrapServers(), base);
+    return new EmbeddedBroker(cluster, cluster.bootstrapServers(), base, null);
   }
 
-  private static EmbeddedBroker startRaftServer(int port, Path dataDir) throws Exception {
+  private static EmbeddedBroker startRaftServer(int port, Path dataDir, SaslSslListener security) throws Exception {
     Path dir = (dataDir != null ? dataDir : Files.createTempDirectory("lipwatch-broker-")).toAbsolutePath();
     Files.createDirectories(dir);
     int clientPort = port > 0 ? port : freePort();
@@ -94,10 +113,14 @@ public final class EmbeddedBroker implements AutoCloseable {
     p.putAll(SINGLE_NODE);
     p.put("process.roles", "broker,controller");
     p.put("node.id", "1");
-    p.put("listeners", "PLAINTEXT://:" + clientPort + ",CONTROLLER://localhost:" + controllerPort);
-    p.put("advertised.listeners", "PLAINTEXT://localhost:" + clientPort);
-    p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
-    p.put("inter.broker.listener.name", "PLAINTEXT");
+    String client = security == null ? "PLAINTEXT" : SaslSslListener.LISTENER;
+    p.put("listeners", client + "://:" + clientPort + ",CONTROLLER://localhost:" + controllerPort);
+    p.put("advertised.listeners", client + "://localhost:" + clientPort);
+    p.put("listener.security.protocol.map", client + ":" + client + ",CONTROLLER:PLAINTEXT");
+    p.put("inter.broker.listener.name", client);
+    if (security != null) {
+      p.putAll(security.brokerProperties());
+    }
     p.put("controller.listener.names", "CONTROLLER");
     // a static one-voter quorum: the controller port may change between runs without reformatting
     p.put("controller.quorum.voters", "1@localhost:" + controllerPort);
@@ -111,6 +134,10 @@ public final class EmbeddedBroker implements AutoCloseable {
           .setControllerListenerName("CONTROLLER")
           .setReleaseVersion(MetadataVersion.latestProduction())
           .setSupportedFeatures(Feature.PRODUCTION_FEATURES);
+      if (security != null) {
+        // KRaft keeps SCRAM credentials in the metadata log: bootstrap them with the first records
+        f.setScramArguments(security.scramArguments());
+      }
       quietly(() -> {
         f.setPrintStream(System.out).run();
         return null;
@@ -119,8 +146,19 @@ public final class EmbeddedBroker implements AutoCloseable {
     KafkaRaftServer server = new KafkaRaftServer(KafkaConfig.fromProps(p, false), Time.SYSTEM);
     server.startup();
     String bootstrap = "localhost:" + clientPort;
-    awaitReady(bootstrap, Duration.ofSeconds(60));
-    LOG.info("Kafka {} (KRaft) ready at {} with data in {}", org.apache.kafka.common.utils.AppInfoParser.getVersion(), bootstrap, dir);
+    Map<String, Object> clientProps = new HashMap<>();
+    if (security != null) {
+      clientProps.putAll(security.clientProperties(security.broker()));
+    }
+    try {
+      awaitReady(bootstrap, clientProps, Duration.ofSeconds(60));
+    } catch (Exception e) {
+      server.shutdown();
+      server.awaitShutdown();
+      throw e;
+    }
+    LOG.info("Kafka {} (KRaft) ready at {} ({}) with data in {}", org.apache.kafka.common.utils.AppInfoParser.getVersion(),
+        bootstrap, client, dir);
     AutoCloseable closer = () -> {
       server.shutdown();
       server.awaitShutdown();
@@ -128,12 +166,14 @@ public final class EmbeddedBroker implements AutoCloseable {
         deleteTree(dir);
       }
     };
-    return new EmbeddedBroker(closer, bootstrap, dir);
+    return new EmbeddedBroker(closer, bootstrap, dir, security);
   }
 
-  private static void awaitReady(String bootstrap, Duration timeout) throws Exception {
-    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-        AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeout.toMillis()))) {
+  private static void awaitReady(String bootstrap, Map<String, Object> clientProps, Duration timeout) throws Exception {
+    Map<String, Object> p = new HashMap<>(clientProps);
+    p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
+    try (Admin admin = Admin.create(p)) {
       admin.describeCluster().nodes().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
   }
@@ -175,6 +215,11 @@ public final class EmbeddedBroker implements AutoCloseable {
 
   public Path dataDir() {
     return dataDir;
+  }
+
+  /** The SASL_SSL listener's settings, or null for a PLAINTEXT broker. */
+  public SaslSslListener security() {
+    return security;
   }
 
   @Override
