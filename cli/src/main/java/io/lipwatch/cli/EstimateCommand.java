@@ -11,7 +11,7 @@ import io.lipwatch.estimator.probes.IdxReader;
 import io.lipwatch.estimator.probes.ProbeConfig;
 import io.lipwatch.estimator.probes.ProbeSet;
 import io.lipwatch.estimator.snapshot.RestoredModel;
-import io.lipwatch.estimator.stream.SnapshotEstimator;
+import io.lipwatch.estimator.pipeline.EstimatePipeline;
 import io.lipwatch.estimator.snapshot.SafeModelRestorer;
 import io.lipwatch.estimator.snapshot.Sha256;
 import io.lipwatch.estimator.snapshot.SnapshotLimits;
@@ -84,7 +84,7 @@ public final class EstimateCommand implements Callable<Integer> {
       SnapshotMetadata meta = SnapshotMetadata.of(sanitize(name), 0, Sha256.hex(zip))
           .withProvenance(set == null ? null : set.name(), null, null, null, null, null, null);
       ProbeConfig probes = probeOptions.apply(ProbeConfig.defaults().withSamples(1000));
-      e = SnapshotEstimator.estimate(new LipschitzEngine(cfg), probes, restored, meta, WarmStart.EMPTY, set, null).estimate();
+      e = new EstimatePipeline(new LipschitzEngine(cfg), probes).run(restored, meta, WarmStart.EMPTY, set, List.of()).estimate();
     } catch (SnapshotRejectedException ex) {
       System.err.println("error: cannot estimate " + file + " (" + ex.reason().label() + "): " + ex.detail());
       return 2;

@@ -180,4 +180,38 @@ public final class AutoLip {
   static double seconds(long t0) {
     return (System.nanoTime() - t0) / 1e9;
   }
+
+  /** {@code autolip}: the product of sound per-layer norms. */
+  static final class Sound implements BoundMethod {
+    public String name() { return METHOD; }
+    public Kind kind() { return Kind.SOUND_UPPER; }
+    public MethodOutcome compute(MethodContext ctx) { return MethodOutcome.of(sound(ctx.net(), ctx.deadline())); }
+  }
+
+  /** {@code autolip-power}: power iteration per layer, warm-started; an estimate (converges from below). */
+  static final class Power implements BoundMethod {
+    public String name() { return POWER_METHOD; }
+    public Kind kind() { return Kind.ESTIMATE; }
+    public MethodOutcome compute(MethodContext ctx) {
+      Result r = powerEstimate(ctx.net(), ctx.config(), ctx.warm(), ctx.deadline());
+      return new MethodOutcome(r.bound(), null, r.vectors(), null, null);
+    }
+  }
+
+  /** {@code lipbound}: LipBound for convolutions, sound norms elsewhere. */
+  static final class LipBoundMethod implements BoundMethod {
+    public String name() { return LIPBOUND_METHOD; }
+    public Kind kind() { return Kind.SOUND_UPPER; }
+    public String inapplicable(ExtractedNetwork net) {
+      return net.linearNodes().stream().anyMatch(n -> n.linear() instanceof Conv2dOperator) ? null : "lipbound applies to networks with convolutions only";
+    }
+    public MethodOutcome compute(MethodContext ctx) { return MethodOutcome.of(lipBound(ctx.net(), ctx.deadline())); }
+  }
+
+  /** {@code gram}: Gram iteration per layer. */
+  static final class Gram implements BoundMethod {
+    public String name() { return GRAM_METHOD; }
+    public Kind kind() { return Kind.SOUND_UPPER; }
+    public MethodOutcome compute(MethodContext ctx) { return MethodOutcome.of(gram(ctx.net(), ctx.deadline())); }
+  }
 }

@@ -12,11 +12,39 @@ import java.util.Optional;
  * Applies LipSDP to an extracted network when it is an MLP: a chain of dense affine maps with one element-wise
  * activation between consecutive ones (biases do not matter; identity activations merge nothing and are refused).
  */
-final class LipSdpMethod {
+final class LipSdpMethod implements BoundMethod {
   /** Hidden neurons up to which LipSDP-Neuron runs by default (beyond, it costs minutes: ask for it with --methods). */
   static final int DEFAULT_MAX_HIDDEN = 160;
 
-  private LipSdpMethod() {}
+  private final LipSdp.Mode mode;
+
+  LipSdpMethod(LipSdp.Mode mode) {
+    this.mode = mode;
+  }
+
+  @Override
+  public String name() {
+    return mode.method();
+  }
+
+  @Override
+  public Kind kind() {
+    return Kind.SOUND_UPPER;
+  }
+
+  /** LipSDP-Neuron runs by default (on small MLPs); LipSDP-Layer only when asked for. */
+  @Override
+  public boolean byDefault() {
+    return mode == LipSdp.Mode.NEURON;
+  }
+
+  /** An SDP solved by CSDP: ten method budgets (30 s by default). */
+  @Override
+  public MethodOutcome compute(MethodContext ctx) {
+    List<String> warnings = new ArrayList<>();
+    UpperBound b = bound(ctx.net(), mode, ctx.config().methodBudget().multipliedBy(10), ctx.explicit(), warnings);
+    return new MethodOutcome(b, null, null, null, warnings);
+  }
 
   record Mlp(List<DenseMatrix> weights, List<ActivationSpec> activations) {
     int hidden() {

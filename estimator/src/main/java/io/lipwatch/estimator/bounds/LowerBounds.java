@@ -216,4 +216,24 @@ public final class LowerBounds {
     }
     return Math.sqrt(s);
   }
+
+  /** {@code gradient-norm}: the largest Jacobian norm found at the inputs. */
+  static final class GradientNorm implements BoundMethod {
+    public String name() { return GRADIENT; }
+    public Kind kind() { return Kind.LOWER; }
+    public MethodOutcome compute(MethodContext ctx) {
+      Result g = gradientNorm(ctx.net(), ctx.inputs(), 50, ctx.config().seed(), ctx.deadline());
+      return MethodOutcome.of(g.bound(), g.pairs());
+    }
+  }
+
+  /** {@code clip-pairs}: CLIP's pair search, seeded with earlier pairs and the warm start. */
+  static final class ClipPairs implements BoundMethod {
+    public String name() { return CLIP; }
+    public Kind kind() { return Kind.LOWER; }
+    public MethodOutcome compute(MethodContext ctx) {
+      Result p = clipPairs(ctx.net(), ctx.inputs(), ctx.seeds(), LipschitzEngine.CLIP_STEPS, ctx.config().seed() + 1, ctx.deadline());
+      return MethodOutcome.of(p.bound(), p.pairs());
+    }
+  }
 }

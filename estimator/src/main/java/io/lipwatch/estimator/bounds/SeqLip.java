@@ -333,4 +333,20 @@ public final class SeqLip {
       g[i] *= f;
     }
   }
+
+  /**
+   * {@code seqlip} (exact, sound) and {@code seqlip-greedy} (an estimate): one method, since the exact enumeration falls
+   * back to the greedy search when a layer is too wide; asking for {@code seqlip} asks for the exact one.
+   */
+  static final class Method implements BoundMethod {
+    public String name() { return METHOD; }
+    public java.util.Set<String> aliases() { return java.util.Set.of(GREEDY_METHOD); }
+    public Kind kind() { return Kind.SOUND_UPPER; }
+    public String inapplicable(ExtractedNetwork net) {
+      return applies(net) ? null : "seqlip applies to chains of dense layers with element-wise activations only";
+    }
+    public MethodOutcome compute(MethodContext ctx) {
+      return MethodOutcome.of(bound(ctx.net(), ctx.config().wants(METHOD), ctx.deadline()));
+    }
+  }
 }

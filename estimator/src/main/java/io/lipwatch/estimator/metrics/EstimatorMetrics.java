@@ -18,24 +18,40 @@ public final class EstimatorMetrics implements MeterBinder {
       Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(60), Duration.ofSeconds(300)};
 
   private MeterRegistry registry;
+  private Counter inconsistent;
 
   @Override
   public void bindTo(MeterRegistry r) {
     this.registry = r;
     for (RejectReason reason : RejectReason.values()) {
-      rejected(reason); // register every reason at zero so rate() and increase() work from the first rejection
+      // every reason at zero so rate() and increase() work from the first rejection
+      rejected(reason, MeterNames.INVALID_MODEL_LABEL);
     }
+    inconsistent = Counter.builder(MeterNames.ESTIMATE_INCONSISTENT)
+        .description("Estimates whose best lower bound exceeded the best sound upper bound (an internal error)")
+        .register(r);
   }
 
-  public void rejected(RejectReason reason, int n) {
+  /**
+   * Counts a rejected snapshot under its model name when that name is valid, else under
+   * {@link MeterNames#INVALID_MODEL_LABEL}: labels never carry raw, unvalidated input.
+   */
+  public void rejected(RejectReason reason, String model, int n) {
     if (registry != null && n > 0) {
-      rejected(reason).increment(n);
+      rejected(reason, MeterNames.modelLabel(model)).increment(n);
     }
   }
 
-  private Counter rejected(RejectReason reason) {
-    return Counter.builder(MeterNames.SNAPSHOTS_REJECTED).description("Snapshots sent to the DLQ, by reason")
-        .tag(MeterNames.TAG_REASON, reason.label()).register(registry);
+  private Counter rejected(RejectReason reason, String modelLabel) {
+    return Counter.builder(MeterNames.SNAPSHOTS_REJECTED).description("Snapshots sent to the DLQ, by model and reason")
+        .tags(MeterNames.TAG_MODEL, modelLabel, MeterNames.TAG_REASON, reason.label()).register(registry);
+  }
+
+  /** Counts an estimate whose bounds contradict each other. */
+  public void inconsistent() {
+    if (inconsistent != null) {
+      inconsistent.increment();
+    }
   }
 
   public void estimated(Estimate e) {

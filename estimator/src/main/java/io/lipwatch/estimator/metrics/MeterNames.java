@@ -19,6 +19,8 @@ public final class MeterNames {
   public static final String ESTIMATION_DURATION = "lipwatch.estimation.duration";
   public static final String SNAPSHOTS = "lipwatch.snapshots";
   public static final String SNAPSHOTS_REJECTED = "lipwatch.snapshots.rejected";
+  /** Estimates whose bestLower exceeded bestUpper: an internal error, marked {@code inconsistent} in the estimate. */
+  public static final String ESTIMATE_INCONSISTENT = "lipwatch.estimate.inconsistent";
   public static final String ESTIMATE_AGE = "lipwatch.estimate.age";
   public static final String LAST_ESTIMATE_TIMESTAMP = "lipwatch.last.estimate.timestamp";
 
@@ -38,4 +40,12 @@ public final class MeterNames {
   public static final String TAG_METHOD = "method";
   public static final String TAG_OUTCOME = "outcome";
   public static final String TAG_REASON = "reason";
+
+  /** The one {@code model} label of every record whose model name or key is absent or invalid. */
+  public static final String INVALID_MODEL_LABEL = "_invalid"; // cannot be a model name: those start with a letter or digit
+
+  /** {@code model} itself when it is a valid model name, else {@link #INVALID_MODEL_LABEL} (bounded cardinality). */
+  public static String modelLabel(String model) {
+    return io.lipwatch.estimator.snapshot.SnapshotMetadata.isValidModelName(model) ? model : INVALID_MODEL_LABEL;
+  }
 }

@@ -11,6 +11,8 @@ public enum RejectReason {
   ZIP_LIMITS("zip-limits"),
   BAD_CONFIGURATION("bad-configuration"),
   PARAMETER_MISMATCH("parameter-mismatch"),
+  /** coefficients.bin holds NaN or ±Inf: typically a diverged training run, a regression to stop, not noise. */
+  NON_FINITE_WEIGHTS("non-finite-weights"),
   UNSUPPORTED_LAYER("unsupported-layer"),
   ESTIMATION_FAILED("estimation-failed");
 
@@ -23,5 +25,15 @@ public enum RejectReason {
   /** The stable, lower-case name used in JSON and metric labels. */
   public String label() {
     return label;
+  }
+
+  /** The reason with this label, or null. */
+  public static RejectReason ofLabel(String label) {
+    for (RejectReason r : values()) {
+      if (r.label.equals(label)) {
+        return r;
+      }
+    }
+    return null;
   }
 }

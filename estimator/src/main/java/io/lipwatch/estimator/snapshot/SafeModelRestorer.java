@@ -19,6 +19,7 @@ import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
+import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -36,13 +37,19 @@ import org.nd4j.linalg.factory.Nd4j;
 public final class SafeModelRestorer {
   static final String CONFIGURATION = "configuration.json";
   static final String COEFFICIENTS = "coefficients.bin";
+  /** Room for the two ND4J buffer headers (shape buffer of at most 64 longs, UTF type names) before the data. */
+  static final long COEFFICIENTS_HEADER_BYTES = 1024;
+  /** Deepest JSON nesting accepted in configuration.json (DL4J's own configurations are under 12 levels deep). */
+  static final int MAX_JSON_DEPTH = 64;
   private static final Set<String> ALLOWED_CLASS_PREFIXES = Set.of("org.deeplearning4j.", "org.nd4j.");
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final SnapshotLimits limits;
+  private final LayerShapeCheck shapes;
 
   public SafeModelRestorer(SnapshotLimits limits) {
     this.limits = limits;
+    this.shapes = new LayerShapeCheck(limits.maxLayerParameters());
   }
 
   /** Verifies the digest, then restores. */
@@ -64,29 +71,30 @@ public final class SafeModelRestorer {
 
   /** Restores without a digest check (offline use on a local file). */
   public RestoredModel restore(byte[] zip) {
-    Entries e = readEntries(zip);
-    String json = new String(e.configuration, StandardCharsets.UTF_8);
+    checkZipFraming(zip);
+    String json = new String(readEntry(zip, CONFIGURATION, limits.maxConfigBytes()), StandardCharsets.UTF_8);
     JsonNode tree;
     try {
       tree = JSON.readTree(json);
-    } catch (IOException ex) {
-      throw new SnapshotRejectedException(RejectReason.BAD_CONFIGURATION, CONFIGURATION + " is not valid JSON: " + ex.getMessage());
+    } catch (IOException | StackOverflowError ex) {
+      throw new SnapshotRejectedException(RejectReason.BAD_CONFIGURATION, CONFIGURATION + " is not valid JSON: "
+          + (ex instanceof StackOverflowError ? "nested too deeply" : ex.getMessage()));
     }
     if (tree == null || !tree.isObject()) {
       throw new SnapshotRejectedException(RejectReason.BAD_CONFIGURATION, CONFIGURATION + " is not a JSON object");
     }
-    checkClassNames(tree, "$");
+    checkClassNames(tree, "$", 0);
     if (tree.has("confs")) {
-      return restoreMultiLayer(json, e.coefficients);
+      return restoreMultiLayer(json, zip);
     }
     if (tree.has("vertices")) {
-      return restoreGraph(json, e.coefficients);
+      return restoreGraph(json, zip);
     }
     throw new SnapshotRejectedException(RejectReason.BAD_CONFIGURATION,
         CONFIGURATION + " is neither a MultiLayerNetwork (no 'confs') nor a ComputationGraph (no 'vertices') configuration");
   }
 
-  private RestoredModel restoreMultiLayer(String json, byte[] coefficients) {
+  private RestoredModel restoreMultiLayer(String json, byte[] zip) {
     MultiLayerConfiguration conf;
     try {
       conf = MultiLayerConfiguration.fromJson(json);
@@ -100,11 +108,13 @@ public final class SafeModelRestorer {
       if (nnc.getLayer() == null) {
         throw new SnapshotRejectedException(RejectReason.BAD_CONFIGURATION, "layer " + i + " has no layer configuration");
       }
-      long n = layerParams(() -> nnc.getLayer().initializer().numParams(nnc), "layer " + i + " (" + nnc.getLayer().getLayerName() + ")");
+      String where = "layer " + i + " (" + nnc.getLayer().getLayerName() + ")";
+      shapes.check(nnc.getLayer(), where);
+      long n = layerParams(() -> nnc.getLayer().initializer().numParams(nnc), where);
       total = addChecked(total, n);
       i++;
     }
-    INDArray params = readParameters(coefficients, total);
+    INDArray params = readParameters(zip, total);
     try {
       MultiLayerNetwork net = new MultiLayerNetwork(conf);
       net.init(params == null ? null : params.castTo(conf.getDataType()).reshape(1, total), false);
@@ -114,7 +124,7 @@ public final class SafeModelRestorer {
     }
   }
 
-  private RestoredModel restoreGraph(String json, byte[] coefficients) {
+  private RestoredModel restoreGraph(String json, byte[] zip) {
     ComputationGraphConfiguration conf;
     try {
       conf = ComputationGraphConfiguration.fromJson(json);
@@ -124,10 +134,14 @@ public final class SafeModelRestorer {
     }
     long total = 0;
     for (Map.Entry<String, GraphVertex> v : conf.getVertices().entrySet()) {
-      long n = layerParams(() -> v.getValue().numParams(true), "vertex '" + v.getKey() + "'");
+      String where = "vertex " + SnapshotMetadata.quote(v.getKey());
+      if (v.getValue() instanceof LayerVertex lv && lv.getLayerConf() != null && lv.getLayerConf().getLayer() != null) {
+        shapes.check(lv.getLayerConf().getLayer(), where);
+      }
+      long n = layerParams(() -> v.getValue().numParams(true), where);
       total = addChecked(total, n);
     }
-    INDArray params = readParameters(coefficients, total);
+    INDArray params = readParameters(zip, total);
     try {
       ComputationGraph graph = new ComputationGraph(conf);
       graph.init(params == null ? null : params.castTo(conf.getDataType()).reshape(1, total), false);
@@ -152,10 +166,15 @@ public final class SafeModelRestorer {
   }
 
   private long addChecked(long total, long n) {
-    long t = total + n;
+    long t = Math.addExact(total, n); // both are within the limits, so this cannot overflow; exact all the same
     if (t > limits.maxParameters()) {
       throw new SnapshotRejectedException(RejectReason.TOO_LARGE,
           "network has more than " + limits.maxParameters() + " parameters (limit)");
+    }
+    long need = Math.multiplyExact(t, SnapshotLimits.BYTES_PER_PARAMETER);
+    if (need > limits.memoryBudgetBytes()) {
+      throw new SnapshotRejectedException(RejectReason.TOO_LARGE, "network has " + t + " parameters; estimating it needs about "
+          + need / SnapshotLimits.MIB + " MiB, over the per-snapshot memory budget of " + limits.memoryBudgetBytes() / SnapshotLimits.MIB + " MiB");
     }
     return t;
   }
@@ -164,7 +183,10 @@ public final class SafeModelRestorer {
    * Checks the two buffer headers of an ND4J-serialized array (shape buffer, then data buffer: UTF allocation mode,
    * long length, UTF data type) against the expected parameter count before letting ND4J allocate.
    */
-  INDArray readParameters(byte[] coefficients, long expected) {
+  INDArray readParameters(byte[] zip, long expected) {
+    // the header is < 1 KiB; the data at most 8 bytes per declared parameter: never buffer more than that
+    byte[] coefficients = readOptionalEntry(zip, COEFFICIENTS,
+        Math.addExact(COEFFICIENTS_HEADER_BYTES, Math.multiplyExact(expected, 8)), true);
     if (expected == 0 && coefficients == null) {
       return null;
     }
@@ -208,6 +230,7 @@ public final class SafeModelRestorer {
       if (arr.dataType() != DataType.FLOAT && arr.dataType() != DataType.DOUBLE) {
         arr = arr.castTo(DataType.FLOAT);
       }
+      FiniteCheck.requireFinite(arr);
       return arr;
     } catch (EOFException ex) {
       throw new SnapshotRejectedException(RejectReason.PARAMETER_MISMATCH, COEFFICIENTS + " ends early");
@@ -219,7 +242,11 @@ public final class SafeModelRestorer {
     }
   }
 
-  private static void checkClassNames(JsonNode node, String path) {
+  private static void checkClassNames(JsonNode node, String path, int depth) {
+    if (depth > MAX_JSON_DEPTH) {
+      throw new SnapshotRejectedException(RejectReason.BAD_CONFIGURATION,
+          CONFIGURATION + " is nested deeper than " + MAX_JSON_DEPTH + " levels at " + path);
+    }
     if (node.isObject()) {
       Iterator<Map.Entry<String, JsonNode>> it = node.fields();
       while (it.hasNext()) {
@@ -232,18 +259,16 @@ public final class SafeModelRestorer {
                     + ": only org.deeplearning4j.* and org.nd4j.* classes are accepted");
           }
         }
-        checkClassNames(f.getValue(), path + "." + f.getKey());
+        checkClassNames(f.getValue(), path + "." + f.getKey(), depth + 1);
       }
     } else if (node.isArray()) {
       for (int i = 0; i < node.size(); i++) {
-        checkClassNames(node.get(i), path + "[" + i + "]");
+        checkClassNames(node.get(i), path + "[" + i + "]", depth + 1);
       }
     }
   }
 
-  private record Entries(byte[] configuration, byte[] coefficients) {}
-
-  private Entries readEntries(byte[] zip) {
+  private void checkZipFraming(byte[] zip) {
     if (zip.length < 4 || zip[0] != 'P' || zip[1] != 'K') {
       throw new SnapshotRejectedException(RejectReason.NOT_A_MODEL_ZIP,
           "not a zip archive (a DL4J ModelSerializer zip starts with 'PK')");
@@ -252,8 +277,24 @@ public final class SafeModelRestorer {
       throw new SnapshotRejectedException(RejectReason.NOT_A_MODEL_ZIP,
           "truncated zip: no end-of-central-directory record (the upload was cut short)");
     }
-    byte[] conf = null;
-    byte[] coef = null;
+  }
+
+  private byte[] readEntry(byte[] zip, String wanted, long cap) {
+    byte[] data = readOptionalEntry(zip, wanted, cap, false);
+    if (data == null) {
+      throw new SnapshotRejectedException(RejectReason.NOT_A_MODEL_ZIP, "zip has no " + wanted + ": not a DL4J ModelSerializer zip");
+    }
+    return data;
+  }
+
+  /**
+   * One pass over the zip that buffers only the entry {@code wanted}, at most {@code cap} bytes of it; every other entry
+   * (updater state, normalizer, ...) is decompressed only to count it against the entry and total limits, and dropped.
+   * {@code declared}: the cap comes from the sizes the configuration declares, so passing it is a parameter mismatch.
+   * A zip bomb therefore costs decompression time up to the total limit, never memory.
+   */
+  private byte[] readOptionalEntry(byte[] zip, String wanted, long cap, boolean declared) {
+    byte[] found = null;
     int entries = 0;
     long total = 0;
     try (ZipInputStream zin = new ZipInputStream(new ByteArrayInputStream(zip))) {
@@ -263,28 +304,25 @@ public final class SafeModelRestorer {
           throw new SnapshotRejectedException(RejectReason.ZIP_LIMITS, "zip has more than " + limits.maxZipEntries() + " entries");
         }
         String name = entry.getName();
-        long cap = CONFIGURATION.equals(name) ? limits.maxConfigBytes() : limits.maxEntryBytes();
-        byte[] data = readCapped(zin, Math.min(cap, limits.maxTotalBytes() - total), name);
-        total += data.length;
-        if (CONFIGURATION.equals(name)) {
-          conf = data;
-        } else if (COEFFICIENTS.equals(name)) {
-          coef = data;
+        long room = Math.min(limits.maxEntryBytes(), limits.maxTotalBytes() - total);
+        if (wanted.equals(name) && found == null) {
+          found = readCapped(zin, Math.min(room, cap), name, declared && cap < room);
+          total += found.length;
+        } else {
+          total += drainCapped(zin, room, name);
         }
-        // every other entry (updater state, normalizer, ...) is read for its size only and dropped
       }
     } catch (ZipException ex) {
       throw new SnapshotRejectedException(RejectReason.NOT_A_MODEL_ZIP, "corrupt zip: " + ex.getMessage());
     } catch (EOFException ex) {
       throw new SnapshotRejectedException(RejectReason.NOT_A_MODEL_ZIP, "truncated zip: it ends inside an entry");
-    } catch (IOException ex) {
+    } catch (IOException | IllegalArgumentException ex) {
       throw new SnapshotRejectedException(RejectReason.NOT_A_MODEL_ZIP, "unreadable zip: " + ex.getMessage());
     }
-    if (conf == null) {
-      throw new SnapshotRejectedException(RejectReason.NOT_A_MODEL_ZIP,
-          entries == 0 ? "zip holds no entries (corrupt or truncated)" : "zip has no " + CONFIGURATION + ": not a DL4J ModelSerializer zip");
+    if (entries == 0) {
+      throw new SnapshotRejectedException(RejectReason.NOT_A_MODEL_ZIP, "zip holds no entries (corrupt or truncated)");
     }
-    return new Entries(conf, coef);
+    return found;
   }
 
   /** A complete zip ends with the EOCD record (PK\5\6) within the last 22 + 65535 bytes. */
@@ -301,8 +339,31 @@ public final class SafeModelRestorer {
     return false;
   }
 
-  private static byte[] readCapped(InputStream in, long cap, String name) throws IOException {
+  /**
+   * Reads an entry into memory, stopping as soon as it passes {@code cap}. {@code declared} says the cap comes from the
+   * sizes the configuration declares (a mismatch), not from the zip limits.
+   */
+  private static byte[] readCapped(InputStream in, long cap, String name, boolean declared) throws IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
+    byte[] buf = new byte[1 << 16];
+    long n = 0;
+    int r;
+    while ((r = in.read(buf, 0, (int) Math.min(buf.length, cap - n + 1))) > 0) {
+      n += r;
+      if (n > cap) {
+        throw declared
+            ? new SnapshotRejectedException(RejectReason.PARAMETER_MISMATCH,
+                "zip entry " + SnapshotMetadata.quote(name) + " is larger than the " + cap + " bytes its configuration implies")
+            : new SnapshotRejectedException(RejectReason.ZIP_LIMITS,
+                "zip entry " + SnapshotMetadata.quote(name) + " expands beyond " + cap + " bytes (limit)");
+      }
+      out.write(buf, 0, r);
+    }
+    return out.toByteArray();
+  }
+
+  /** Decompresses and drops an entry, counting its size; stops as soon as it passes {@code cap}. */
+  private static long drainCapped(InputStream in, long cap, String name) throws IOException {
     byte[] buf = new byte[1 << 16];
     long n = 0;
     int r;
@@ -310,11 +371,10 @@ public final class SafeModelRestorer {
       n += r;
       if (n > cap) {
         throw new SnapshotRejectedException(RejectReason.ZIP_LIMITS,
-            "zip entry '" + name + "' expands beyond " + cap + " bytes (limit)");
+            "zip entry " + SnapshotMetadata.quote(name) + " expands beyond " + cap + " bytes (limit)");
       }
-      out.write(buf, 0, r);
     }
-    return out.toByteArray();
+    return n;
   }
 
   static String rootMessage(Throwable t) {

@@ -25,8 +25,11 @@ public record SnapshotMetadata(
     String runId,
     boolean claimCheck) {
 
-  private static final Pattern MODEL_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
+  /** Model names: ASCII letters, digits, '.', '_' and '-', starting with a letter or digit, at most 128 characters. */
+  public static final Pattern MODEL_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
   private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-f]{64}");
+  /** Versions and epochs: ASCII digits only (Long.parseLong alone would also take '+12' and full-width digits). */
+  private static final Pattern ASCII_DIGITS = Pattern.compile("[0-9]{1,18}");
 
   public SnapshotMetadata {
     if (model == null || !MODEL_NAME.matcher(model).matches()) {
@@ -74,6 +77,7 @@ public record SnapshotMetadata(
           "record key " + quote(recordKey) + " differs from header " + SnapshotHeaders.MODEL + "=" + quote(model));
     }
     long version = parseLong(h, SnapshotHeaders.VERSION);
+    // hex digits in either case are accepted (sha256sum prints lower case, some tools upper); stored lower case
     String sha = h.get(SnapshotHeaders.SHA256).trim().toLowerCase(Locale.ROOT);
     Instant created = null;
     if (h.containsKey(SnapshotHeaders.CREATED_AT)) {
@@ -93,10 +97,10 @@ public record SnapshotMetadata(
       range = new double[] {parseDouble(SnapshotHeaders.INPUT_RANGE, parts[0]), parseDouble(SnapshotHeaders.INPUT_RANGE, parts[1])};
     }
     Double lambda = h.containsKey(SnapshotHeaders.LAMBDA) ? parseDouble(SnapshotHeaders.LAMBDA, h.get(SnapshotHeaders.LAMBDA)) : null;
-    Integer epoch = h.containsKey(SnapshotHeaders.EPOCH) ? (int) parseLong(h, SnapshotHeaders.EPOCH) : null;
+    Integer epoch = h.containsKey(SnapshotHeaders.EPOCH) ? Math.toIntExact(Math.min(parseLong(h, SnapshotHeaders.EPOCH), Integer.MAX_VALUE)) : null;
     Double acc = h.containsKey(SnapshotHeaders.TRAIN_ACCURACY)
         ? parseDouble(SnapshotHeaders.TRAIN_ACCURACY, h.get(SnapshotHeaders.TRAIN_ACCURACY)) : null;
-    boolean cc = "true".equalsIgnoreCase(h.getOrDefault(SnapshotHeaders.CLAIM_CHECK, "false").trim());
+    boolean cc = claimCheck(h.get(SnapshotHeaders.CLAIM_CHECK));
     return new SnapshotMetadata(model, version, sha, created, h.get(SnapshotHeaders.DATASET),
         range, h.get(SnapshotHeaders.REGULARIZER), lambda, epoch, acc, h.get(SnapshotHeaders.RUN_ID), cc);
   }
@@ -119,16 +123,34 @@ public record SnapshotMetadata(
     return m;
   }
 
+  /** The claim-check header is {@code true} or absent; anything else is refused rather than read as "inline". */
+  private static boolean claimCheck(String v) {
+    if (v == null) {
+      return false;
+    }
+    if (!"true".equals(v.trim())) {
+      throw new SnapshotRejectedException(RejectReason.BAD_HEADERS,
+          SnapshotHeaders.CLAIM_CHECK + " must be 'true' or absent, got " + quote(v));
+    }
+    return true;
+  }
+
+  /** True when {@code name} is a valid model name (safe as a metric label). */
+  public static boolean isValidModelName(String name) {
+    return name != null && MODEL_NAME.matcher(name).matches();
+  }
+
   private static String fmt(double d) {
     return d == Math.rint(d) && Math.abs(d) < 1e15 ? Long.toString((long) d) : Double.toString(d);
   }
 
   private static long parseLong(Map<String, String> h, String key) {
-    try {
-      return Long.parseLong(h.get(key).trim());
-    } catch (NumberFormatException e) {
-      throw new SnapshotRejectedException(RejectReason.BAD_HEADERS, key + " is not an integer: " + quote(h.get(key)));
+    String v = h.get(key).trim();
+    if (!ASCII_DIGITS.matcher(v).matches()) {
+      throw new SnapshotRejectedException(RejectReason.BAD_HEADERS,
+          key + " must be 1 to 18 ASCII digits, got " + quote(h.get(key)));
     }
+    return Long.parseLong(v);
   }
 
   private static double parseDouble(String key, String v) {
@@ -147,6 +169,16 @@ public record SnapshotMetadata(
     if (s == null) {
       return "<absent>";
     }
-    return "'" + (s.length() > 80 ? s.substring(0, 80) + "…" : s) + "'";
+    // control characters are escaped so a hostile header cannot forge log lines
+    String shown = s.length() > 80 ? s.substring(0, 80) + "…" : s;
+    StringBuilder b = new StringBuilder("'");
+    shown.codePoints().forEach(c -> {
+      if (Character.isISOControl(c)) {
+        b.append(String.format("\\u%04x", c));
+      } else {
+        b.appendCodePoint(c);
+      }
+    });
+    return b.append("'").toString();
   }
 }

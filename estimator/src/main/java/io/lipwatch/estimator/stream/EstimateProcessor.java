@@ -1,6 +1,6 @@
 package io.lipwatch.estimator.stream;
 
-import io.lipwatch.estimator.bounds.LipschitzEngine;
+import io.lipwatch.estimator.pipeline.EstimatePipeline;
 import io.lipwatch.estimator.bounds.WarmStart;
 import io.lipwatch.estimator.metrics.EstimatorMetrics;
 import io.lipwatch.estimator.snapshot.RejectReason;
@@ -10,6 +10,8 @@ import io.lipwatch.estimator.snapshot.SnapshotRejectedException;
 import io.lipwatch.estimator.probes.ProbeSet;
 import io.lipwatch.estimator.probes.ProbeSetCodec;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -23,7 +25,7 @@ import org.slf4j.LoggerFactory;
 final class EstimateProcessor implements Processor<String, byte[], String, Object> {
   private static final Logger LOG = LoggerFactory.getLogger(EstimateProcessor.class);
 
-  private final SnapshotEstimator estimator;
+  private final EstimatePipeline pipeline;
   private final EstimatorMetrics metrics;
   private ProcessorContext<String, Object> context;
   private KeyValueStore<String, WarmStart> warmStarts;
@@ -33,8 +35,8 @@ final class EstimateProcessor implements Processor<String, byte[], String, Objec
   private int cachedHash;
   private ProbeSet cached;
 
-  EstimateProcessor(SnapshotEstimator estimator, EstimatorMetrics metrics) {
-    this.estimator = estimator;
+  EstimateProcessor(EstimatePipeline pipeline, EstimatorMetrics metrics) {
+    this.pipeline = pipeline;
     this.metrics = metrics;
   }
 
@@ -45,14 +47,14 @@ final class EstimateProcessor implements Processor<String, byte[], String, Objec
     this.probeSets = ctx.getStateStore(EstimatorTopology.PROBESET_STORE);
   }
 
-  /** The named probe set, or null with the reason in {@code note[0]}. */
-  private ProbeSet probeSet(String name, String[] note) {
+  /** The named probe set, or null with the reason added to {@code notes}. */
+  private ProbeSet probeSet(String name, List<String> notes) {
     if (name == null) {
       return null;
     }
     byte[] bytes = probeSets.get(name);
     if (bytes == null) {
-      note[0] = "probe set '" + name + "' (lipwatch.dataset) is not on " + Topics.PROBESETS.name() + "; bounds only, no probes";
+      notes.add("probe set '" + name + "' (lipwatch.dataset) is not on " + Topics.PROBESETS.name() + "; bounds only, no probes");
       return null;
     }
     int hash = java.util.Arrays.hashCode(bytes);
@@ -60,7 +62,7 @@ final class EstimateProcessor implements Processor<String, byte[], String, Objec
       try {
         cached = ProbeSetCodec.decode(bytes);
       } catch (IllegalArgumentException e) {
-        note[0] = "probe set '" + name + "' is unreadable (" + e.getMessage() + "); bounds only, no probes";
+        notes.add("probe set '" + name + "' is unreadable (" + e.getMessage() + "); bounds only, no probes");
         return null;
       }
       cachedName = name;
@@ -74,13 +76,17 @@ final class EstimateProcessor implements Processor<String, byte[], String, Objec
     Map<String, String> headers = SnapshotHeaders.toMap(rec.headers());
     String model = rec.key();
     try {
-      SnapshotMetadata meta = estimator.metadata(headers, rec.key());
+      SnapshotMetadata meta = SnapshotMetadata.fromHeaders(headers, rec.key());
       model = meta.model();
       WarmStart warm = warmStarts.get(meta.model());
-      String[] note = new String[1];
-      ProbeSet set = probeSet(meta.dataset(), note);
-      LipschitzEngine.Result result = estimator.estimate(meta, headers, rec.value(), warm, set, note[0]);
-      warmStarts.put(meta.model(), result.warmStart());
+      List<String> notes = new ArrayList<>();
+      ProbeSet set = probeSet(meta.dataset(), notes);
+      EstimatePipeline.Result result = pipeline.run(meta, headers, rec.value(), warm, set, notes);
+      if (!result.estimate().hasInconsistentBounds()) {
+        warmStarts.put(meta.model(), result.warmStart()); // never warm-start from a run that contradicted itself
+      } else {
+        metrics.inconsistent();
+      }
       context.forward(new Record<String, Object>(meta.model(), result.estimate(), rec.timestamp()), EstimatorTopology.ESTIMATES_SINK);
       metrics.estimated(result.estimate());
       LOG.info("estimated {} v{}: bestUpper={} in {}s", meta.model(), meta.version(),
@@ -89,10 +95,25 @@ final class EstimateProcessor implements Processor<String, byte[], String, Objec
       reject(rec, model, headers, e.reason(), e.detail());
     } catch (OutOfMemoryError e) {
       reject(rec, model, headers, RejectReason.TOO_LARGE, "out of memory while restoring or estimating: " + e.getMessage());
-    } catch (RuntimeException e) {
+    } catch (Throwable e) {
+      // Errors too: native code (ND4J's BlasException) throws them, and one that escaped would park
+      // exactly-once processing on this record for good
       LOG.warn("estimation of {} failed", model, e);
-      reject(rec, model, headers, RejectReason.ESTIMATION_FAILED, e.getClass().getSimpleName() + ": " + e.getMessage());
+      reject(rec, model, headers, RejectReason.ESTIMATION_FAILED, describe(e));
     }
+  }
+
+  /** The failure as one line: type and message of the throwable and of its root cause. */
+  static String describe(Throwable e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    String d = e.getClass().getSimpleName() + ": " + e.getMessage();
+    if (root != e) {
+      d += " (cause " + root.getClass().getSimpleName() + ": " + root.getMessage() + ")";
+    }
+    return d.length() > 500 ? d.substring(0, 500) + "…" : d;
   }
 
   private void reject(Record<String, byte[]> rec, String model, Map<String, String> headers, RejectReason reason, String detail) {
@@ -100,7 +121,7 @@ final class EstimateProcessor implements Processor<String, byte[], String, Objec
     DlqRecord dlq = new DlqRecord(reason.label(), detail, headers, model, Instant.now().toString(),
         m == null ? null : m.topic(), m == null ? null : m.partition(), m == null ? null : m.offset());
     context.forward(new Record<String, Object>(model, dlq, rec.timestamp()), EstimatorTopology.DLQ_SINK);
-    metrics.rejected(reason, 1);
+    metrics.rejected(reason, model, 1);
     LOG.warn("snapshot of {} rejected ({}): {}", model, reason.label(), detail);
   }
 }

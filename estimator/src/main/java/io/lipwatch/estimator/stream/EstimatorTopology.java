@@ -1,5 +1,7 @@
 package io.lipwatch.estimator.stream;
 
+import io.lipwatch.estimator.bounds.LipschitzEngine;
+import io.lipwatch.estimator.pipeline.EstimatePipeline;
 import io.lipwatch.estimator.metrics.EstimatorMetrics;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.Topology;
@@ -19,7 +21,17 @@ public final class EstimatorTopology {
   private EstimatorTopology() {}
 
   public static Topology build(EstimatorSettings settings, EstimatorMetrics metrics) {
-    SnapshotEstimator estimator = new SnapshotEstimator(settings);
+    return build(pipeline(settings), metrics);
+  }
+
+  /** The pipeline the stream runs for these settings. */
+  public static EstimatePipeline pipeline(EstimatorSettings settings) {
+    return new EstimatePipeline(settings.limits(), settings.signature(), settings.store(),
+        new LipschitzEngine(settings.engine()), settings.probes());
+  }
+
+  /** The topology around a given pipeline (tests pass one with extra bound methods). */
+  public static Topology build(EstimatePipeline estimator, EstimatorMetrics metrics) {
     Topology t = new Topology();
     t.addSource(SOURCE, Topics.SNAPSHOTS.keySerde().deserializer(), Topics.SNAPSHOTS.valueSerde().deserializer(),
         Topics.SNAPSHOTS.name());

@@ -32,7 +32,8 @@ class EstimateSchemaTest {
   void realEstimateIsValid() throws Exception {
     byte[] zip = TestModels.zip(TestModels.mlp(5, Activation.TANH, 20, 16, 16, 5));
     var model = new SafeModelRestorer(SnapshotLimits.defaults()).restore(zip);
-    Estimate e = new LipschitzEngine(EngineConfig.defaults()).estimate(model, SnapshotMetadata.of("m", 1, Sha256.hex(zip)), WarmStart.EMPTY).estimate();
+    Estimate e = new io.lipwatch.estimator.pipeline.EstimatePipeline(new LipschitzEngine(EngineConfig.defaults()), null)
+        .run(model, SnapshotMetadata.of("m", 1, Sha256.hex(zip)), WarmStart.EMPTY, null, java.util.List.of()).estimate();
     JsonNode json = EstimateJson.mapper().readTree(EstimateJson.toBytes(e));
     assertEquals(java.util.Set.of(), schema().validate(json));
   }

@@ -184,8 +184,7 @@ public final class AdmmLipSdp implements ParameterPenalty {
       value += n * n / (2 * rho);
       INDArray view = layers[i].getGradientsViewArray();
       long nw = wp.length();
-      INDArray gw = view.rank() == 1 ? view.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, nw))
-          : view.get(org.nd4j.linalg.indexing.NDArrayIndex.point(0), org.nd4j.linalg.indexing.NDArrayIndex.interval(0, nw));
+      INDArray gw = RegularizedTrainer.slice(view, 0, nw); // W comes first in a dense layer's view, 'f' order
       gw.addi(Nd4j.toFlattened('f', d).reshape(gw.shape()));
     }
     return value;

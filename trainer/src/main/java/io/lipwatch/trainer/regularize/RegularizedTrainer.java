@@ -560,7 +560,7 @@ public final class RegularizedTrainer {
   }
 
   /** Elements [from, to) of a flat vector stored as rank 1 or as a [1, n] row. */
-  private static INDArray slice(INDArray v, long from, long to) {
+  static INDArray slice(INDArray v, long from, long to) {
     return v.rank() == 2 ? v.get(NDArrayIndex.point(0), NDArrayIndex.interval(from, to)) : v.get(NDArrayIndex.interval(from, to));
   }
 

@@ -1,0 +1,167 @@
+package io.lipwatch.estimator.pipeline;
+
+import io.lipwatch.estimator.bounds.ExtractedNetwork;
+import io.lipwatch.estimator.bounds.LipschitzEngine;
+import io.lipwatch.estimator.bounds.NetworkExtractor;
+import io.lipwatch.estimator.bounds.WarmStart;
+import io.lipwatch.estimator.estimate.Architecture;
+import io.lipwatch.estimator.estimate.Estimate;
+import io.lipwatch.estimator.estimate.LipschitzBounds;
+import io.lipwatch.estimator.estimate.Provenance;
+import io.lipwatch.estimator.probes.ProbeConfig;
+import io.lipwatch.estimator.probes.ProbeResult;
+import io.lipwatch.estimator.probes.ProbeRunner;
+import io.lipwatch.estimator.probes.ProbeSet;
+import io.lipwatch.estimator.snapshot.ClaimCheck;
+import io.lipwatch.estimator.snapshot.RejectReason;
+import io.lipwatch.estimator.snapshot.RestoredModel;
+import io.lipwatch.estimator.snapshot.SafeModelRestorer;
+import io.lipwatch.estimator.snapshot.SnapshotHeaders;
+import io.lipwatch.estimator.snapshot.SnapshotLimits;
+import io.lipwatch.estimator.snapshot.SnapshotMetadata;
+import io.lipwatch.estimator.snapshot.SnapshotRejectedException;
+import io.lipwatch.estimator.snapshot.SnapshotSignature;
+import io.lipwatch.estimator.snapshot.SnapshotStore;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Turns one snapshot into its {@link Estimate}: resolve (inline or claim check), verify (size, sha256, optional HMAC),
+ * restore safely, bound (the engine), probe, then check the record (every number finite, bestLower ≤ bestUpper).
+ * Warnings are values carried in the estimate; only a snapshot that cannot be estimated at all throws
+ * {@link SnapshotRejectedException}.
+ */
+public final class EstimatePipeline {
+  /** bestLower may exceed bestUpper by this relative rounding error before the estimate is inconsistent. */
+  static final double CONSISTENCY_TOLERANCE = 1e-9;
+
+  private final SnapshotLimits limits;
+  private final SnapshotSignature signature;
+  private final SnapshotStore store;
+  private final SafeModelRestorer restorer;
+  private final LipschitzEngine engine;
+  private final ProbeConfig probes;
+
+  /**
+   * @param signature HMAC verifier, null when signatures are not enforced
+   * @param store     claim-check store, null when claim checks are refused
+   * @param probes    probe settings, null for bounds only
+   */
+  public EstimatePipeline(SnapshotLimits limits, SnapshotSignature signature, SnapshotStore store, LipschitzEngine engine,
+      ProbeConfig probes) {
+    this.limits = limits;
+    this.signature = signature;
+    this.store = store;
+    this.restorer = new SafeModelRestorer(limits);
+    this.engine = engine;
+    this.probes = probes;
+  }
+
+  /** For models already in hand (offline estimate, reproduce tables): default limits, no store, no signature. */
+  public EstimatePipeline(LipschitzEngine engine, ProbeConfig probes) {
+    this(SnapshotLimits.defaults(), null, null, engine, probes);
+  }
+
+  /** The estimate and the warm start to keep for the model's next snapshot. */
+  public record Result(Estimate estimate, WarmStart warmStart) {}
+
+  /**
+   * A snapshot record as it arrives: headers already parsed into {@code meta}, the raw value, the model's warm start,
+   * its probe set (null: bounds only) and notes to carry as warnings (e.g. why there is no probe set).
+   */
+  public Result run(SnapshotMetadata meta, Map<String, String> headers, byte[] value, WarmStart warm, ProbeSet probeSet,
+      List<String> notes) {
+    byte[] zip = resolve(meta, value);
+    if (signature != null) {
+      signature.verify(zip, headers.get(SnapshotHeaders.SIGNATURE));
+    }
+    RestoredModel model = restorer.restore(zip, meta.sha256());
+    return run(model, meta, warm, probeSet, notes);
+  }
+
+  /** A model already restored. */
+  public Result run(RestoredModel model, SnapshotMetadata meta, WarmStart warm, ProbeSet probeSet, List<String> notes) {
+    long t0 = System.nanoTime();
+    List<String> warnings = new ArrayList<>(notes == null ? List.of() : notes);
+    WarmStart start = warm == null ? WarmStart.EMPTY : warm;
+    ExtractedNetwork net = NetworkExtractor.extract(model, null);
+    ProbeSet set = probeSet;
+    LipschitzEngine.Computed bounds;
+    try {
+      bounds = engine.compute(net, start, lowerBoundInputs(set));
+    } catch (LipschitzEngine.InputMismatchException e) {
+      warnings.add("probe set '" + set.name() + "' does not fit the network (" + e.getMessage() + "); probes skipped");
+      set = null;
+      bounds = engine.compute(net, start, null);
+    }
+    warnings.addAll(bounds.warnings());
+    LipschitzBounds lipschitz = bounds.bounds();
+    if (lipschitz.bestUpper() == null) {
+      warnings.add("no sound upper bound was computed (methods: " + engine.config().methods() + ")");
+    }
+    Estimate e = new Estimate(meta.model(), meta.version(), meta.sha256(), Instant.now().toString(), architecture(net),
+        lipschitz, null, List.of(), 0, provenance(meta));
+    if (set != null && probes != null) {
+      e = probe(e, model, set, warnings);
+    }
+    e = e.withWarnings(warnings).withSeconds((System.nanoTime() - t0) / 1e9);
+    return new Result(EstimateChecks.check(e), bounds.warm());
+  }
+
+  private Estimate probe(Estimate e, RestoredModel model, ProbeSet set, List<String> warnings) {
+    try {
+      ProbeResult pr = ProbeRunner.run(model.model(), set, probes, e.lipschitz().bestUpper());
+      warnings.addAll(pr.warnings());
+      return e.withProbes(pr.probes());
+    } catch (OutOfMemoryError oom) {
+      throw oom;
+    } catch (Throwable ex) {
+      warnings.add("probes failed (" + ex.getClass().getSimpleName() + ": " + ex.getMessage() + ")");
+      return e;
+    }
+  }
+
+  /** Real data points make better starting points for the lower bounds than random inputs. */
+  private static double[][] lowerBoundInputs(ProbeSet set) {
+    if (set == null) {
+      return null;
+    }
+    int k = Math.min(LipschitzEngine.DEFAULT_PROBES, set.count());
+    double[][] inputs = new double[k][];
+    for (int i = 0; i < k; i++) {
+      inputs[i] = set.input(i);
+    }
+    return inputs;
+  }
+
+  private static Architecture architecture(ExtractedNetwork net) {
+    return new Architecture(net.kind(), net.layers(), net.parameters(), Arrays.stream(net.inputShape()).boxed().toList(),
+        net.outputDim());
+  }
+
+  private static Provenance provenance(SnapshotMetadata meta) {
+    return new Provenance(meta.createdAt() == null ? null : meta.createdAt().toString(), meta.dataset(), meta.regularizer(),
+        meta.lambda(), meta.epoch(), meta.trainAccuracy(), meta.runId(), LipschitzEngine.ENGINE, null);
+  }
+
+  private byte[] resolve(SnapshotMetadata meta, byte[] value) {
+    if (!meta.claimCheck()) {
+      if (value != null && value.length > limits.maxRecordBytes()) {
+        throw new SnapshotRejectedException(RejectReason.TOO_LARGE, "record value is " + value.length + " bytes");
+      }
+      return value;
+    }
+    ClaimCheck cc = ClaimCheck.parse(value);
+    if (store == null) {
+      throw new SnapshotRejectedException(RejectReason.CLAIM_CHECK,
+          "snapshot is a claim check but this estimator has no snapshot store configured (--snapshot-store)");
+    }
+    if (!meta.sha256().equalsIgnoreCase(cc.sha256())) {
+      throw new SnapshotRejectedException(RejectReason.SHA256_MISMATCH, "claim check sha256 differs from header lipwatch.sha256");
+    }
+    return store.get(cc, limits.maxRecordBytes());
+  }
+}
