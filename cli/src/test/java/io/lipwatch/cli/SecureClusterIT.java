@@ -17,6 +17,7 @@ import java.io.PrintWriter;
 import java.io.Reader;
 import java.io.StringWriter;
 import java.io.Writer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,6 +29,7 @@ import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import kafka.server.KafkaConfig;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -48,7 +50,7 @@ import picocli.CommandLine;
 
 /**
  * lipwatch on a secured cluster: the embedded KRaft broker's only client listener is SASL_SSL (SCRAM-SHA-512, a
- * certificate from a CA made in the test). The real {@code topics}, {@code monitor}, {@code estimator} and
+ * certificate from a CA made in the test by deploy/kafka/make-certs.sh). The real {@code topics}, {@code monitor}, {@code estimator} and
  * {@code train} verbs connect with {@code --client-config} (deploy/kafka/client-sasl-ssl.properties with this test's
  * user, password and trust store); a trained snapshot gets its estimate and verdict. Clients without credentials,
  * with a wrong password, or not trusting the CA are refused.
@@ -63,9 +65,9 @@ class SecureClusterIT {
   @Test
   void servicesConnectWithAClientConfigAndClientsWithoutCredentialsAreRefused() throws Exception {
     String storePassword = "store-" + UUID.randomUUID();
-    TestCertificateAuthority ca = TestCertificateAuthority.create(tmp.resolve("tls"), "lipwatch");
-    Path keyStore = ca.serverKeyStore("localhost", storePassword);
-    Path trustStore = ca.trustStore(storePassword);
+    Path tls = makeCerts(tmp.resolve("tls"), storePassword);
+    Path keyStore = tls.resolve("broker.p12");
+    Path trustStore = tls.resolve("truststore.p12");
     ScramUser lipwatch = new ScramUser("lipwatch", "pw-" + UUID.randomUUID());
     SaslSslListener security = new SaslSslListener(keyStore, storePassword, trustStore, storePassword,
         new ScramUser("broker", "pw-" + UUID.randomUUID()), List.of(lipwatch));
@@ -107,7 +109,7 @@ class SecureClusterIT {
       assertRefused(bootstrap, "a wrong password", wrongPassword, SaslAuthenticationException.class);
       Map<String, Object> unknownUser = new HashMap<>(security.clientProperties(new ScramUser("mallory", "pw")));
       assertRefused(bootstrap, "an unknown user", unknownUser, SaslAuthenticationException.class);
-      Path otherTrust = TestCertificateAuthority.create(tmp.resolve("other"), "other").trustStore(storePassword);
+      Path otherTrust = makeCerts(tmp.resolve("other-ca"), storePassword).resolve("truststore.p12");
       Map<String, Object> untrusted = new HashMap<>(kafka.clientProperties());
       untrusted.put("ssl.truststore.location", otherTrust.toString());
       assertRefused(bootstrap, "a client not trusting the broker's CA", untrusted, SslAuthenticationException.class);
@@ -119,12 +121,61 @@ class SecureClusterIT {
     }
   }
 
-  /** deploy/kafka/client-sasl-ssl.properties with this test's user, password and trust store (its keys unchanged). */
-  Path clientConfigFromDeployExample(ScramUser user, Path trustStore, String trustStorePassword) throws IOException {
+  /**
+   * deploy/kafka/server-sasl-ssl.properties passes Kafka's own broker config validation and carries the settings the
+   * broker above ran with (paths and passwords aside).
+   */
+  @Test
+  void deployBrokerExampleIsValidAndHasTheTestedSettings() throws Exception {
+    Properties example = load("deploy/kafka/server-sasl-ssl.properties");
+    KafkaConfig config = KafkaConfig.fromProps(example, false);
+    assertEquals("SASL_SSL", config.interBrokerListenerName().value());
+    assertEquals(SaslSslListener.MECHANISM, config.saslMechanismInterBrokerProtocol());
+    assertEquals("SASL_SSL", example.getProperty("listener.security.protocol.map").replaceAll(".*SASL_SSL:(\\w+).*", "$1"));
+    assertTrue(example.getProperty("listeners").matches("SASL_SSL://[^,]*,CONTROLLER://localhost:\\d+"),
+        "no client listener but SASL_SSL; the controller on loopback: " + example.getProperty("listeners"));
+    assertEquals("false", example.getProperty("auto.create.topics.enable"));
+
+    Path store = Files.createFile(tmp.resolve("placeholder.p12"));
+    SaslSslListener tested = new SaslSslListener(store, "x", store, "x", new ScramUser("broker", "x"), List.of());
+    tested.brokerProperties().forEach((key, value) -> {
+      assertTrue(example.containsKey(key), "the example sets " + key);
+      if (key.endsWith(".jaas.config")) {
+        assertTrue(example.getProperty(key).startsWith(value.substring(0, value.indexOf("password="))), key);
+      } else if (!key.endsWith(".location") && !key.endsWith(".password")) {
+        assertEquals(value, example.getProperty(key), key);
+      }
+    });
+  }
+
+  /**
+   * A new CA, a broker key store for localhost and a trust store, made by deploy/kafka/make-certs.sh with the JDK's
+   * keytool (the script users run, so the test also checks it).
+   */
+  static Path makeCerts(Path dir, String storePassword) throws IOException, InterruptedException {
+    Path script = PrometheusEndToEndIT.repositoryRoot().resolve("deploy/kafka/make-certs.sh");
+    ProcessBuilder pb = new ProcessBuilder("sh", script.toString(), dir.toString(), "localhost").redirectErrorStream(true);
+    pb.environment().put("STORE_PASSWORD", storePassword);
+    pb.environment().put("DAYS", "1");
+    pb.environment().put("KEYTOOL", Path.of(System.getProperty("java.home"), "bin", "keytool").toString());
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(120, TimeUnit.SECONDS), "make-certs.sh did not finish");
+    assertEquals(0, p.exitValue(), "make-certs.sh failed: " + out);
+    return dir;
+  }
+
+  static Properties load(String repositoryPath) throws IOException {
     Properties p = new Properties();
-    try (Reader r = Files.newBufferedReader(PrometheusEndToEndIT.repositoryRoot().resolve("deploy/kafka/client-sasl-ssl.properties"))) {
+    try (Reader r = Files.newBufferedReader(PrometheusEndToEndIT.repositoryRoot().resolve(repositoryPath))) {
       p.load(r);
     }
+    return p;
+  }
+
+  /** deploy/kafka/client-sasl-ssl.properties with this test's user, password and trust store (its keys unchanged). */
+  Path clientConfigFromDeployExample(ScramUser user, Path trustStore, String trustStorePassword) throws IOException {
+    Properties p = load("deploy/kafka/client-sasl-ssl.properties");
     assertEquals("SASL_SSL", p.getProperty("security.protocol"));
     assertEquals(SaslSslListener.MECHANISM, p.getProperty("sasl.mechanism"));
     String jaas = p.getProperty("sasl.jaas.config");

@@ -73,7 +73,7 @@ public record SaslSslListener(Path keyStore, String keyStorePassword, Path trust
   }
 
   /** Broker settings for a listener named SASL_SSL that also carries inter-broker traffic. */
-  Map<String, String> brokerProperties() {
+  public Map<String, String> brokerProperties() {
     String prefix = "listener.name." + LISTENER.toLowerCase() + ".";
     Map<String, String> p = new LinkedHashMap<>();
     p.put("sasl.enabled.mechanisms", MECHANISM);
