@@ -294,7 +294,6 @@ public final class SafeModelRestorer {
    * A zip bomb therefore costs decompression time up to the total limit, never memory.
    */
   private byte[] readOptionalEntry(byte[] zip, String wanted, long cap, boolean declared) {
-    byte[] found = null;
     int entries = 0;
     long total = 0;
     try (ZipInputStream zin = new ZipInputStream(new ByteArrayInputStream(zip))) {
@@ -305,9 +304,9 @@ public final class SafeModelRestorer {
         }
         String name = entry.getName();
         long room = Math.min(limits.maxEntryBytes(), limits.maxTotalBytes() - total);
-        if (wanted.equals(name) && found == null) {
-          found = readCapped(zin, Math.min(room, cap), name, declared && cap < room);
-          total += found.length;
+        if (wanted.equals(name)) {
+          // stop here: later entries (updater state, ...) are never needed, so a bomb among them costs nothing
+          return readCapped(zin, Math.min(room, cap), name, declared && cap < room);
         } else {
           total += drainCapped(zin, room, name);
         }
@@ -322,7 +321,7 @@ public final class SafeModelRestorer {
     if (entries == 0) {
       throw new SnapshotRejectedException(RejectReason.NOT_A_MODEL_ZIP, "zip holds no entries (corrupt or truncated)");
     }
-    return found;
+    return null;
   }
 
   /** A complete zip ends with the EOCD record (PK\5\6) within the last 22 + 65535 bytes. */

@@ -165,7 +165,7 @@ public record SnapshotMetadata(
     }
   }
 
-  static String quote(String s) {
+  public static String quote(String s) {
     if (s == null) {
       return "<absent>";
     }

@@ -74,7 +74,7 @@ final class EstimateProcessor implements Processor<String, byte[], String, Objec
   @Override
   public void process(Record<String, byte[]> rec) {
     Map<String, String> headers = SnapshotHeaders.toMap(rec.headers());
-    String model = rec.key();
+    String model = trustedModel(rec.key(), headers);
     try {
       SnapshotMetadata meta = SnapshotMetadata.fromHeaders(headers, rec.key());
       model = meta.model();
@@ -103,6 +103,17 @@ final class EstimateProcessor implements Processor<String, byte[], String, Objec
     }
   }
 
+  /**
+   * The model a record is about, as far as it can be trusted before its headers are fully checked: the key when it is
+   * a valid model name and agrees with the {@code lipwatch.model} header, else null. Metric labels and the DLQ
+   * record's {@code model} field use it, so a hostile key never becomes a label.
+   */
+  static String trustedModel(String key, Map<String, String> headers) {
+    String header = headers.get(SnapshotHeaders.MODEL);
+    boolean agree = key != null && header != null && key.equals(header.trim());
+    return agree && SnapshotMetadata.isValidModelName(key) ? key : null;
+  }
+
   /** The failure as one line: type and message of the throwable and of its root cause. */
   static String describe(Throwable e) {
     Throwable root = e;
@@ -120,8 +131,9 @@ final class EstimateProcessor implements Processor<String, byte[], String, Objec
     RecordMetadata m = context.recordMetadata().orElse(null);
     DlqRecord dlq = new DlqRecord(reason.label(), detail, headers, model, Instant.now().toString(),
         m == null ? null : m.topic(), m == null ? null : m.partition(), m == null ? null : m.offset());
-    context.forward(new Record<String, Object>(model, dlq, rec.timestamp()), EstimatorTopology.DLQ_SINK);
+    // the DLQ record keeps the raw key (it is data, and the producer's to see); labels only take the trusted model
+    context.forward(new Record<String, Object>(rec.key(), dlq, rec.timestamp()), EstimatorTopology.DLQ_SINK);
     metrics.rejected(reason, model, 1);
-    LOG.warn("snapshot of {} rejected ({}): {}", model, reason.label(), detail);
+    LOG.warn("snapshot of {} rejected ({}): {}", model == null ? SnapshotMetadata.quote(rec.key()) : model, reason.label(), detail);
   }
 }
