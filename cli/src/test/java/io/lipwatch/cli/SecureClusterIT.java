@@ -102,6 +102,10 @@ class SecureClusterIT {
         assertEquals(Verdict.PASS, v.verdict(), "a first version has nothing to regress from: " + v);
       }
 
+      // a third-party client (kcat) without credentials gets no metadata either
+      Kcat anonymous = kcat(bootstrap, "-L", "-m", "3");
+      assertTrue(anonymous.code() != 0 && !anonymous.out().contains(Topics.ESTIMATES.name()), anonymous.out());
+
       assertRefused(bootstrap, "a plaintext client", Map.of(), TimeoutException.class);
       assertRefused(bootstrap, "TLS without SASL", Map.<String, Object>of("security.protocol", "SSL", "ssl.truststore.type", "PKCS12",
           "ssl.truststore.location", trustStore.toString(), "ssl.truststore.password", storePassword), TimeoutException.class);
@@ -191,6 +195,17 @@ class SecureClusterIT {
       p.store(w, "lipwatch client config for SecureClusterIT");
     }
     return file;
+  }
+
+  record Kcat(int code, String out) {}
+
+  static Kcat kcat(String bootstrapServers, String... args) throws IOException, InterruptedException {
+    List<String> cmd = new java.util.ArrayList<>(List.of("kcat", "-b", bootstrapServers));
+    cmd.addAll(List.of(args));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(60, TimeUnit.SECONDS), "kcat did not finish");
+    return new Kcat(p.exitValue(), out);
   }
 
   /** Runs a finite verb through the real command line; its exit code. */
