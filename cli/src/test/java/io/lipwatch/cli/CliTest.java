@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.lipwatch.estimator.estimate.EstimateJson;
+import io.lipwatch.estimator.testing.KnownLipschitz;
 import io.lipwatch.estimator.testing.TestModels;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -76,14 +77,21 @@ class CliTest {
     assertTrue(r.err().contains("--bootstrap is required"), r.err());
   }
 
+  /** The fixture's logit map has ‖W‖₂ = 2.5 exactly ({@link KnownLipschitz}): the estimate must bracket it tightly. */
   @Test
   void estimatePrintsJsonAndATable(@TempDir Path tmp) throws Exception {
-    Path zip = Files.write(tmp.resolve("small-mlp.zip"), TestModels.zip(TestModels.mlp(2, Activation.TANH, 10, 8, 3)));
+    Path zip = Files.write(tmp.resolve("small-mlp.zip"), TestModels.zip(KnownLipschitz.model(2, 10, 2.5, 1.0, 0.25)));
     Run r = run("estimate", zip.toString(), "--json");
     assertEquals(0, r.code(), r.err());
     JsonNode j = EstimateJson.mapper().readTree(r.out());
     assertEquals("small-mlp", j.get("model").asText());
-    assertTrue(j.get("lipschitz").get("bestUpper").asDouble() > 0);
+    double upper = j.get("lipschitz").get("bestUpper").asDouble();
+    double lower = j.get("lipschitz").get("bestLower").asDouble();
+    assertTrue(upper >= 2.5 * (1 - 1e-6) && upper <= 2.5 * 1.001, "bestUpper " + upper + " vs exact 2.5");
+    assertTrue(lower <= 2.5 * (1 + 1e-6) && lower >= 2.5 * 0.999, "bestLower " + lower + " vs exact 2.5");
+    for (JsonNode u : j.get("lipschitz").get("upper")) {
+      assertTrue(!u.get("sound").asBoolean() || u.get("value").asDouble() >= 2.5 * (1 - 1e-6), "unsound: " + u);
+    }
     Run t = run("estimate", zip.toString(), "--methods", "autolip");
     assertEquals(0, t.code(), t.err());
     assertTrue(t.out().contains("autolip") && t.out().contains("bestUpper"), t.out());

@@ -10,16 +10,26 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
+import org.deeplearning4j.nn.conf.graph.MergeVertex;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.LSTM;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.weights.WeightInit;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
-/** Bounds against ground truth: linear and non-negative ReLU nets (L = ‖ΠW‖₂), enumerated patterns, random nets. */
+/**
+ * Bounds against ground truth: linear and non-negative ReLU nets and a linear residual graph (L exact, from DL4J's
+ * forward pass and parameters via {@link Truth}), enumerated patterns, random nets.
+ */
 class BoundsTest {
   static final double TOL = 1e-9;
 
@@ -27,14 +37,33 @@ class BoundsTest {
     return new LipschitzEngine(EngineConfig.defaults().withMethods(Set.of(methods)).withBudget(Duration.ofSeconds(20)));
   }
 
-  /** ‖W_K…W_1‖₂ from DL4J's own forward pass on basis vectors (identity activations, zero biases). */
-  static double productNorm(ExtractedNetwork x) {
-    DenseMatrix p = null;
-    for (Node n : x.linearNodes()) {
-      DenseMatrix d = (DenseMatrix) n.linear();
-      p = p == null ? d : d.times(p);
+  /** The extracted network's Jacobian at {@code at}, column by column through its own J·v. */
+  static double[][] engineJacobian(ExtractedNetwork x, double[] at) {
+    double[][] vals = x.forward(at);
+    double[][] j = new double[x.outputDim()][x.inputDim()];
+    for (int c = 0; c < x.inputDim(); c++) {
+      double[] e = new double[x.inputDim()];
+      e[c] = 1;
+      double[] col = x.jvp(vals, at, e);
+      for (int r = 0; r < col.length; r++) {
+        j[r][c] = col[r];
+      }
     }
-    return SpectralNorm.singularValues(p)[0];
+    return j;
+  }
+
+  static void assertSameMatrix(double[][] want, double[][] got, double tol, String what) {
+    assertEquals(want.length, got.length, what + " rows");
+    for (int i = 0; i < want.length; i++) {
+      assertEquals(want[i].length, got[i].length, what + " columns");
+      for (int j = 0; j < want[i].length; j++) {
+        assertEquals(want[i][j], got[i][j], tol * (1 + Math.abs(want[i][j])), what + " entry " + i + "," + j);
+      }
+    }
+  }
+
+  static UpperBound upper(LipschitzEngine.Computed c, String method) {
+    return c.upper().stream().filter(u -> u.method().equals(method)).findFirst().orElseThrow(() -> new AssertionError("no " + method));
   }
 
   static void zeroBiases(MultiLayerNetwork net) {
@@ -58,24 +87,39 @@ class BoundsTest {
     assertTrue(c.bounds().bestLower() >= lowerRatio * truth, "bestLower " + c.bounds().bestLower() + " vs " + truth);
   }
 
+  /**
+   * A linear MLP: its logit Jacobian J = W₄W₃W₂W₁ comes from DL4J's own forward pass and output-layer weights, L = ‖J‖₂
+   * from a Jacobi solver of the test's own. The extracted network must have exactly that Jacobian.
+   */
   @Test
   void linearNetworkExact() {
     MultiLayerNetwork net = Nets.mlp(1, Activation.IDENTITY, false, 12, 9, 7, 4);
+    zeroBiases(net);
+    double[][] jac = Truth.logitJacobian(net, 12);
+    double truth = Truth.spectralNorm(jac);
     ExtractedNetwork x = NetworkExtractor.extract(net);
-    double truth = productNorm(x);
+    assertSameMatrix(jac, engineJacobian(x, Nets.randomInputs(1, 1, 12)[0]), 1e-12, "extracted Jacobian vs DL4J");
     LipschitzEngine.Computed c = engine().compute(x, WarmStart.EMPTY, null);
-    checkOrdering(c, truth, 0.99);
-    // truth from DL4J's forward: the network's explicit matrix (softmax dropped: compare on logits via our forward)
-    double autolip = c.upper().stream().filter(u -> u.method().equals("autolip")).findFirst().orElseThrow().value();
-    assertTrue(autolip >= truth);
+    // power iteration on a linear map converges to its norm
+    checkOrdering(c, truth, 1 - 1e-6);
+    // AutoLip on a chain is the product of the layer norms, each from DL4J's W
+    double product = 1;
+    for (org.deeplearning4j.nn.api.Layer l : net.getLayers()) {
+      product *= Truth.spectralNorm(Truth.dense(l.getParam("W")));
+    }
+    assertEquals(product, upper(c, "autolip").value(), 1e-9 * product);
+    assertTrue(c.bounds().bestUpper() <= product * (1 + 1e-9), "bestUpper above AutoLip: " + c.bounds());
   }
 
   @Test
   void nonNegativeReluNetworkExact() {
     MultiLayerNetwork net = Nets.mlp(2, Activation.RELU, true, 2, 10, 30, 20, 2);
     zeroBiases(net);
+    // all-positive inputs keep every unit active: L = ‖W₄W₃W₂W₁‖₂ exactly, the Jacobian of DL4J's forward pass there
+    double[][] jac = Truth.logitJacobian(net, 2);
+    double truth = Truth.spectralNorm(jac);
     ExtractedNetwork x = NetworkExtractor.extract(net);
-    double truth = productNorm(x); // all-positive inputs keep every unit active: L = ‖W₄W₃W₂W₁‖₂ exactly
+    assertSameMatrix(jac, engineJacobian(x, new double[] {0.3, 0.8}), 1e-12, "extracted Jacobian vs DL4J");
     double[][] probes = Nets.randomInputs(3, 8, 2);
     LipschitzEngine.Computed c = engine().compute(x, WarmStart.EMPTY, probes);
     checkOrdering(c, truth, 0.99);
@@ -146,17 +190,59 @@ class BoundsTest {
     }
   }
 
-  /** A linear residual graph: L = ‖I + W₂W₁‖ exactly; the add rule and the lower bounds bracket it. */
+  /** in → d1 → d2 → add(in, d2) → [d3 ‖ d4] → out, every layer linear and without bias. */
+  static ComputationGraph linearResidual(long seed) {
+    ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder().seed(seed).dataType(DataType.DOUBLE)
+        .weightInit(WeightInit.XAVIER).graphBuilder().addInputs("in")
+        .addLayer("d1", new DenseLayer.Builder().nIn(6).nOut(6).activation(Activation.IDENTITY).hasBias(false).build(), "in")
+        .addLayer("d2", new DenseLayer.Builder().nIn(6).nOut(6).activation(Activation.IDENTITY).hasBias(false).build(), "d1")
+        .addVertex("add", new ElementWiseVertex(ElementWiseVertex.Op.Add), "in", "d2")
+        .addLayer("d3", new DenseLayer.Builder().nIn(6).nOut(4).activation(Activation.IDENTITY).hasBias(false).build(), "add")
+        .addLayer("d4", new DenseLayer.Builder().nIn(6).nOut(3).activation(Activation.IDENTITY).hasBias(false).build(), "add")
+        .addVertex("merge", new MergeVertex(), "d3", "d4")
+        .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MSE).nIn(7).nOut(3).activation(Activation.IDENTITY)
+            .hasBias(false).build(), "merge")
+        .setOutputs("out").build();
+    ComputationGraph g = new ComputationGraph(conf);
+    g.init();
+    return g;
+  }
+
+  /**
+   * A linear residual graph: J = W_out·[W₃; W₄]·(I + W₂W₁) from DL4J's parameters, checked against DL4J's forward
+   * pass; L = ‖J‖₂ exactly. Sound bounds sit above it, lower bounds reach it, and the add and merge rules are no looser
+   * than ‖W_out‖·√(‖W₃‖² + ‖W₄‖²)·(1 + ‖W₂‖‖W₁‖).
+   */
   @Test
   void graphResidualAndMerge() {
-    ExtractedNetwork x = NetworkExtractor.extract(ForwardTest.residual(9), null);
+    ComputationGraph g = linearResidual(9);
+    double[][] w1 = Truth.dense(g.getLayer("d1").getParam("W"));
+    double[][] w2 = Truth.dense(g.getLayer("d2").getParam("W"));
+    double[][] w3 = Truth.dense(g.getLayer("d3").getParam("W"));
+    double[][] w4 = Truth.dense(g.getLayer("d4").getParam("W"));
+    double[][] wo = Truth.dense(g.getLayer("out").getParam("W"));
+    double[][] res = Truth.times(w2, w1);
+    for (int i = 0; i < 6; i++) {
+      res[i][i] += 1;
+    }
+    double[][] stacked = new double[7][];
+    System.arraycopy(w3, 0, stacked, 0, 4);
+    System.arraycopy(w4, 0, stacked, 4, 3);
+    double[][] jac = Truth.times(wo, Truth.times(stacked, res));
+    assertSameMatrix(jac, Truth.graphJacobian(g, 6), 1e-12, "J from parameters vs DL4J's forward pass");
+    double truth = Truth.spectralNorm(jac);
+
+    ExtractedNetwork x = NetworkExtractor.extract(g, null);
     assertEquals("ComputationGraph", x.kind());
     assertTrue(x.nodes().stream().anyMatch(n -> n.op() instanceof Op.Sum));
     assertTrue(x.nodes().stream().anyMatch(n -> n.op() instanceof Op.Concat));
+    assertSameMatrix(jac, engineJacobian(x, Nets.randomInputs(2, 1, 6)[0]), 1e-12, "extracted Jacobian vs DL4J");
     LipschitzEngine.Computed c = engine().compute(x, WarmStart.EMPTY, null);
-    double upper = c.bounds().bestUpper();
-    double lower = c.bounds().bestLower();
-    assertTrue(lower > 0 && lower <= upper, lower + " vs " + upper);
+    checkOrdering(c, truth, 1 - 1e-6);
+    double n3 = Truth.spectralNorm(w3);
+    double n4 = Truth.spectralNorm(w4);
+    double rules = Truth.spectralNorm(wo) * Math.sqrt(n3 * n3 + n4 * n4) * (1 + Truth.spectralNorm(w2) * Truth.spectralNorm(w1));
+    assertTrue(c.bounds().bestUpper() <= rules * (1 + 1e-9), "bestUpper " + c.bounds().bestUpper() + " above " + rules);
   }
 
   @Test

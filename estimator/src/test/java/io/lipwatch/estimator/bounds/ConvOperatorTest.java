@@ -1,13 +1,16 @@
 package io.lipwatch.estimator.bounds;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.factory.Nd4j;
 
 /** Convolutions against their explicit matrices, built by DL4J's own forward pass on basis vectors. */
 class ConvOperatorTest {
@@ -53,6 +56,46 @@ class ConvOperatorTest {
     assertTrue(holder >= exact * (1 - 1e-12), "holder " + holder + " < exact " + exact);
     assertTrue(OperatorNorms.sound(op).value() >= exact * (1 - 1e-12));
     assertTrue(power <= exact * (1 + 1e-9) && power >= exact * 0.999, "power " + power + " vs " + exact);
+  }
+
+  /**
+   * The grid correction matters: kernel (1, −1)⊗(1, −1) on 16×16 (valid convolution) is the 2-D difference operator, of
+   * norm exactly 4cos²(π/32) (the 1-D difference matrix has singular values 2sin(jπ/32)). |f(ω)| = 4|sin(ω₁/2)sin(ω₂/2)|
+   * peaks at ω = (π, π), which no odd grid contains: there the uncorrected grid value falls below the true norm and
+   * only the corrected LipBound stays above it.
+   */
+  @ParameterizedTest(name = "S = {0}")
+  @ValueSource(ints = {7, 9, 11, 13})
+  void coarseGridNeedsTheCorrection(int s) {
+    MultiLayerNetwork net = Nets.conv(1, 1, 16, 16, 1, 2, 1, 0, 1, ConvolutionMode.Truncate);
+    net.getLayer(0).setParam("W", Nd4j.create(new double[] {1, -1, -1, 1}, new long[] {1, 1, 2, 2}));
+    Conv2dOperator op = (Conv2dOperator) NetworkExtractor.extract(net).nodes().get(0).linear();
+    double exact = 4 * Math.pow(Math.cos(Math.PI / 32), 2);
+    assertEquals(exact, SpectralNorm.singularValues(Nets.explicit(net, 256))[0], 1e-9, "closed form vs DL4J's matrix");
+    // uncorrected: max over the S×S grid of |f(ω)|, with f evaluated here from the kernel
+    double unc = 0;
+    for (int a = 0; a < s; a++) {
+      for (int b = 0; b < s; b++) {
+        unc = Math.max(unc, 4 * Math.abs(Math.sin(Math.PI * a / s) * Math.sin(Math.PI * b / s)));
+      }
+    }
+    assertTrue(unc < exact * (1 - 1e-3), "S=" + s + ": uncorrected " + unc + " is not below the norm " + exact);
+    assertEquals(unc, ConvSpectral.lipBoundGrid(op.kernel(), 1, 1, 2, 2, 1, 1, s).value(), 1e-12, "grid value");
+    double lip = ConvSpectral.lipBound(op, s);
+    assertTrue(lip >= exact, "S=" + s + ": corrected LipBound " + lip + " < norm " + exact);
+    // the correction is exactly 1/√(1 − π(D_h + D_w)/S), D_h = D_w = 1
+    assertEquals(unc / Math.sqrt(1 - 2 * Math.PI / s), lip, 1e-8 * lip);
+    // even grids contain π: the uncorrected value is the torus maximum 4
+    assertEquals(4.0, ConvSpectral.lipBoundGrid(op.kernel(), 1, 1, 2, 2, 1, 1, 2 * s).value(), 1e-12);
+  }
+
+  @Test
+  void gridTooCoarseForTheKernelIsRefused() {
+    MultiLayerNetwork net = Nets.conv(1, 1, 8, 8, 1, 2, 1, 0, 1, ConvolutionMode.Truncate);
+    Conv2dOperator op = (Conv2dOperator) NetworkExtractor.extract(net).nodes().get(0).linear();
+    // π(D_h + D_w)/S ≥ 1 for S ≤ 6
+    assertThrows(IllegalArgumentException.class, () -> ConvSpectral.lipBound(op, 6));
+    assertTrue(ConvSpectral.lipBound(op, 7) > 0);
   }
 
   /** Sedghi et al.: the Fourier-block value equals the norm of the explicit circulant matrix. */

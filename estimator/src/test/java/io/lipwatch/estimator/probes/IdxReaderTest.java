@@ -3,8 +3,8 @@ package io.lipwatch.estimator.probes;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.lipwatch.estimator.testing.Required;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -102,8 +102,7 @@ class IdxReaderTest {
 
   @Test
   void readsFashionMnistTestSplit() throws IOException {
-    Path fm = Path.of("/usr/share/datasets/fashion-mnist");
-    assumeTrue(Files.isDirectory(fm), "dataset-fashion-mnist not installed");
+    Path fm = Required.dataset(Path.of("/usr/share/datasets/fashion-mnist"), "dataset-fashion-mnist");
     ProbeSet s = IdxReader.split(fm, "t10k", "fashion-mnist");
     assertEquals(10000, s.count());
     assertEquals(List.of(28, 28), s.shape());

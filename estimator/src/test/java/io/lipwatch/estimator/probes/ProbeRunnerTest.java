@@ -11,14 +11,24 @@ import io.lipwatch.estimator.probes.ProbeConfig.Norm;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.weights.WeightInit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
 
-/** Invariants of the suite on a small ReLU MLP. */
+/** Invariants of the suite on a small ReLU MLP; the convolutional path against a linear CNN's exact figures. */
 class ProbeRunnerTest {
   static MultiLayerNetwork net;
   static ProbeSet set;
@@ -173,16 +183,92 @@ class ProbeRunnerTest {
     assertTrue(q.warnings().stream().anyMatch(w -> w.contains("NaN")), q.warnings().toString());
   }
 
+  /** conv(3×3, 2, identity) → avg-pool 2 → dense 6 (identity) → softmax: logits z = Ax + c, a linear map. */
+  static MultiLayerNetwork linearCnn(long seed) {
+    MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(seed).dataType(DataType.FLOAT)
+        .weightInit(WeightInit.XAVIER).list()
+        .layer(new ConvolutionLayer.Builder(3, 3).nOut(2).activation(Activation.IDENTITY).build())
+        .layer(new SubsamplingLayer.Builder(SubsamplingLayer.PoolingType.AVG).kernelSize(2, 2).stride(2, 2).build())
+        .layer(new DenseLayer.Builder().nOut(6).activation(Activation.IDENTITY).build())
+        .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(3).activation(Activation.SOFTMAX).build())
+        .setInputType(InputType.convolutional(8, 8, 1))
+        .build();
+    MultiLayerNetwork net = new MultiLayerNetwork(conf);
+    net.init();
+    // well-separated classes: scale the output layer so margins are large against the float32 rounding
+    net.getOutputLayer().setParam("W", net.getOutputLayer().getParam("W").mul(8));
+    net.getOutputLayer().setParam("b", Nd4j.createFromArray(new float[][] {{0.3f, -0.2f, 0.1f}}));
+    return net;
+  }
+
+  /**
+   * The CNN path (DL4J's own gradients) against ground truth. The model is linear, so its logits z = Ax + c come from
+   * DL4J's forward pass on basis vectors, the exact minimal L2 and L∞ perturbations inside the [0, 1] box are distances
+   * to half-spaces (a one-dimensional search each), and with L = ‖A‖_F (sound) certified accuracy is exactly the share
+   * of correct samples with margin > √2·L·ε.
+   */
   @Test
-  void convolutionalModelRunsTheWholeSuite() {
-    MultiLayerNetwork cnn = Fixtures.cnn(31, 8, 3);
-    ProbeSet s = Fixtures.labelledBy(cnn, Fixtures.uniformSet("cnn", 40, List.of(8, 8), 3, 0, 1, 32), 0.1, 33);
-    ProbeConfig cfg = ProbeConfig.defaults().withAttacks(List.of(AttackSpec.fgsm(Norm.LINF, 0.1),
-        AttackSpec.pgd(Norm.L2, 1.0, 10, 0.25))).withMinPerturbation(new ProbeConfig.MinPerturbationSpec(4.0, 3, 5));
-    ProbeResult r = ProbeRunner.run(cnn, s, cfg, 10.0);
-    assertEquals(2, r.probes().attacks().size());
-    assertEquals(0.9, r.probes().cleanAccuracy(), 0.1);
-    assertTrue(r.probes().medianMinPerturbation() != null);
+  void convolutionalModelMatchesItsExactRobustness() {
+    MultiLayerNetwork cnn = linearCnn(31);
+    ProbeSet s = Fixtures.labelledBy(cnn, Fixtures.uniformSet("cnn", 200, List.of(8, 8), 3, 0.2, 0.8, 32), 0.1, 33);
+    LinearTruth t = LinearTruth.of(cnn, s);
+    double lip = t.frobenius();
+    double[] l2 = {t.quantile(t.l2(), 0.25), t.quantile(t.l2(), 0.5)};
+    double linf = t.quantile(t.linf(), 0.5);
+    double[] ce = {t.quantile(t.l2(), 0.25) / 4, t.quantile(t.l2(), 0.5) / 4};
+    ProbeConfig cfg = ProbeConfig.defaults().withNoiseSigmas(List.of(0.0, 0.3))
+        .withAttacks(List.of(AttackSpec.fgsm(Norm.LINF, linf), AttackSpec.pgd(Norm.L2, l2[0], 100, l2[0] / 8).withRestarts(2),
+            AttackSpec.pgd(Norm.L2, l2[1], 100, l2[1] / 8).withRestarts(2)))
+        .withCertifiedEps(List.of(ce[0], ce[1])).withMinPerturbation(new ProbeConfig.MinPerturbationSpec(4.0, 12, 40))
+        .withTimeBudget(Duration.ofMinutes(5));
+    ProbeResult r = ProbeRunner.run(cnn, s, cfg, lip);
     assertTrue(r.warnings().isEmpty(), r.warnings().toString());
+    Probes p = r.probes();
+    assertEquals(LinearTruth.fraction(t.correct()), p.cleanAccuracy(), 1e-12, "clean accuracy");
+    assertEquals(p.cleanAccuracy(), p.noiseAccuracy().get(0).accuracy(), 1e-12, "σ = 0 is clean");
+    for (int i = 0; i < s.count(); i++) {
+      assertEquals(t.margins()[i], r.detail().margins()[i], 1e-4 * (1 + t.margins()[i]), "margin of sample " + i);
+    }
+    // certified: exactly the samples whose margin clears √2·L·ε (up to float32 rounding at the threshold), all truly robust
+    for (int e = 0; e < ce.length; e++) {
+      double need = Math.sqrt(2) * lip * ce[e];
+      boolean[] cert = r.detail().certified().get(e).certified();
+      int agree = 0;
+      for (int i = 0; i < s.count(); i++) {
+        boolean want = t.correct()[i] && t.margins()[i] > need;
+        boolean near = Math.abs(t.margins()[i] - need) < 1e-4 * (1 + need);
+        assertTrue(want == cert[i] || near, "sample " + i + " certified " + cert[i] + " at ε=" + ce[e] + ", margin " + t.margins()[i]
+            + " vs needed " + need);
+        assertTrue(!cert[i] || t.l2()[i] > ce[e], "sample " + i + " certified at ε=" + ce[e] + " but exact distance " + t.l2()[i]);
+        agree += want ? 1 : 0;
+      }
+      assertEquals((double) agree / s.count(), p.certified().get(e).accuracy(), 1.0 / s.count() + 1e-12, "certified at " + ce[e]);
+      assertTrue(agree > 0, "some samples certified at ε=" + ce[e]);
+    }
+    // FGSM-L∞ can only miss attacks: never below the exact robust accuracy
+    double fgsm = p.attacks().get(0).robustAccuracy();
+    assertTrue(fgsm >= t.robust(t.linf(), linf), "FGSM-L∞ " + fgsm + " below exact " + t.robust(t.linf(), linf));
+    assertTrue(fgsm < p.cleanAccuracy(), "FGSM-L∞ at the median distance broke nothing");
+    // PGD-L2 on a linear model: never claims less robustness than exists, and breaks every sample whose exact distance
+    // is below 95% of ε (cross-entropy PGD may stall on the ones just inside the ball)
+    for (int a = 0; a < l2.length; a++) {
+      double got = p.attacks().get(1 + a).robustAccuracy();
+      double truth = t.robust(t.l2(), l2[a]);
+      assertTrue(got >= truth - 1e-12, "PGD-L2 at ε=" + l2[a] + ": " + got + " below exact " + truth);
+      boolean[] robust = r.detail().attacks().get(1 + a).robust();
+      for (int i = 0; i < s.count(); i++) {
+        assertTrue(!robust[i] || t.l2()[i] > 0.95 * l2[a], "PGD-L2 at ε=" + l2[a] + " missed sample " + i + " at exact distance "
+            + t.l2()[i]);
+      }
+      assertTrue(got <= truth + 0.03, "PGD-L2 at ε=" + l2[a] + ": " + got + " vs exact " + truth);
+    }
+    // minimal perturbation: an upper bound of the exact one per sample, and close in the median
+    double[] mp = r.detail().minPerturbation();
+    for (int i = 0; i < s.count(); i++) {
+      assertTrue(mp[i] >= t.l2()[i] * (1 - 1e-4) - 1e-6, "sample " + i + ": " + mp[i] + " below exact " + t.l2()[i]);
+    }
+    double truthMedian = ProbeRunner.median(t.l2());
+    double got = p.medianMinPerturbation().value();
+    assertTrue(got >= truthMedian * (1 - 1e-4) && got <= truthMedian * 1.05, "median " + got + " vs exact " + truthMedian);
   }
 }

@@ -5,17 +5,26 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lipwatch.estimator.bounds.WarmStart;
+import io.lipwatch.estimator.estimate.Architecture;
 import io.lipwatch.estimator.estimate.Estimate;
+import io.lipwatch.estimator.estimate.LipschitzBounds;
+import io.lipwatch.estimator.estimate.LowerBound;
+import io.lipwatch.estimator.estimate.Probes;
 import io.lipwatch.estimator.estimate.UpperBound;
 import io.lipwatch.estimator.metrics.EstimatorMetrics;
+import io.lipwatch.estimator.probes.ProbeSet;
+import io.lipwatch.estimator.probes.ProbeSetCodec;
 import io.lipwatch.estimator.snapshot.DirectorySnapshotStore;
+import io.lipwatch.estimator.snapshot.Sha256;
 import io.lipwatch.estimator.snapshot.SnapshotHeaders;
 import io.lipwatch.estimator.snapshot.SnapshotLimits;
+import io.lipwatch.estimator.testing.KnownLipschitz;
 import io.lipwatch.estimator.testing.TestModels;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -73,20 +82,100 @@ class EstimatorTopologyTest {
     snapshots.pipeInput(new TestRecord<>(key, value, h));
   }
 
+  /**
+   * A one-layer model with ‖W‖₂ = 3 exactly ({@link KnownLipschitz}) and a probe set it classifies perfectly: the
+   * estimate carries the snapshot's identity and provenance, the architecture, bounds that bracket 3 tightly, and the
+   * probe figures.
+   */
   @Test
-  void validSnapshotGetsAnEstimateWithASoundBestUpper() {
-    byte[] zip = TestModels.zip(TestModels.mlp(3, Activation.RELU, 12, 8, 4));
+  void validSnapshotGetsAnEstimateWithItsKnownBoundsAndFigures() {
+    MultiLayerNetwork net = KnownLipschitz.model(3, 12, 3.0, 2.0, 1.5, 0.5);
+    byte[] zip = TestModels.zip(net);
+    ProbeSet probes = labelledBy(net, 40, 7);
+    TestInputTopic<String, byte[]> probeTopic = driver.createInputTopic(Topics.PROBESETS.name(),
+        Topics.PROBESETS.keySerde().serializer(), Topics.PROBESETS.valueSerde().serializer());
+    probeTopic.pipeInput("fashion-mnist", ProbeSetCodec.encode(probes));
     send("m1", zip, TestModels.headers("m1", 5, zip));
-    assertTrue(dlq.isEmpty());
+    assertTrue(dlq.isEmpty(), () -> dlq.readValuesToList().toString());
     var rec = estimates.readRecord();
     Estimate e = rec.value();
     assertEquals("m1", rec.key());
+    assertEquals("m1", e.model());
     assertEquals(5, e.version());
-    assertNotNull(e.lipschitz().bestUpper());
-    assertTrue(Double.isFinite(e.lipschitz().bestUpper()));
-    UpperBound autolip = e.lipschitz().upper().stream().filter(u -> u.method().equals("autolip")).findFirst().orElseThrow();
-    assertTrue(autolip.sound());
+    assertEquals(Sha256.hex(zip), e.sha256());
+    assertTrue(java.time.Instant.parse(e.estimatedAt()).isAfter(java.time.Instant.now().minusSeconds(600)), e.estimatedAt());
+    assertEquals(new Architecture("MultiLayerNetwork", 1, 12 * 4 + 4, List.of(12L), 4), e.architecture());
+
+    LipschitzBounds l = e.lipschitz();
+    assertEquals("l2", l.norm());
+    double best = l.upper().stream().filter(UpperBound::sound).mapToDouble(UpperBound::value).min().orElseThrow();
+    assertEquals(best, l.bestUpper(), 0.0, "bestUpper is the smallest sound upper bound");
+    assertEquals(l.lower().stream().mapToDouble(LowerBound::value).max().orElseThrow(), l.bestLower(), 0.0);
+    // L = 3: sound bounds above it (float32 weights: 1e-6), the best within 0.1%, the lower bound at it
+    for (UpperBound u : l.upper()) {
+      assertTrue(!u.sound() || u.value() >= 3.0 * (1 - 1e-6), u.method() + " " + u.value() + " below the exact 3");
+    }
+    assertEquals(3.0, l.bestUpper(), 3e-3, "bestUpper");
+    assertEquals(3.0, l.bestLower(), 3e-3, "bestLower");
+    assertTrue(l.bestLower() <= 3.0 * (1 + 1e-6), "bestLower above the exact 3: " + l.bestLower());
+    assertTrue(l.upper().stream().anyMatch(u -> u.method().equals("autolip") && u.sound()), l.upper().toString());
+
     assertEquals("fashion-mnist", e.provenance().dataset());
+    assertEquals("none", e.provenance().regularizer());
+    assertEquals(1, e.provenance().epoch());
+    assertEquals(0.5, e.provenance().trainAccuracy());
+    assertEquals("test-run", e.provenance().runId());
+
+    Probes p = e.probes();
+    assertNotNull(p, "probes with the probe set on " + Topics.PROBESETS.name() + ": " + e.warnings());
+    assertEquals("fashion-mnist", p.dataset());
+    assertEquals(40, p.samples());
+    assertEquals(1.0, p.cleanAccuracy(), "labels are the model's own predictions");
+    // certified at ε exactly when the margin clears √2·bestUpper·ε (margins from W and b in double)
+    for (Probes.CertifiedAccuracy c : p.certified()) {
+      double need = Math.sqrt(2) * l.bestUpper() * c.eps();
+      long k = Arrays.stream(margins(net, probes)).filter(m -> m > need).count();
+      assertEquals(k / 40.0, c.accuracy(), 1.0 / 40 + 1e-12, "certified at ε=" + c.eps());
+    }
+  }
+
+  /** n inputs uniform in [0, 1]^12, labelled by the model's argmax (computed here from W and b). */
+  static ProbeSet labelledBy(MultiLayerNetwork net, int n, long seed) {
+    java.util.Random r = new java.util.Random(seed);
+    float[] x = new float[n * 12];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = r.nextFloat();
+    }
+    ProbeSet unlabelled = new ProbeSet("fashion-mnist", List.of(12), 4, 0, 1, new int[n], null, x);
+    int[] labels = new int[n];
+    for (int i = 0; i < n; i++) {
+      double[] z = logits(net, unlabelled.input(i));
+      for (int k = 1; k < z.length; k++) {
+        labels[i] = z[k] > z[labels[i]] ? k : labels[i];
+      }
+    }
+    return new ProbeSet("fashion-mnist", List.of(12), 4, 0, 1, labels, null, x);
+  }
+
+  static double[] logits(MultiLayerNetwork net, double[] x) {
+    double[][] w = net.getLayer(0).getParam("W").castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE).toDoubleMatrix();
+    double[] z = net.getLayer(0).getParam("b").castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE).toDoubleVector();
+    for (int j = 0; j < x.length; j++) {
+      for (int k = 0; k < z.length; k++) {
+        z[k] += x[j] * w[j][k];
+      }
+    }
+    return z;
+  }
+
+  static double[] margins(MultiLayerNetwork net, ProbeSet s) {
+    double[] m = new double[s.count()];
+    for (int i = 0; i < m.length; i++) {
+      double[] z = logits(net, s.input(i));
+      Arrays.sort(z);
+      m[i] = z[z.length - 1] - z[z.length - 2];
+    }
+    return m;
   }
 
   @Test

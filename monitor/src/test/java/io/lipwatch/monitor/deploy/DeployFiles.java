@@ -13,7 +13,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -74,21 +73,6 @@ final class DeployFiles {
     } catch (IOException e) {
       throw new AssertionError(p + " is not valid YAML: " + e.getMessage(), e);
     }
-  }
-
-  /** The executable {@code name} on the PATH, if any. */
-  static Optional<Path> onPath(String name) {
-    String path = System.getenv().getOrDefault("PATH", "");
-    for (String dir : path.split(File.pathSeparator)) {
-      if (dir.isEmpty()) {
-        continue;
-      }
-      Path candidate = Path.of(dir, name);
-      if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
-        return Optional.of(candidate);
-      }
-    }
-    return Optional.empty();
   }
 
   record Result(int exitCode, String output) {}

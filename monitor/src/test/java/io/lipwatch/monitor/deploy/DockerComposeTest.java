@@ -2,11 +2,10 @@ package io.lipwatch.monitor.deploy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import io.lipwatch.estimator.stream.Topic;
 import io.lipwatch.estimator.stream.Topics;
+import io.lipwatch.estimator.testing.Required;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,10 +23,9 @@ class DockerComposeTest {
 
   @Test
   void dockerComposeAcceptsTheFile() {
-    assumeTrue(DeployFiles.onPath("docker-compose").isPresent(),
-        "docker-compose is not on the PATH (Debian package 'docker-compose') — skipping `docker-compose config -q`");
+    Path compose = Required.tool("docker-compose", "docker-compose");
     DeployFiles.Result r = DeployFiles.run(ROOT, Duration.ofMinutes(2),
-        List.of("docker-compose", "-f", "deploy/docker-compose.yml", "config", "-q"));
+        List.of(compose.toString(), "-f", "deploy/docker-compose.yml", "config", "-q"));
     assertEquals(0, r.exitCode(), "docker-compose -f deploy/docker-compose.yml config -q failed:\n" + r.output());
   }
 
