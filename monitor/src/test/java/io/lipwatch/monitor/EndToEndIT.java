@@ -80,7 +80,11 @@ class EndToEndIT {
 
   /** Produces one message from a file with kcat, headers included. */
   static void kcatProduce(String key, Path file, Map<String, String> headers) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of("kcat", "-P", "-b", broker.bootstrapServers(), "-t", Topics.SNAPSHOTS.name(),
+    kcatProduce(broker.bootstrapServers(), key, file, headers);
+  }
+
+  static void kcatProduce(String bootstrap, String key, Path file, Map<String, String> headers) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of("kcat", "-P", "-b", bootstrap, "-t", Topics.SNAPSHOTS.name(),
         "-k", key, "-z", "zstd", "-X", "message.max.bytes=" + Topics.SNAPSHOT_MAX_MESSAGE_BYTES));
     headers.forEach((k, v) -> {
       cmd.add("-H");
@@ -172,7 +176,7 @@ class EndToEndIT {
         () -> metrics().contains("lipwatch_lipschitz_best_upper_bound{model=\"kcat-model\"}"));
     String m = metrics();
     assertTrue(m.contains("lipwatch_snapshot_version{model=\"kcat-model\"} 3.0"), m);
-    assertTrue(m.contains("lipwatch_snapshots_rejected_total{reason=\"not-a-model-zip\"} 2.0"), m);
+    assertTrue(m.contains("lipwatch_snapshots_rejected_total{model=\"kcat-model\",reason=\"not-a-model-zip\"} 2.0"), m);
     assertTrue(m.contains("lipwatch_lipschitz_upper_bound{method=\"autolip\",model=\"kcat-model\",sound=\"true\"}"), m);
     assertTrue(m.contains("kafka_stream"), "Kafka Streams metrics are exported");
     assertTrue(m.contains("lipwatch_robust_accuracy_ratio{attack=\"pgd\",eps=\"2.0\",model=\"kcat-model\",norm=\"l2\"}"), m);
