@@ -16,8 +16,9 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Per-model robustness gauges of design section 8, fed by estimates. Label sets are bounded: model, method (the
- * engine's method names), attack/norm/eps (the configured probe settings); never a version, hash or id.
+ * Per-model robustness gauges fed by estimates, and the monitor's counts of snapshots. Label sets are bounded: model (a
+ * validated name, see {@link MetricLabels}), method (the engine's method names), attack/norm/eps (the configured probe
+ * settings); never a version, hash, id or raw record key.
  */
 public final class RobustnessMetrics implements MeterBinder {
   private MeterRegistry registry;
@@ -91,10 +92,15 @@ public final class RobustnessMetrics implements MeterBinder {
     cellsByModel.computeIfAbsent(model, m -> new HashSet<>()).addAll(touched);
   }
 
-  /** Counts a snapshot that went to the DLQ. */
+  /**
+   * Counts a snapshot that went to the DLQ under {@code lipwatch_snapshots_total{outcome="rejected"}}, with the model
+   * label bounded here whatever the caller passes (a valid name or {@code _invalid}). The count by model and reason,
+   * {@code lipwatch_snapshots_rejected_total}, is the estimator's: counting it here too would count every rejection
+   * twice (in one registry, as in the demo, it is the same counter).
+   */
   public void rejected(String model) {
     if (registry != null) {
-      snapshots(model == null ? "unknown" : model, "rejected").increment();
+      snapshots(MetricLabels.model(model), "rejected").increment();
     }
   }
 

@@ -1,2 +1,2 @@
-/** Robustness metrics of design section 8 as a Micrometer binder, with bounded label sets. */
+/** Robustness metrics as a Micrometer binder, with bounded label sets (untrusted text never becomes a label). */
 package io.lipwatch.monitor.metrics;

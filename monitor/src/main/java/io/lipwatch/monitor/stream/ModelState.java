@@ -5,7 +5,10 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 
-/** Per-model state in the history store: recent versions (oldest first, bounded) and the last passing version. */
+/**
+ * Per-model state in the history store: recent versions (oldest first, bounded; estimated and rejected ones) and the
+ * last passing version.
+ */
 public record ModelState(List<VersionSummary> versions, Long lastPassVersion) {
   public static final int MAX_VERSIONS = 500;
 
@@ -15,6 +18,17 @@ public record ModelState(List<VersionSummary> versions, Long lastPassVersion) {
 
   public VersionSummary find(long version) {
     return versions.stream().filter(v -> v.version() == version).findFirst().orElse(null);
+  }
+
+  /** The version if it was estimated (a rejected version is never a baseline), else null. */
+  public VersionSummary findEstimated(long version) {
+    VersionSummary s = find(version);
+    return s != null && s.estimated() ? s : null;
+  }
+
+  /** True when the monitor has estimated some version of this model: a "known" model (see RejectedProcessor). */
+  public boolean hasEstimate() {
+    return lastPassVersion != null || versions.stream().anyMatch(VersionSummary::estimated);
   }
 
   public VersionSummary latest() {

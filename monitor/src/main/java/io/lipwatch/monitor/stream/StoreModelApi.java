@@ -35,6 +35,7 @@ final class StoreModelApi implements ModelApi {
         row.put("model", kv.key);
         row.put("version", v.version());
         row.put("verdict", v.verdict());
+        row.put("rejected", v.rejected());
         row.put("baselineVersion", v.baselineVersion());
         row.put("lastPassVersion", kv.value.lastPassVersion());
         BaselinePin pin = p.get(kv.key);

@@ -3,6 +3,7 @@ package io.lipwatch.monitor.stream;
 import io.lipwatch.estimator.estimate.BaselinePin;
 import io.lipwatch.estimator.estimate.Estimate;
 import io.lipwatch.estimator.estimate.Verdict;
+import io.lipwatch.monitor.metrics.MetricLabels;
 import io.lipwatch.monitor.metrics.RobustnessMetrics;
 import io.lipwatch.monitor.verdict.VerdictPolicy;
 import io.lipwatch.monitor.verdict.VersionSummary;
@@ -14,8 +15,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * For each estimate: the verdict against the baseline (pinned version if it is in the history, else the last PASS),
- * the history update, the metrics, and the verdict record for lipwatch.verdicts.
+ * For each estimate: the verdict against the baseline (pinned version if it is an estimated version in the history,
+ * else the last PASS; never a rejected version), the history update, the metrics, and the verdict record for
+ * lipwatch.verdicts.
  */
 final class VerdictProcessor implements Processor<String, Estimate, String, Verdict> {
   private static final Logger LOG = LoggerFactory.getLogger(VerdictProcessor.class);
@@ -40,7 +42,12 @@ final class VerdictProcessor implements Processor<String, Estimate, String, Verd
   @Override
   public void process(Record<String, Estimate> rec) {
     Estimate e = rec.value();
-    if (e == null || e.model() == null) {
+    if (e == null) {
+      return;
+    }
+    if (!MetricLabels.validModelName(e.model())) {
+      // the estimator only publishes validated names; anything else on the topic must not become a label or a key
+      LOG.warn("estimate with an invalid model name ignored (key {})", MetricLabels.model(rec.key()));
       return;
     }
     String model = e.model();
@@ -52,11 +59,11 @@ final class VerdictProcessor implements Processor<String, Estimate, String, Verd
     VersionSummary baseline = null;
     String kind = null;
     BaselinePin pin = pins.get(model);
-    if (pin != null && pin.version() != e.version() && state.find(pin.version()) != null) {
-      baseline = state.find(pin.version());
+    if (pin != null && pin.version() != e.version() && state.findEstimated(pin.version()) != null) {
+      baseline = state.findEstimated(pin.version());
       kind = "pinned";
     } else if (state.lastPassVersion() != null && state.lastPassVersion() != e.version()) {
-      baseline = state.find(state.lastPassVersion());
+      baseline = state.findEstimated(state.lastPassVersion());
       kind = "last-pass";
     }
     Verdict v = policy.decide(model, current, baseline, kind);

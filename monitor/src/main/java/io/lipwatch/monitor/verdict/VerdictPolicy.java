@@ -9,6 +9,10 @@ import java.util.Map;
 
 /** Decides PASS / WARN / FAIL for a version against its baseline under a {@link Policy}. */
 public final class VerdictPolicy {
+  /** Name of the check of a rejected version. */
+  public static final String REJECTED_CHECK = "rejected";
+  private static final int MAX_DETAIL = 300;
+
   private final Policy policy;
 
   public VerdictPolicy(Policy policy) {
@@ -62,6 +66,30 @@ public final class VerdictPolicy {
           String.format("bestUpper/bestLower %.3g vs %.3g in v%d", gap, baseGap, baseline.version())));
     }
     return new Verdict(model, current.version(), worst(checks), checks, baseline.version(), baselineKind, Instant.now().toString());
+  }
+
+  /**
+   * The verdict of a version the estimator rejected (it went to the DLQ): FAIL, whatever the policy's thresholds. A
+   * snapshot that cannot be estimated, diverged weights above all, has no robustness to certify; a CD gate on
+   * lipwatch.verdicts must stop it. No baseline is compared.
+   *
+   * @param reason a bounded reason label (see {@code MetricLabels.reason})
+   * @param detail the DLQ record's detail, untrusted: shortened and stripped of control characters
+   */
+  public Verdict rejected(String model, long version, String reason, String detail) {
+    String why = detail == null || detail.isBlank() ? "" : ": " + printable(detail, MAX_DETAIL);
+    Check c = new Check(REJECTED_CHECK, Verdict.FAIL, null, null, null, null,
+        "the estimator rejected this version (" + reason + ")" + why, reason);
+    return new Verdict(model, version, Verdict.FAIL, List.of(c), null, null, Instant.now().toString());
+  }
+
+  static String printable(String s, int max) {
+    StringBuilder b = new StringBuilder(Math.min(s.length(), max + 1));
+    for (int i = 0; i < s.length() && b.length() < max; i++) {
+      char ch = s.charAt(i);
+      b.append(Character.isISOControl(ch) ? ' ' : ch);
+    }
+    return s.length() > max ? b.append('…').toString() : b.toString();
   }
 
   private static Double gap(VersionSummary s) {

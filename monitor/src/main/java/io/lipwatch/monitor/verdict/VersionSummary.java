@@ -8,11 +8,19 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
-/** What the monitor keeps of one estimated version: the figures the policy compares, and the verdict it got. */
+/**
+ * What the monitor keeps of one version: the figures the policy compares, and the verdict it got. A version the
+ * estimator rejected has no figures; {@code rejected} holds its DLQ reason and {@code rejectedAt} when it failed.
+ */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record VersionSummary(long version, String sha256, String estimatedAt, Double bestUpper, Double bestLower,
     Double cleanAccuracy, Map<String, Double> robustAccuracy, Map<String, Double> certifiedAccuracy,
-    String verdict, List<Verdict.Check> checks, Long baselineVersion) {
+    String verdict, List<Verdict.Check> checks, Long baselineVersion, String rejected, String rejectedAt) {
+
+  public VersionSummary {
+    robustAccuracy = robustAccuracy == null ? Map.of() : robustAccuracy;
+    certifiedAccuracy = certifiedAccuracy == null ? Map.of() : certifiedAccuracy;
+  }
 
   public static VersionSummary of(Estimate e) {
     Map<String, Double> robust = new TreeMap<>();
@@ -29,11 +37,21 @@ public record VersionSummary(long version, String sha256, String estimatedAt, Do
       }
     }
     return new VersionSummary(e.version(), e.sha256(), e.estimatedAt(), e.lipschitz() == null ? null : e.lipschitz().bestUpper(),
-        e.lipschitz() == null ? null : e.lipschitz().bestLower(), clean, robust, certified, null, null, null);
+        e.lipschitz() == null ? null : e.lipschitz().bestLower(), clean, robust, certified, null, null, null, null, null);
+  }
+
+  /** A version the estimator rejected: no figures, only the (bounded) reason label. */
+  public static VersionSummary rejected(long version, String sha256, String reason, String rejectedAt) {
+    return new VersionSummary(version, sha256, null, null, null, null, Map.of(), Map.of(), null, null, null, reason, rejectedAt);
+  }
+
+  /** True for a version with an estimate, false for a rejected one (never a baseline). */
+  public boolean estimated() {
+    return rejected == null;
   }
 
   public VersionSummary withVerdict(Verdict v) {
     return new VersionSummary(version, sha256, estimatedAt, bestUpper, bestLower, cleanAccuracy, robustAccuracy,
-        certifiedAccuracy, v.verdict(), v.checks(), v.baselineVersion());
+        certifiedAccuracy, v.verdict(), v.checks(), v.baselineVersion(), rejected, rejectedAt);
   }
 }

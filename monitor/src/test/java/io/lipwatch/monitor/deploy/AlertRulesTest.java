@@ -42,7 +42,8 @@ class AlertRulesTest {
     Set<String> names = new HashSet<>();
     alerts().forEach(a -> names.add(a.path("alert").asText()));
     assertTrue(names.containsAll(Set.of("LipwatchRobustnessRegression", "LipwatchVerdictFail", "LipwatchBoundGapWidening",
-        "LipwatchEstimatorStalled", "LipwatchConsumerLagging", "LipwatchDlqGrowing", "LipwatchTrainerStalled")), names.toString());
+        "LipwatchEstimatorStalled", "LipwatchConsumerLagging", "LipwatchDlqGrowing", "LipwatchTrainerStalled",
+        "LipwatchModelDiverged")), names.toString());
   }
 
   @Test

@@ -82,6 +82,19 @@ class DashboardLintTest {
     assertTrue(verdictAnnotation, "model detail needs an annotation from lipwatch_verdict changes");
   }
 
+  /** Rejected versions per model and reason are on the overview and on the model detail (for $model). */
+  @Test
+  void rejectedVersionsAreShownPerModelAndReason() {
+    for (String name : List.of("lipwatch-overview.json", "lipwatch-model-detail.json")) {
+      boolean found = false;
+      for (String expr : DashboardLint.expressions(DeployFiles.readJson(DASHBOARDS.resolve(name)))) {
+        found |= expr.contains("lipwatch_snapshots_rejected_total")
+            && (expr.contains("by (model, reason)") || expr.contains("model=\"$model\"") && expr.contains("by (reason)"));
+      }
+      assertTrue(found, name + ": no panel of rejected versions per model and reason");
+    }
+  }
+
   @Test
   void provisioningPointsAtPrometheusAndTheDashboards() throws Exception {
     JsonNode ds = DeployFiles.readYaml(ROOT.resolve("grafana/provisioning/datasources/prometheus.yml"));
