@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code lipwatch bench}: the performance benchmarks of design section 10 (not part of the tests). */
+/** {@code lipwatch bench}: the performance benchmarks (README, "Performance") (not part of the tests). */
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Run a benchmark and print its table: bounds (Lipschitz methods, cold and warm), probes (attack suite on 1000 Fashion-MNIST samples), train (CLIP epoch vs plain).")
 public final class BenchCommand implements Callable<Integer> {

@@ -36,7 +36,7 @@ public final class EstimateCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "FILE.zip", description = "DL4J ModelSerializer zip (MultiLayerNetwork or ComputationGraph).")
   Path file;
 
-  @Option(names = "--json", description = "Print the estimate JSON record (design section 4) instead of a table.")
+  @Option(names = "--json", description = "Print the estimate JSON record (the schema in docs/architecture.md) instead of a table.")
   boolean json;
 
   @Option(names = "--methods", split = ",", paramLabel = "METHOD",

@@ -1,2 +1,2 @@
-/** The estimate record (design section 4), the JSON form shared by Kafka, the CLI and the monitor. */
+/** The estimate record (schema: src/main/resources/schema/estimate.schema.json), the JSON form shared by Kafka, the CLI and the monitor. */
 package io.lipwatch.estimator.estimate;

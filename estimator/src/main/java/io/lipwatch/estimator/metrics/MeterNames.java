@@ -1,7 +1,7 @@
 package io.lipwatch.estimator.metrics;
 
 /**
- * Every lipwatch meter name, in Micrometer's dotted form; the Prometheus names of design section 8 follow from
+ * Every lipwatch meter name, in Micrometer's dotted form; the Prometheus names (docs/architecture.md, "Metrics") follow from
  * Micrometer's naming convention (dots to underscores, {@code _total} on counters, {@code _seconds} on timers).
  */
 public final class MeterNames {

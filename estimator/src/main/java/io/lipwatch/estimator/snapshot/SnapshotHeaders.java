@@ -7,7 +7,7 @@ import java.util.Map;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 
-/** The {@code lipwatch.*} snapshot header names (design section 3) and their conversion to and from Kafka headers. */
+/** The {@code lipwatch.*} snapshot header names (their rules: docs/architecture.md, "Snapshot headers") and their conversion to and from Kafka headers. */
 public final class SnapshotHeaders {
   public static final String MODEL = "lipwatch.model";
   public static final String VERSION = "lipwatch.version";

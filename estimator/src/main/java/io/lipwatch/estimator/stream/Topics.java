@@ -8,7 +8,7 @@ import java.util.Map;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.Serdes;
 
-/** The typed registry of lipwatch topics (design section 3): names, serdes, and creation configs. */
+/** The typed registry of lipwatch topics (docs/architecture.md, "Topics"): names, serdes, and creation configs. */
 public final class Topics {
   private Topics() {}
 

@@ -1,2 +1,2 @@
-/** Training benchmarks of design §10: a CLIP epoch against a plain epoch at the same batch size. */
+/** Training benchmarks: a CLIP epoch against a plain epoch at the same batch size. */
 package io.lipwatch.trainer.bench;
