@@ -210,8 +210,8 @@ class BoundsTest {
 
   /**
    * A linear residual graph: J = W_out·[W₃; W₄]·(I + W₂W₁) from DL4J's parameters, checked against DL4J's forward
-   * pass; L = ‖J‖₂ exactly. Sound bounds sit above it, lower bounds reach it, and the add and merge rules are no looser
-   * than ‖W_out‖·√(‖W₃‖² + ‖W₄‖²)·(1 + ‖W₂‖‖W₁‖).
+   * pass; L = ‖J‖₂ exactly. Sound bounds sit above it, lower bounds reach it, and AutoLip's add and merge rules give
+   * exactly ‖W_out‖·√(‖W₃‖² + ‖W₄‖²)·(1 + ‖W₂‖‖W₁‖).
    */
   @Test
   void graphResidualAndMerge() {
@@ -242,6 +242,8 @@ class BoundsTest {
     double n3 = Truth.spectralNorm(w3);
     double n4 = Truth.spectralNorm(w4);
     double rules = Truth.spectralNorm(wo) * Math.sqrt(n3 * n3 + n4 * n4) * (1 + Truth.spectralNorm(w2) * Truth.spectralNorm(w1));
+    // AutoLip is exactly those rules with exact layer norms
+    assertEquals(rules, upper(c, "autolip").value(), 1e-9 * rules, "autolip");
     assertTrue(c.bounds().bestUpper() <= rules * (1 + 1e-9), "bestUpper " + c.bounds().bestUpper() + " above " + rules);
   }
 
