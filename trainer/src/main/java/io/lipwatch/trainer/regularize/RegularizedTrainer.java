@@ -1,7 +1,6 @@
 package io.lipwatch.trainer.regularize;
 
 import java.util.List;
-import java.util.Random;
 import me.tongfei.progressbar.ProgressBar;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
@@ -49,22 +48,14 @@ public final class RegularizedTrainer {
   private final MultiLayerNetwork net;
   private final LossKind lossKind;
   private final DataType dtype;
-  private final double lo;
-  private final double hi;
-  private final Random rnd;
-  private Regularization reg;
+  private final Regularization reg;
   private double weight;
-  private INDArray weightMask;
+  /** CLIP's pairs and their ascent (null for the other regularisers). */
+  private final ClipPenalty clip;
+  /** µ/2·‖W‖² (null unless weight decay). */
+  private final WeightDecay weightDecay;
 
-  // CLIP pair state: rows 0..P-1 are x, rows P..2P-1 are x′
-  private INDArray pairs;
-  private INDArray previousPairs;
-  private boolean hasPrevious;
-  private double[] tau;
-  private double[] lastRatio;
-  private long sinceReset;
   private double lastPenalty;
-  private double lastMaxRatio;
   private ParameterPenalty parameterPenalty;
   private AdmmLipSdp admm;
   private int admmEpochs;
@@ -79,10 +70,9 @@ public final class RegularizedTrainer {
     this.net = net;
     this.reg = reg;
     this.weight = reg.weight();
-    this.lo = lo;
-    this.hi = hi;
-    this.rnd = new Random(seed);
     this.dtype = net.params().dataType();
+    this.clip = reg.regularizer() == Regularizer.CLIP ? new ClipPenalty(reg, dtype, lo, hi, seed) : null;
+    this.weightDecay = reg.regularizer() == Regularizer.WEIGHT_DECAY ? new WeightDecay() : null;
     this.lipBound = reg.regularizer() == Regularizer.LIPBOUND ? new LipBoundPenalty(net, reg.lipBoundGrid()) : null;
     Layer out = net.getLayers()[net.getLayers().length - 1];
     if (!(out.conf().getLayer() instanceof BaseOutputLayer ol)) {
@@ -166,12 +156,17 @@ public final class RegularizedTrainer {
 
   /** The largest pair ratio ‖f(x)−f(x′)‖/‖x−x′‖ seen at the last CLIP step (a lower bound of L at that time). */
   public double lastMaxRatio() {
-    return lastMaxRatio;
+    return clip == null ? 0 : clip.lastMaxRatio();
   }
 
   /** Current pairs [2P, d] (x rows first), or null before the first CLIP step. */
   public INDArray pairs() {
-    return pairs == null ? null : pairs.dup();
+    return clip == null ? null : clip.pairs();
+  }
+
+  /** CLIP's penalty and pairs, or null for the other regularisers. */
+  public ClipPenalty clip() {
+    return clip;
   }
 
   /** What one epoch did. Accuracy is that of the minibatches as they were trained (free; NaN for regression). */
@@ -234,29 +229,25 @@ public final class RegularizedTrainer {
 
   private Step stepInWorkspace(INDArray x, INDArray y) {
     int b = (int) x.size(0);
-    boolean clip = reg.regularizer() == Regularizer.CLIP && weight > 0;
-    if (clip) {
-      maybeResetPairs(x);
-    }
-    Forward f = forward(clip ? Nd4j.vstack(x.castTo(dtype), pairs) : x.castTo(dtype));
+    boolean withPairs = clip != null && weight > 0;
+    INDArray input = withPairs ? Nd4j.vstack(x.castTo(dtype), clip.pairsFor(x)) : x.castTo(dtype);
+    Forward f = forward(input);
     INDArray z = f.logits;
-    INDArray zb = clip ? z.get(NDArrayIndex.interval(0, b), NDArrayIndex.all()) : z;
+    INDArray zb = withPairs ? z.get(NDArrayIndex.interval(0, b), NDArrayIndex.all()) : z;
     INDArray eps = Nd4j.zeros(dtype, z.size(0), z.size(1));
     double loss = dataLoss(zb, y.castTo(dtype), eps.get(NDArrayIndex.interval(0, b), NDArrayIndex.all()));
     long correct = lossKind == LossKind.SOFTMAX_XENT ? countCorrect(zb, y) : 0;
     double penalty = 0;
-    double[] ratios = null;
-    PairTerms terms = null;
-    if (clip) {
-      terms = pairTerms(z, b, weight);
-      eps.get(NDArrayIndex.interval(b, b + 2L * reg.pairs()), NDArrayIndex.all()).assign(terms.eps);
-      penalty = terms.penalty;
-      ratios = terms.ratios;
+    ClipPenalty.Terms terms = null;
+    if (withPairs) {
+      terms = clip.terms(z, b, weight);
+      eps.get(NDArrayIndex.interval(b, b + 2L * clip.pairCount()), NDArrayIndex.all()).assign(terms.eps());
+      penalty = terms.penalty();
     }
     INDArray inputGrad = backward(f, eps);
     INDArray grad = net.getFlattenedGradients();
-    if (reg.regularizer() == Regularizer.WEIGHT_DECAY) {
-      penalty = addWeightDecay(grad);
+    if (weightDecay != null) {
+      penalty = weightDecay.addGradient(net, grad, weight);
     }
     if (lipBound != null) {
       penalty += lipBound.addGradient(net, grad, weight);
@@ -265,10 +256,9 @@ public final class RegularizedTrainer {
       penalty += parameterPenalty.addGradient(net, grad, weight);
     }
     lastPenalty = penalty;
-    if (clip) {
-      lastMaxRatio = max(ratios);
+    if (withPairs) {
       // dup: ND4J 1.0.0-M2.1 returns an empty array for some row intervals of a view of a view
-      ascend(inputGrad.get(NDArrayIndex.interval(b, b + 2L * reg.pairs()), NDArrayIndex.all()).dup(), terms);
+      clip.ascend(inputGrad.get(NDArrayIndex.interval(b, b + 2L * clip.pairCount()), NDArrayIndex.all()).dup(), terms);
     }
     int iteration = net.getIterationCount();
     // batch size 1: the gradients above are already means over the minibatch
@@ -276,7 +266,7 @@ public final class RegularizedTrainer {
     net.params().subi(grad.reshape(net.params().shape()));
     net.setIterationCount(iteration + 1);
     net.setScore(loss);
-    return new Step(loss, penalty, clip ? lastMaxRatio : 0, correct, b);
+    return new Step(loss, penalty, withPairs ? clip.lastMaxRatio() : 0, correct, b);
   }
 
   /**
@@ -289,24 +279,17 @@ public final class RegularizedTrainer {
     int b = (int) x.size(0);
     int p = (int) pairX.size(0);
     INDArray stacked = Nd4j.vstack(x.castTo(dtype), pairX.castTo(dtype), pairXp.castTo(dtype));
-    Regularization saved = reg;
-    reg = new Regularization(Regularizer.CLIP, w, 0, Double.NaN, p, reg.form(), reg.aggregate(), 0, false, 0.1, 0.1);
-    INDArray savedPairs = pairs;
-    pairs = Nd4j.vstack(pairX, pairXp).castTo(dtype);
-    try {
-      Forward f = forward(stacked);
-      INDArray eps = Nd4j.zeros(dtype, f.logits.size(0), f.logits.size(1));
-      double loss = dataLoss(f.logits.get(NDArrayIndex.interval(0, b), NDArrayIndex.all()), y.castTo(dtype),
-          eps.get(NDArrayIndex.interval(0, b), NDArrayIndex.all()));
-      PairTerms t = pairTerms(f.logits, b, w);
-      eps.get(NDArrayIndex.interval(b, b + 2L * p), NDArrayIndex.all()).assign(t.eps);
-      INDArray in = backward(f, eps).get(NDArrayIndex.interval(b, b + 2L * p), NDArrayIndex.all()).dup();
-      INDArray pg = penaltyInputGradient(in, t);
-      return new Evaluation(loss, t.penalty, t.ratios, net.getFlattenedGradients().dup(), pg);
-    } finally {
-      reg = saved;
-      pairs = savedPairs;
-    }
+    ClipPenalty at = ClipPenalty.at(new Regularization(Regularizer.CLIP, w, 0, Double.NaN, p, reg.form(), reg.aggregate(),
+        0, false, 0.1, 0.1), pairX, pairXp, dtype);
+    Forward f = forward(stacked);
+    INDArray eps = Nd4j.zeros(dtype, f.logits.size(0), f.logits.size(1));
+    double loss = dataLoss(f.logits.get(NDArrayIndex.interval(0, b), NDArrayIndex.all()), y.castTo(dtype),
+        eps.get(NDArrayIndex.interval(0, b), NDArrayIndex.all()));
+    ClipPenalty.Terms t = at.terms(f.logits, b, w);
+    eps.get(NDArrayIndex.interval(b, b + 2L * p), NDArrayIndex.all()).assign(t.eps());
+    INDArray in = backward(f, eps).get(NDArrayIndex.interval(b, b + 2L * p), NDArrayIndex.all()).dup();
+    INDArray pg = at.inputGradient(in, t);
+    return new Evaluation(loss, t.penalty(), t.ratios(), net.getFlattenedGradients().dup(), pg);
   }
 
   // ---------------------------------------------------------------------------------------------------------------
@@ -383,202 +366,8 @@ public final class RegularizedTrainer {
     return pz.eq(py).castTo(DataType.INT).sumNumber().longValue();
   }
 
-  /** ∂(w·penalty)/∂logits of the pair rows, the penalty, and what the ascent needs. */
-  private record PairTerms(INDArray eps, double penalty, double[] ratios, double[] rowWeight, INDArray diff,
-      double[] dist, double weight) {}
-
-  private PairTerms pairTerms(INDArray z, int b, double w) {
-    int p = (int) (pairs.size(0) / 2);
-    INDArray zx = z.get(NDArrayIndex.interval(b, b + p), NDArrayIndex.all());
-    INDArray zxp = z.get(NDArrayIndex.interval(b + p, b + 2L * p), NDArrayIndex.all());
-    INDArray df = zx.sub(zxp);
-    INDArray d = pairs.get(NDArrayIndex.interval(0, p), NDArrayIndex.all())
-        .sub(pairs.get(NDArrayIndex.interval(p, 2L * p), NDArrayIndex.all()));
-    double[] fn = df.norm2(1).toDoubleVector();
-    double[] dn = d.norm2(1).toDoubleVector();
-    double[] r = new double[p];
-    for (int i = 0; i < p; i++) {
-      r[i] = dn[i] == 0 ? 0 : fn[i] / dn[i];
-    }
-    // row weights of the aggregate: 1/P each (mean) or 1 on the worst pair (max)
-    double[] rw = new double[p];
-    if (reg.aggregate() == Regularization.Aggregate.MEAN) {
-      java.util.Arrays.fill(rw, 1.0 / p);
-    } else {
-      rw[argMax(r)] = 1;
-    }
-    double penalty = 0;
-    double[] coef = new double[p];
-    for (int i = 0; i < p; i++) {
-      boolean sq = reg.form() == Regularization.Form.SQUARED;
-      penalty += rw[i] * (sq ? r[i] * r[i] : r[i]);
-      if (dn[i] == 0 || fn[i] == 0) {
-        continue;
-      }
-      // ∂R/∂z = Δf/(‖Δf‖‖d‖); ∂R²/∂z = 2Δf/‖d‖²
-      coef[i] = w * rw[i] * (sq ? 2 / (dn[i] * dn[i]) : 1 / (fn[i] * dn[i]));
-    }
-    INDArray c = column(coef);
-    INDArray ex = df.mulColumnVector(c);
-    return new PairTerms(Nd4j.vstack(ex, ex.neg()), penalty, r, rw, d, dn, w);
-  }
-
-  /** ∂penalty/∂(x; x′) of each pair (without the weight and the row weight when they are > 0). */
-  private INDArray penaltyInputGradient(INDArray backprop, PairTerms t) {
-    int p = t.ratios.length;
-    boolean sq = reg.form() == Regularization.Form.SQUARED;
-    double w = t.weight;
-    double[] scaleJ = new double[p];
-    double[] explicit = new double[p];
-    for (int i = 0; i < p; i++) {
-      scaleJ[i] = t.rowWeight[i] * w == 0 ? 0 : 1 / (t.rowWeight[i] * w);
-      double di2 = t.dist[i] * t.dist[i];
-      // through the denominator: ∂R/∂x = −R·d/‖d‖², ∂R²/∂x = −2R²·d/‖d‖² (signs flip for x′)
-      explicit[i] = t.rowWeight[i] == 0 || di2 == 0 ? 0 : -(sq ? 2 * t.ratios[i] * t.ratios[i] : t.ratios[i]) / di2;
-    }
-    INDArray sj = column(scaleJ);
-    INDArray ex = column(explicit);
-    INDArray gx = backprop.get(NDArrayIndex.interval(0, p), NDArrayIndex.all()).mulColumnVector(sj)
-        .addi(t.diff.mulColumnVector(ex));
-    INDArray gxp = backprop.get(NDArrayIndex.interval(p, 2L * p), NDArrayIndex.all()).mulColumnVector(sj)
-        .subi(t.diff.mulColumnVector(ex));
-    return Nd4j.vstack(gx, gxp);
-  }
-
-  /** One ascent step on every pair that has a gradient; adaptive steps judge the previous step by its ratio now. */
-  private void ascend(INDArray backprop, PairTerms t) {
-    int p = t.ratios.length;
-    // the ratio evaluated now is that of the position reached by the last step: accept or reject it
-    if (reg.adaptiveStep() && hasPrevious) {
-      for (int i = 0; i < p; i++) {
-        if (t.ratios[i] >= lastRatio[i]) {
-          tau[i] = Math.min(tau[i] * 1.3, 10);
-        } else {
-          tau[i] /= 1.3;
-          pairs.putRow(i, previousPairs.getRow(i));
-          pairs.putRow(p + i, previousPairs.getRow(p + i));
-          t.rowWeight[i] = 0; // no step from a rejected position this time
-        }
-      }
-    }
-    INDArray g = penaltyInputGradient(backprop, t);
-    double[] norms = g.get(NDArrayIndex.interval(0, p), NDArrayIndex.all()).norm2(1).toDoubleVector();
-    double[] normsP = g.get(NDArrayIndex.interval(p, 2L * p), NDArrayIndex.all()).norm2(1).toDoubleVector();
-    double[] s = new double[2 * p];
-    for (int i = 0; i < p; i++) {
-      double gn = Math.sqrt(norms[i] * norms[i] + normsP[i] * normsP[i]);
-      // step relative to the pair's distance: R is scale-free, so should be the step
-      double si = t.rowWeight[i] == 0 || gn == 0 ? 0 : tau[i] * t.dist[i] / gn;
-      s[i] = si;
-      s[p + i] = si;
-      lastRatio[i] = t.ratios[i];
-    }
-    // one buffer outside the workspace, reused: a detached copy per step would be off-heap garbage only GC frees
-    if (previousPairs == null || previousPairs.length() != pairs.length()) {
-      previousPairs = pairs.dup().detach();
-    } else {
-      previousPairs.assign(pairs);
-    }
-    hasPrevious = true;
-    pairs.addi(g.mulColumnVector(column(s)));
-    Transforms.min(Transforms.max(pairs, lo, false), hi, false);
-    // a pair that collapsed onto itself (clipping) is re-drawn
-    double[] dn = pairs.get(NDArrayIndex.interval(0, p), NDArrayIndex.all())
-        .sub(pairs.get(NDArrayIndex.interval(p, 2L * p), NDArrayIndex.all())).norm2(1).toDoubleVector();
-    for (int i = 0; i < p; i++) {
-      if (dn[i] < 1e-6) {
-        INDArray xi = pairs.getRow(i);
-        pairs.putRow(p + i, noisy(xi));
-        lastRatio[i] = 0;
-      }
-    }
-  }
-
-  private void maybeResetPairs(INDArray batch) {
-    int p = reg.pairs();
-    boolean due = pairs == null || pairs.size(0) != 2L * p || (reg.resetEvery() > 0 && sinceReset >= reg.resetEvery());
-    sinceReset++;
-    if (!due) {
-      return;
-    }
-    sinceReset = 1;
-    int b = (int) batch.size(0);
-    INDArray x = Nd4j.create(dtype, p, batch.size(1));
-    for (int i = 0; i < p; i++) {
-      x.putRow(i, batch.getRow(rnd.nextInt(b)).castTo(dtype));
-    }
-    INDArray xp = Nd4j.create(dtype, p, batch.size(1));
-    for (int i = 0; i < p; i++) {
-      xp.putRow(i, noisy(x.getRow(i)));
-    }
-    pairs = Nd4j.vstack(x, xp).detach();
-    hasPrevious = false;
-    tau = new double[p];
-    java.util.Arrays.fill(tau, reg.ascentStep());
-    lastRatio = new double[p];
-  }
-
-  /** x + U[0,1)·noise, kept in the input range (their code's initialisation). */
-  private INDArray noisy(INDArray x) {
-    double[] v = x.toDoubleVector();
-    for (int i = 0; i < v.length; i++) {
-      v[i] = Math.min(hi, Math.max(lo, v[i] + rnd.nextDouble() * reg.initNoise()));
-      if (v[i] == x.getDouble(i)) {
-        v[i] = Math.max(lo, v[i] - rnd.nextDouble() * reg.initNoise());
-      }
-    }
-    return Nd4j.create(v, x.shape(), dtype);
-  }
-
-  /** Adds µ·W to the gradient of every weight matrix and kernel; returns ½‖W‖². */
-  private double addWeightDecay(INDArray grad) {
-    if (weightMask == null) {
-      weightMask = Nd4j.zeros(dtype, net.params().shape());
-      INDArray saved = net.params().dup();
-      net.params().assign(0);
-      for (Layer l : net.getLayers()) {
-        INDArray wv = l.paramTable().get("W");
-        if (wv != null) {
-          wv.assign(1);
-        }
-      }
-      weightMask.assign(net.params());
-      weightMask = weightMask.detach();
-      net.params().assign(saved);
-    }
-    INDArray w = net.params().mul(weightMask);
-    double half = 0.5 * w.mul(w).sumNumber().doubleValue();
-    if (weight > 0) {
-      grad.addi(w.muli(weight).reshape(grad.shape()));
-    }
-    return half;
-  }
-
-  /** A [n, 1] column of the network's data type. */
-  private INDArray column(double[] v) {
-    return Nd4j.create(v, new long[] {v.length, 1}, dtype);
-  }
-
   /** Elements [from, to) of a flat vector stored as rank 1 or as a [1, n] row. */
   static INDArray slice(INDArray v, long from, long to) {
     return v.rank() == 2 ? v.get(NDArrayIndex.point(0), NDArrayIndex.interval(from, to)) : v.get(NDArrayIndex.interval(from, to));
-  }
-
-  private static int argMax(double[] v) {
-    int k = 0;
-    for (int i = 1; i < v.length; i++) {
-      if (v[i] > v[k]) {
-        k = i;
-      }
-    }
-    return k;
-  }
-
-  private static double max(double[] v) {
-    double m = 0;
-    for (double d : v) {
-      m = Math.max(m, d);
-    }
-    return m;
   }
 }

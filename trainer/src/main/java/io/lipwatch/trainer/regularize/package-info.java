@@ -1,10 +1,12 @@
 /**
- * Regularised training: CLIP (Bungert et al. 2021) with an exact penalty gradient, weight decay, LipBound
- * (Araujo et al. 2021: C·Σ log LipBound over the convolution kernels, {@link io.lipwatch.trainer.regularize.LipBoundPenalty}),
- * and the discrepancy principle that moves their weight (λ, µ or C) after each epoch. Data-independent terms plug in
- * through {@link io.lipwatch.trainer.regularize.ParameterPenalty}; the trainer builds LipBound's itself from the
- * {@link io.lipwatch.trainer.regularize.Regularization}, so every path that trains (retraining loop, offline
- * {@code train --out}, reproduce) gets it. Lipschitz-bounded training by ADMM with
- * LipSDP (Pauli et al. 2020): {@link io.lipwatch.trainer.regularize.AdmmLipSdp}.
+ * Regularised training. {@link io.lipwatch.trainer.regularize.RegularizedTrainer} runs the training loop (stacked
+ * forward/backward passes through the network's own layers and updater, the discrepancy principle after each epoch);
+ * the regularisers are peers beside it: {@link io.lipwatch.trainer.regularize.ClipPenalty} (CLIP, Bungert et al. 2021:
+ * input pairs, their ascent, the penalty's logit gradient), {@link io.lipwatch.trainer.regularize.WeightDecay},
+ * {@link io.lipwatch.trainer.regularize.LipBoundPenalty} (Araujo et al. 2021: C·Σ log LipBound over the convolution
+ * kernels) and {@link io.lipwatch.trainer.regularize.AdmmLipSdp} (Lipschitz-bounded training by ADMM with LipSDP,
+ * Pauli et al. 2020). Data-independent terms plug in through {@link io.lipwatch.trainer.regularize.ParameterPenalty};
+ * the trainer builds the regulariser from the {@link io.lipwatch.trainer.regularize.Regularization}, so every path
+ * that trains (retraining loop, offline {@code train --out}, reproduce) gets it.
  */
 package io.lipwatch.trainer.regularize;
