@@ -496,9 +496,14 @@ public final class NetworkExtractor {
     return activation(b, ActivationSpec.of(conf.getActivationFn(), name, type), name, type, in, s, last);
   }
 
-  /** Adds the activation node (none for identity; a softmax at the output is dropped: bounds are of the logits). */
+  /**
+   * Adds the activation node (none for identity). The output layer's activation is never added, whatever it is: the
+   * bounds are of the logits z (the output layer's pre-activation), the same map whose margins the probes certify.
+   * Keeping a sigmoid there bounded σ∘z (¼ of the logits' constant) while margins were of z: certified radii 4× too
+   * large. The decision is argmax z (for a strictly increasing output activation the same as argmax σ(z)).
+   */
   private static Placed activation(Builder b, ActivationSpec act, String name, String type, int in, Shape s, boolean last) {
-    if (act.name().equals("identity") || (last && act.name().equals("softmax"))) {
+    if (act.name().equals("identity") || last) {
       return new Placed(in, s);
     }
     if (act.name().equals("softmax")) {
