@@ -14,9 +14,7 @@ import io.lipwatch.trainer.loop.RetrainingLoop;
 import io.lipwatch.trainer.loop.TrainerConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayDeque;
 import java.util.Comparator;
-import java.util.Deque;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,7 +46,7 @@ public final class Demo implements AutoCloseable {
   public static final int WARMUP_EPOCHS = 3;
   public static final double FINE_TUNE_LEARNING_RATE = 1e-4;
 
-  private final Deque<AutoCloseable> resources = new ArrayDeque<>();
+  private final Closer resources = new Closer();
   private final String bootstrap;
   private final MonitorService monitor;
   private final RetrainingLoop trainer;
@@ -60,12 +58,12 @@ public final class Demo implements AutoCloseable {
     tempWork = cfg.workDir() == null;
     work = tempWork ? Files.createTempDirectory("lipwatch-demo-") : Files.createDirectories(cfg.workDir());
     if (tempWork) {
-      resources.push(() -> deleteTree(work));
+      resources.register((AutoCloseable) () -> deleteTree(work));
     }
     String servers = cfg.bootstrap();
     if (servers == null) {
       EmbeddedBroker broker = EmbeddedBroker.start(cfg.brokerPort(), tempWork ? null : work.resolve("kafka"));
-      resources.push(broker);
+      resources.register(broker);
       servers = broker.bootstrapServers();
     }
     bootstrap = servers;
@@ -73,17 +71,17 @@ public final class Demo implements AutoCloseable {
     TopicAdmin.ensureTopics(kafka.toMap(), 1, (short) 1);
     DirectorySnapshotStore store = new DirectorySnapshotStore(Files.createDirectories(work.resolve("snapshot-store")));
     monitor = new MonitorService(kafka, work.resolve("monitor-state"), "0.0.0.0", cfg.metricsPort(), null);
-    resources.push(monitor);
+    resources.register(monitor);
     EstimatorService estimator = new EstimatorService(kafka,
         new EstimatorSettings(SnapshotLimits.defaults(), EngineConfig.defaults(), EstimatorSettings.streamProbes(), store, null),
         work.resolve("estimator-state"), monitor.registry());
-    resources.push(estimator);
+    resources.register(estimator);
     SnapshotPublisher publisher = new SnapshotPublisher(kafka, SnapshotLimits.defaults(), store, null);
-    resources.push(publisher);
+    resources.register(publisher);
     trainer = new RetrainingLoop(cfg.trainer(), kafka, publisher, monitor.registry())
         .dropRegularizationAfter(cfg.scenario() == Scenario.regression ? REGRESS_AFTER : 0)
         .warmup(WARMUP_EPOCHS, FINE_TUNE_LEARNING_RATE);
-    resources.push(trainer::stop);
+    resources.register((AutoCloseable) trainer::stop);
     monitor.start();
     estimator.start();
     trainerThread = new Thread(() -> {
@@ -124,14 +122,7 @@ public final class Demo implements AutoCloseable {
   @Override
   public void close() {
     trainer.stop();
-    while (!resources.isEmpty()) {
-      AutoCloseable r = resources.pop();
-      try {
-        r.close();
-      } catch (Exception e) {
-        LOG.warn("error while closing {}: {}", r.getClass().getSimpleName(), e.toString());
-      }
-    }
+    resources.close();
   }
 
   private static void deleteTree(Path root) throws java.io.IOException {

@@ -52,10 +52,7 @@ public final class EstimatorCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (kafka.bootstrap == null) {
-      System.err.println("error: --bootstrap is required");
-      return 2;
-    }
+    kafka.requireBootstrap();
     Path state = stateDir.resolve();
     EstimatorSettings settings = new EstimatorSettings(SnapshotLimits.defaults(),
         EngineConfig.defaults().withBudget(budget).withMethods(methods == null ? null : new LinkedHashSet<>(methods)),

@@ -14,8 +14,20 @@ public final class KafkaOptions {
       description = "Kafka client properties file (SASL, TLS, …) applied to every client.")
   Path clientConfig;
 
+  @picocli.CommandLine.Spec(picocli.CommandLine.Spec.Target.MIXEE)
+  picocli.CommandLine.Model.CommandSpec mixee;
+
+  /** The connection; a usage error ("--bootstrap is required") when no bootstrap servers were given. */
   public KafkaConnection connection() throws IOException {
-    return KafkaConnection.of(bootstrap, clientConfig);
+    return KafkaConnection.of(requireBootstrap(), clientConfig);
+  }
+
+  /** The bootstrap servers, or a usage error naming the option (exit code 2, with the command's usage hint). */
+  public String requireBootstrap() {
+    if (bootstrap == null || bootstrap.isBlank()) {
+      throw new picocli.CommandLine.ParameterException(mixee.commandLine(), "--bootstrap is required (HOST:PORT of the Kafka cluster)");
+    }
+    return bootstrap;
   }
 
   public KafkaConnection connection(String bootstrapServers) throws IOException {

@@ -30,10 +30,7 @@ public final class MonitorCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (kafka.bootstrap == null) {
-      System.err.println("error: --bootstrap is required");
-      return 2;
-    }
+    kafka.requireBootstrap();
     Path state = stateDir.resolve();
     try (RunUntilStopped run = new RunUntilStopped()) {
       MonitorService m = run.register(new MonitorService(kafka.connection(), state, host, metricsPort, null,

@@ -37,10 +37,7 @@ public final class PinCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (kafka.bootstrap == null) {
-      System.err.println("error: --bootstrap is required");
-      return 2;
-    }
+    kafka.requireBootstrap();
     if (!unpin && version == null) {
       System.err.println("error: --version is required (or --unpin)");
       return 2;

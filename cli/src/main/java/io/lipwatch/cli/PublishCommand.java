@@ -55,10 +55,7 @@ public final class PublishCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (kafka.bootstrap == null) {
-      System.err.println("error: --bootstrap is required (the Kafka cluster to publish to)");
-      return 2;
-    }
+    kafka.requireBootstrap();
     if (!Files.isRegularFile(file)) {
       throw new NoSuchFileException(file.toString(), null, "no such model file");
     }

@@ -28,10 +28,7 @@ public final class PublishProbeSetCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (kafka.bootstrap == null) {
-      System.err.println("error: --bootstrap is required");
-      return 2;
-    }
+    kafka.requireBootstrap();
     ProbeSet set = IdxReader.split(dir, "t10k", name).head(samples);
     ProbeSetPublisher.publish(kafka.connection(), set);
     System.out.printf("published probe set %s: %d samples of shape %s%n", name, set.count(), set.shape());

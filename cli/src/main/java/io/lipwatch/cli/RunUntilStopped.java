@@ -1,22 +1,17 @@
 package io.lipwatch.cli;
 
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Keeps a long-running verb alive until Ctrl-C (SIGINT/SIGTERM), a duration, or {@link #stop()}, then closes what was
  * registered in reverse order.
  */
 final class RunUntilStopped implements AutoCloseable {
-  private static final Logger LOG = LoggerFactory.getLogger(RunUntilStopped.class);
   private final CountDownLatch stop = new CountDownLatch(1);
   private final CountDownLatch closed = new CountDownLatch(1);
-  private final Deque<AutoCloseable> resources = new ArrayDeque<>();
+  private final Closer resources = new Closer();
   private final Thread hook;
 
   RunUntilStopped() {
@@ -32,10 +27,7 @@ final class RunUntilStopped implements AutoCloseable {
   }
 
   <T extends AutoCloseable> T register(T resource) {
-    synchronized (resources) {
-      resources.push(resource);
-    }
-    return resource;
+    return resources.register(resource);
   }
 
   void stop() {
@@ -53,16 +45,7 @@ final class RunUntilStopped implements AutoCloseable {
 
   @Override
   public void close() {
-    synchronized (resources) {
-      while (!resources.isEmpty()) {
-        AutoCloseable r = resources.pop();
-        try {
-          r.close();
-        } catch (Exception e) {
-          LOG.warn("error while closing {}: {}", r.getClass().getSimpleName(), e.toString());
-        }
-      }
-    }
+    resources.close();
     closed.countDown();
     try {
       Runtime.getRuntime().removeShutdownHook(hook);

@@ -23,10 +23,7 @@ public final class TopicsCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (kafka.bootstrap == null) {
-      System.err.println("error: --bootstrap is required");
-      return 2;
-    }
+    kafka.requireBootstrap();
     List<String> created = TopicAdmin.ensureTopics(kafka.connection().toMap(), partitions, replication);
     for (var t : Topics.ALL) {
       System.out.printf("%-26s %s %s%n", t.name(), created.contains(t.name()) ? "created " : "exists  ", t.configs());

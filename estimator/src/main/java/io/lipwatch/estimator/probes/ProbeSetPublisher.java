@@ -11,8 +11,6 @@ import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 
 /** Publishes a probe set to the compacted {@code lipwatch.probesets} topic, keyed by its name. */
 public final class ProbeSetPublisher {
@@ -23,7 +21,8 @@ public final class ProbeSetPublisher {
     p.put(ProducerConfig.ACKS_CONFIG, "all");
     p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "zstd");
     p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.PROBESET_MAX_MESSAGE_BYTES);
-    try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
+    try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p,
+        io.lipwatch.estimator.stream.Topics.PROBESETS.keySerde().serializer(), io.lipwatch.estimator.stream.Topics.PROBESETS.valueSerde().serializer())) {
       producer.send(new ProducerRecord<>(Topics.PROBESETS.name(), set.name(), ProbeSetCodec.encode(set))).get(120, TimeUnit.SECONDS);
     } catch (ExecutionException e) {
       throw new IOException("Kafka refused probe set " + set.name() + ": " + e.getCause().getMessage(), e.getCause());

@@ -18,8 +18,6 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * Publishes model snapshots to {@code lipwatch.snapshots}: the zip inline up to the inline limit, otherwise into the
@@ -166,7 +164,8 @@ public final class SnapshotPublisher implements AutoCloseable {
 
   private KafkaProducer<String, byte[]> producer(String what) throws IOException {
     if (producer == null) {
-      KafkaProducer<String, byte[]> p = new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer());
+      KafkaProducer<String, byte[]> p = new KafkaProducer<>(config,
+          io.lipwatch.estimator.stream.Topics.SNAPSHOTS.keySerde().serializer(), io.lipwatch.estimator.stream.Topics.SNAPSHOTS.valueSerde().serializer());
       producersCreated++;
       try {
         // fences an earlier producer with this id and aborts its open transaction

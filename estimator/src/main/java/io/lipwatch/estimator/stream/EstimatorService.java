@@ -10,13 +10,12 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
 
 /** Runs the estimator topology as a Kafka Streams application ({@code exactly_once_v2}, one snapshot per poll). */
 public final class EstimatorService implements AutoCloseable {
   public static final String APPLICATION_ID = "lipwatch-estimator";
   /** Consumer-group session timeout: the takeover time after an instance dies (≤ 15 s wanted). */
-  public static final int SESSION_TIMEOUT_MS = 10_000;
+  public static final int SESSION_TIMEOUT_MS = StreamsProperties.SESSION_TIMEOUT_MS;
 
   private final KafkaStreams streams;
   private final KafkaStreamsMetrics streamsMetrics;
@@ -34,19 +33,9 @@ public final class EstimatorService implements AutoCloseable {
   }
 
   static Properties properties(KafkaConnection kafka, EstimatorSettings settings, Path stateDir) {
-    Properties p = new Properties();
-    p.putAll(kafka.toMap());
-    p.put(StreamsConfig.APPLICATION_ID_CONFIG, APPLICATION_ID);
+    Properties p = StreamsProperties.common(kafka, APPLICATION_ID, stateDir);
     p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-    p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toAbsolutePath().toString());
-    p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueExceptionHandler.class);
-    p.put("processing.exception.handler.global.enabled", true);
     p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DlqProcessingExceptionHandler.class);
-    // a dead instance's partitions move to the others once the group misses its heartbeats for this long (Kafka's
-    // default is 45 s). Heartbeats come from a background thread, so a long estimate does not count against it
-    // (max.poll.interval.ms does); the cost of a shorter timeout is a rebalance after a network pause of > 10 s.
-    p.put(StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), SESSION_TIMEOUT_MS);
-    p.put(StreamsConfig.consumerPrefix(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG), SESSION_TIMEOUT_MS / 4);
     // one snapshot per poll, and enough time to estimate it before the group evicts us
     long budgetMs = settings.engine().methodBudget().toMillis() * 8 + Duration.ofMinutes(5).toMillis();
     p.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_RECORDS_CONFIG), 1);

@@ -50,12 +50,10 @@ public final class MonitorService implements AutoCloseable {
     this.registry = registry != null ? registry : newRegistry();
     RobustnessMetrics metrics = new RobustnessMetrics();
     metrics.bindTo(this.registry);
-    Properties p = new Properties();
-    p.putAll(kafka.toMap());
-    p.put(StreamsConfig.APPLICATION_ID_CONFIG, APPLICATION_ID);
-    p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toAbsolutePath().toString());
-    p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueExceptionHandler.class);
-    p.put("processing.exception.handler.global.enabled", true);
+    Properties p = io.lipwatch.estimator.stream.StreamsProperties.common(kafka, APPLICATION_ID, stateDir);
+    // one bad estimate must not stop the monitor: log it and go on
+    p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG,
+        org.apache.kafka.streams.errors.LogAndContinueProcessingExceptionHandler.class);
     p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
     p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 1000);
     this.streams = new KafkaStreams(MonitorTopology.build(new VerdictPolicy(policy), metrics), p);
