@@ -143,6 +143,50 @@ class HostileCorpusIT {
     }
   }
 
+  /**
+   * The run diverges: v2's weights are NaN (the float tail of coefficients.bin overwritten with 0xFF, published by kcat
+   * with correct headers). v2 is a DLQ record with reason non-finite-weights and a FAIL verdict with check
+   * {@code rejected}, so a CD gate stops it; v3, a good snapshot behind it, is still estimated.
+   */
+  @Test
+  @org.junit.jupiter.api.Order(0)
+  void divergedVersionIsAFailVerdictAndTheNextIsStillEstimated() throws Exception {
+    String model = "diverging";
+    byte[] good = TestModels.zip(TestModels.mlp(4, Activation.RELU, 6, 5, 3));
+    byte[] coef = HostileSnapshots.entry(good, "coefficients.bin").clone();
+    java.util.Arrays.fill(coef, coef.length - 40, coef.length, (byte) 0xff);
+    byte[] nan = HostileSnapshots.replaceEntry(good, "coefficients.bin", coef);
+    byte[][] versions = {good, nan, good};
+    for (int v = 1; v <= 3; v++) {
+      Path f = tmp.resolve(model + "-" + v);
+      Files.write(f, versions[v - 1]);
+      EndToEndIT.kcatProduce(broker.bootstrapServers(), model, f, TestModels.headers(model, v, versions[v - 1]));
+    }
+    Map<Long, io.lipwatch.estimator.estimate.Verdict> verdicts = new ConcurrentHashMap<>();
+    Map<String, Object> props = new HashMap<>(kafka.toMap());
+    props.put(ConsumerConfig.GROUP_ID_CONFIG, "it-verdicts-" + System.nanoTime());
+    props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    try (KafkaConsumer<String, io.lipwatch.estimator.estimate.Verdict> c = new KafkaConsumer<>(props,
+        Topics.VERDICTS.keySerde().deserializer(), Topics.VERDICTS.valueSerde().deserializer())) {
+      c.subscribe(List.of(Topics.VERDICTS.name()));
+      await("verdicts for v1..v3", Duration.ofSeconds(90), () -> {
+        for (var r : c.poll(Duration.ofMillis(300))) {
+          if (model.equals(r.key())) {
+            verdicts.put(r.value().version(), r.value());
+          }
+        }
+        return verdicts.keySet().containsAll(List.of(1L, 2L, 3L));
+      });
+    }
+    var v2 = verdicts.get(2L);
+    assertEquals("FAIL", v2.verdict(), v2.toString());
+    assertTrue(v2.checks().stream().anyMatch(ch -> "rejected".equals(ch.name()) && "non-finite-weights".equals(ch.reason())), v2.toString());
+    assertEquals("PASS", verdicts.get(3L).verdict(), "v3 is judged against v1, the last PASS: " + verdicts.get(3L));
+    await("the rejection on /metrics", Duration.ofSeconds(30), () -> metrics().contains(
+        "lipwatch_snapshots_rejected_total{model=\"diverging\",reason=\"non-finite-weights\"} 1.0"));
+  }
+
   /** Estimates (by run id in provenance) and DLQ records (by run id header) until {@code n} distinct outcomes. */
   static void collect(Map<String, List<String>> outcomes, int n) {
     Map<String, Object> props = new HashMap<>(kafka.toMap());
