@@ -2,7 +2,6 @@ package io.lipwatch.estimator.pipeline;
 
 import io.lipwatch.estimator.bounds.ExtractedNetwork;
 import io.lipwatch.estimator.bounds.LipschitzEngine;
-import io.lipwatch.estimator.bounds.NetworkExtractor;
 import io.lipwatch.estimator.bounds.WarmStart;
 import io.lipwatch.estimator.estimate.Architecture;
 import io.lipwatch.estimator.estimate.Estimate;
@@ -14,8 +13,11 @@ import io.lipwatch.estimator.probes.ProbeRunner;
 import io.lipwatch.estimator.probes.ProbeSet;
 import io.lipwatch.estimator.snapshot.ClaimCheck;
 import io.lipwatch.estimator.snapshot.RejectReason;
+import io.lipwatch.estimator.format.Dl4jFormat;
+import io.lipwatch.estimator.format.LoadedModel;
+import io.lipwatch.estimator.format.ModelFormats;
+import io.lipwatch.estimator.probes.Classifier;
 import io.lipwatch.estimator.snapshot.RestoredModel;
-import io.lipwatch.estimator.snapshot.SafeModelRestorer;
 import io.lipwatch.estimator.snapshot.SnapshotHeaders;
 import io.lipwatch.estimator.snapshot.SnapshotLimits;
 import io.lipwatch.estimator.snapshot.SnapshotMetadata;
@@ -41,7 +43,6 @@ public final class EstimatePipeline {
   private final SnapshotLimits limits;
   private final SnapshotSignature signature;
   private final SnapshotStore store;
-  private final SafeModelRestorer restorer;
   private final LipschitzEngine engine;
   private final ProbeConfig probes;
 
@@ -55,7 +56,6 @@ public final class EstimatePipeline {
     this.limits = limits;
     this.signature = signature;
     this.store = store;
-    this.restorer = new SafeModelRestorer(limits);
     this.engine = engine;
     this.probes = probes;
   }
@@ -78,16 +78,22 @@ public final class EstimatePipeline {
     if (signature != null) {
       signature.verify(zip, headers.get(SnapshotHeaders.SIGNATURE));
     }
-    RestoredModel model = restorer.restore(zip, meta.sha256());
+    // the format header picks the reader (dl4j when absent); an unknown format is a bad header
+    LoadedModel model = ModelFormats.of(meta.format()).read(zip, meta.sha256(), limits);
     return run(model, meta, warm, probeSet, notes);
   }
 
-  /** A model already restored. */
+  /** A DL4J model already restored. */
   public Result run(RestoredModel model, SnapshotMetadata meta, WarmStart warm, ProbeSet probeSet, List<String> notes) {
+    return run(Dl4jFormat.of(model), meta, warm, probeSet, notes);
+  }
+
+  /** A model already read, in any format. */
+  public Result run(LoadedModel model, SnapshotMetadata meta, WarmStart warm, ProbeSet probeSet, List<String> notes) {
     long t0 = System.nanoTime();
     List<String> warnings = new ArrayList<>(notes == null ? List.of() : notes);
     WarmStart start = warm == null ? WarmStart.EMPTY : warm;
-    ExtractedNetwork net = NetworkExtractor.extract(model, null);
+    ExtractedNetwork net = model.network();
     ProbeSet set = probeSet;
     LipschitzEngine.Computed bounds;
     try {
@@ -111,9 +117,12 @@ public final class EstimatePipeline {
     return new Result(EstimateChecks.check(e), bounds.warm());
   }
 
-  private Estimate probe(Estimate e, RestoredModel model, ProbeSet set, List<String> warnings) {
+  private Estimate probe(Estimate e, LoadedModel model, ProbeSet set, List<String> warnings) {
     try {
-      ProbeResult pr = ProbeRunner.run(model.model(), set, probes, e.lipschitz().bestUpper());
+      List<String> pathNotes = new ArrayList<>();
+      Classifier c = model.classifier(set, pathNotes);
+      ProbeResult pr = ProbeRunner.run(c, set, probes, e.lipschitz().bestUpper());
+      warnings.addAll(pathNotes);
       warnings.addAll(pr.warnings());
       return e.withProbes(pr.probes());
     } catch (OutOfMemoryError oom) {

@@ -6,7 +6,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * The view of a network the probes need. Inputs and input gradients are flat {@code [n, d]}; implementations reshape to
  * the network's own input layout.
  */
-interface Classifier {
+public interface Classifier {
 
   /** Logits (pre-activation of the output layer) of a flat batch, {@code [n, classes]}. */
   INDArray logits(INDArray x);

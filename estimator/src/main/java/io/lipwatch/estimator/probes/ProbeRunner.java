@@ -46,15 +46,25 @@ public final class ProbeRunner {
   /** As above; {@code fastPath=false} forces the DL4J gradient path, {@code obs} sees every attack iterate (tests). */
   static ProbeResult run(Model model, ProbeSet set, ProbeConfig cfg, Double bestSoundUpperBound, boolean fastPath,
       Attacks.Observer obs) {
+    List<String> warnings = new ArrayList<>();
+    Classifier c = classifierFor(model, set.head(cfg.samples()), fastPath, warnings);
+    return run(c, set, cfg, bestSoundUpperBound, warnings, obs);
+  }
+
+  /** Probes through any {@link Classifier}, e.g. {@link NetworkClassifier} for ONNX models and ComputationGraphs. */
+  public static ProbeResult run(Classifier c, ProbeSet set, ProbeConfig cfg, Double bestSoundUpperBound) {
+    return run(c, set, cfg, bestSoundUpperBound, new ArrayList<>(), null);
+  }
+
+  static ProbeResult run(Classifier c, ProbeSet set, ProbeConfig cfg, Double bestSoundUpperBound, List<String> warnings,
+      Attacks.Observer obs) {
     long t0 = System.nanoTime();
     Deadline deadline = new Deadline(t0 + cfg.timeBudget().toNanos());
-    List<String> warnings = new ArrayList<>();
     ProbeSet s = set.head(cfg.samples());
     int n = s.count();
     if (n == 0) {
       throw new IllegalArgumentException("probe set " + set.name() + " is empty");
     }
-    Classifier c = classifierFor(model, s, fastPath, warnings);
     // dropout in DL4J's gradient path draws from ND4J's global generator
     Nd4j.getRandom().setSeed(cfg.seed());
     List<Batch> batches = batches(s, cfg.batchSize());

@@ -14,6 +14,8 @@ public enum RejectReason {
   /** coefficients.bin holds NaN or ±Inf: typically a diverged training run, a regression to stop, not noise. */
   NON_FINITE_WEIGHTS("non-finite-weights"),
   UNSUPPORTED_LAYER("unsupported-layer"),
+  /** An ONNX operator (or one of its attributes) the engine cannot represent exactly: names the op type and node. */
+  UNSUPPORTED_OP("unsupported-op"),
   ESTIMATION_FAILED("estimation-failed");
 
   private final String label;

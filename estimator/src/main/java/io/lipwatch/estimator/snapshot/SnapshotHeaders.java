@@ -22,6 +22,8 @@ public final class SnapshotHeaders {
   public static final String RUN_ID = "lipwatch.run-id";
   public static final String CLAIM_CHECK = "lipwatch.claim-check";
   public static final String SIGNATURE = "lipwatch.signature";
+  /** Snapshot format: {@code dl4j} (default when absent) or {@code onnx}. */
+  public static final String FORMAT = "lipwatch.format";
 
   /** Headers every snapshot must carry. */
   public static final List<String> REQUIRED = List.of(MODEL, VERSION, SHA256);

@@ -23,13 +23,16 @@ public record SnapshotMetadata(
     Integer epoch,
     Double trainAccuracy,
     String runId,
-    boolean claimCheck) {
+    boolean claimCheck,
+    String format) {
 
   /** Model names: ASCII letters, digits, '.', '_' and '-', starting with a letter or digit, at most 128 characters. */
   public static final Pattern MODEL_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
   private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-f]{64}");
   /** Versions and epochs: ASCII digits only (Long.parseLong alone would also take '+12' and full-width digits). */
   private static final Pattern ASCII_DIGITS = Pattern.compile("[0-9]{1,18}");
+  /** Format names: checked against the registry by the pipeline; here only their syntax (safe in logs and labels). */
+  private static final Pattern FORMAT_NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,31}");
 
   public SnapshotMetadata {
     if (model == null || !MODEL_NAME.matcher(model).matches()) {
@@ -46,6 +49,27 @@ public record SnapshotMetadata(
     if (inputRange != null && (inputRange.length != 2 || !(inputRange[0] < inputRange[1]))) {
       throw new SnapshotRejectedException(RejectReason.BAD_HEADERS, SnapshotHeaders.INPUT_RANGE + " must be 'lo,hi' with lo < hi");
     }
+    if (format != null && !FORMAT_NAME.matcher(format).matches()) {
+      throw new SnapshotRejectedException(RejectReason.BAD_HEADERS,
+          SnapshotHeaders.FORMAT + " must be a lower-case format name such as dl4j or onnx, got " + quote(format));
+    }
+  }
+
+  /** Without a format: a DL4J zip. */
+  public SnapshotMetadata(String model, long version, String sha256, Instant createdAt, String dataset, double[] inputRange,
+      String regularizer, Double lambda, Integer epoch, Double trainAccuracy, String runId, boolean claimCheck) {
+    this(model, version, sha256, createdAt, dataset, inputRange, regularizer, lambda, epoch, trainAccuracy, runId, claimCheck,
+        null);
+  }
+
+  /** The snapshot format ({@code dl4j} when the header is absent). */
+  public String formatOrDefault() {
+    return format == null ? "dl4j" : format;
+  }
+
+  public SnapshotMetadata withFormat(String f) {
+    return new SnapshotMetadata(model, version, sha256, createdAt, dataset, inputRange, regularizer, lambda, epoch,
+        trainAccuracy, runId, claimCheck, f);
   }
 
   /** A minimal metadata record for a model file (used by publishers and the offline estimate). */
@@ -56,12 +80,12 @@ public record SnapshotMetadata(
   public SnapshotMetadata withProvenance(String dataset, double[] inputRange, String regularizer, Double lambda,
       Integer epoch, Double trainAccuracy, String runId) {
     return new SnapshotMetadata(model, version, sha256, createdAt, dataset, inputRange, regularizer, lambda, epoch,
-        trainAccuracy, runId, claimCheck);
+        trainAccuracy, runId, claimCheck, format);
   }
 
   public SnapshotMetadata withClaimCheck(boolean cc) {
     return new SnapshotMetadata(model, version, sha256, createdAt, dataset, inputRange, regularizer, lambda, epoch,
-        trainAccuracy, runId, cc);
+        trainAccuracy, runId, cc, format);
   }
 
   /** Parses the header map; names the offending header on any error. */
@@ -102,7 +126,8 @@ public record SnapshotMetadata(
         ? parseDouble(SnapshotHeaders.TRAIN_ACCURACY, h.get(SnapshotHeaders.TRAIN_ACCURACY)) : null;
     boolean cc = claimCheck(h.get(SnapshotHeaders.CLAIM_CHECK));
     return new SnapshotMetadata(model, version, sha, created, h.get(SnapshotHeaders.DATASET),
-        range, h.get(SnapshotHeaders.REGULARIZER), lambda, epoch, acc, h.get(SnapshotHeaders.RUN_ID), cc);
+        range, h.get(SnapshotHeaders.REGULARIZER), lambda, epoch, acc, h.get(SnapshotHeaders.RUN_ID), cc,
+        h.containsKey(SnapshotHeaders.FORMAT) ? h.get(SnapshotHeaders.FORMAT).trim() : null);
   }
 
   /** The header map of this metadata, absent fields left out. */
@@ -120,6 +145,7 @@ public record SnapshotMetadata(
     if (trainAccuracy != null) m.put(SnapshotHeaders.TRAIN_ACCURACY, Double.toString(trainAccuracy));
     if (runId != null) m.put(SnapshotHeaders.RUN_ID, runId);
     if (claimCheck) m.put(SnapshotHeaders.CLAIM_CHECK, "true");
+    if (format != null) m.put(SnapshotHeaders.FORMAT, format);
     return m;
   }
 
