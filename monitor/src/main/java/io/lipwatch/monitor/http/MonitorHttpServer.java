@@ -16,7 +16,8 @@ import java.util.function.BooleanSupplier;
 
 /**
  * The monitor's HTTP endpoints: {@code /metrics} (Prometheus text or OpenMetrics, by the Prometheus client's own
- * handler), {@code /healthz}, {@code /api/models} and {@code /api/models/{model}/versions}. Errors are JSON.
+ * handler), {@code /healthz}, {@code /api/models}, {@code /api/models/{model}/versions}, and the page at {@code /}
+ * (with its files under {@code /ui/}) that draws the API. Errors are JSON.
  */
 public final class MonitorHttpServer implements AutoCloseable {
   private final HttpServer server;
@@ -38,7 +39,15 @@ public final class MonitorHttpServer implements AutoCloseable {
         send(ex, 503, error(503, "model history not available right now: " + e.getMessage()));
       }
     });
-    server.createContext("/", ex -> send(ex, 404, error(404, "no such endpoint: " + ex.getRequestURI().getPath())));
+    server.createContext("/ui/", ex -> asset(ex, ex.getRequestURI().getPath().substring("/ui/".length())));
+    server.createContext("/", ex -> {
+      String path = ex.getRequestURI().getPath();
+      if (path.equals("/") || path.equals("/index.html")) {
+        asset(ex, "index.html");
+      } else {
+        send(ex, 404, error(404, "no such endpoint: " + path));
+      }
+    });
     server.setExecutor(Executors.newFixedThreadPool(2, r -> {
       Thread t = new Thread(r, "lipwatch-http");
       t.setDaemon(true);
@@ -70,6 +79,32 @@ public final class MonitorHttpServer implements AutoCloseable {
       }
     } else {
       send(ex, 404, error(404, "no such endpoint: " + path));
+    }
+  }
+
+  private void asset(HttpExchange ex, String relative) throws IOException {
+    if (!"GET".equals(ex.getRequestMethod()) && !"HEAD".equals(ex.getRequestMethod())) {
+      send(ex, 405, error(405, "only GET is supported"));
+      return;
+    }
+    var asset = StaticAssets.find(relative);
+    if (asset.isEmpty()) {
+      send(ex, 404, error(404, "no such file: " + ex.getRequestURI().getPath()));
+      return;
+    }
+    byte[] bytes = asset.get().bytes();
+    ex.getResponseHeaders().set("Content-Type", asset.get().contentType());
+    // the page and its files come from the jar; a monitor upgrade must not leave an old script in the browser's cache
+    ex.getResponseHeaders().set("Cache-Control", "no-cache");
+    ex.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
+    if ("HEAD".equals(ex.getRequestMethod())) {
+      ex.sendResponseHeaders(200, -1);
+      ex.close();
+      return;
+    }
+    ex.sendResponseHeaders(200, bytes.length);
+    try (OutputStream os = ex.getResponseBody()) {
+      os.write(bytes);
     }
   }
 
