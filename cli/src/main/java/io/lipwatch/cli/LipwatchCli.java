@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
         "model snapshot, as Prometheus metrics and verdicts."},
     subcommands = {DemoCommand.class, BrokerCommand.class, PublishCommand.class, PublishProbeSetCommand.class,
         EstimateCommand.class, EstimatorCommand.class, MonitorCommand.class, TrainCommand.class, ReproduceCommand.class,
-        BenchCommand.class, TopicsCommand.class, PinCommand.class,
+        BenchCommand.class, TopicsCommand.class, PinCommand.class, GateCommand.class,
         CommandLine.HelpCommand.class})
 public final class LipwatchCli implements Runnable {
   @CommandLine.Spec

@@ -9,6 +9,7 @@
   var selected = decodeURIComponent(location.hash.slice(1)) || null;
   var charts = {};           // id -> uPlot
   var chartKeys = {};        // id -> series signature, to rebuild only when the series change
+  var chartLabels = {};      // id -> the version numbers at x = 0, 1, 2, …
   var lastVersionsJson = {}; // model -> last body, to redraw only on change
 
   function el(tag, text, cls) {
@@ -81,9 +82,12 @@
     refresh();
   }
 
-  // One chart: x = versions, one array per series (null where a version has no value, e.g. a rejected one).
-  function drawChart(id, xs, series, opts) {
+  // One chart: x = the versions' positions (version numbers may be timestamps: evenly spaced, labelled with the
+  // number), one array per series (null where a version has no value, e.g. a rejected one).
+  function drawChart(id, labels, series, opts) {
     var host = document.getElementById(id);
+    var xs = labels.map(function (_, i) { return i; });
+    chartLabels[id] = labels;
     var key = series.map(function (s) { return s.label; }).join("|") + "|" + (opts.log ? "log" : "lin");
     var data = [xs].concat(series.map(function (s) { return s.values; }));
     host.setAttribute("data-versions", String(xs.length));
@@ -99,14 +103,14 @@
       width: width,
       height: 250,
       scales: {
-        x: { time: false },
+        x: { time: false, range: function (u, min, max) { return [min - 0.3, max + 0.3]; } },
         y: opts.log ? { distr: 3 } : { range: [0, 1] }
       },
       axes: [
-        { label: "version", values: function (u, ticks) { return ticks.map(function (t) { return Number.isInteger(t) ? String(t) : ""; }); } },
+        { label: "version", values: function (u, ticks) { return ticks.map(function (t) { return versionAt(id, t); }); } },
         { label: opts.yLabel, size: 60 }
       ],
-      series: [{ label: "version" }].concat(series.map(function (s, i) {
+      series: [{ label: "version", value: function (u, t) { return versionAt(id, t); } }].concat(series.map(function (s, i) {
         return { label: s.label, stroke: s.color || PALETTE[i % PALETTE.length], width: 2, spanGaps: false,
           points: { show: true, size: 5 }, value: function (u, v) { return fmt(v); } };
       })),
@@ -115,6 +119,11 @@
     };
     charts[id] = new uPlot(config, data, host);
     chartKeys[id] = key;
+  }
+
+  function versionAt(id, t) {
+    var labels = chartLabels[id] || [];
+    return Number.isInteger(t) && labels[t] !== undefined ? "v" + labels[t] : "";
   }
 
   function positive(x) { return typeof x === "number" && x > 0 && isFinite(x) ? x : null; }
@@ -139,7 +148,10 @@
       { label: "bestUpper", values: versions.map(function (v) { return positive(v.bestUpper); }), color: "#d8573b" },
       { label: "bestLower", values: versions.map(function (v) { return positive(v.bestLower); }), color: "#3b6fd8" }
     ], { log: true, yLabel: "Lipschitz constant", bands: [{ series: [1, 2], fill: "rgba(59,111,216,0.15)" }] });
-    var robustKeys = keysOf(versions, "robustAccuracy");
+    // PGD is the strongest attack the probes run; the others (FGSM, noise) only when a snapshot has no PGD figures
+    var attackKeys = keysOf(versions, "robustAccuracy");
+    var pgdKeys = attackKeys.filter(function (k) { return k.indexOf("pgd/") === 0; });
+    var robustKeys = pgdKeys.length ? pgdKeys : attackKeys;
     var robust = [{ label: "clean", values: versions.map(function (v) { return num(v.cleanAccuracy); }), color: "#1d2330" }]
       .concat(robustKeys.map(function (k) {
         var p = k.split("/");
@@ -168,16 +180,30 @@
       tr.appendChild(el("td", fmt(v.cleanAccuracy), "num"));
       var td = el("td");
       if (v.rejected) td.appendChild(el("div", "rejected: " + v.rejected, "rejected"));
-      var ul = el("ul", null, "checks");
-      (v.checks || []).forEach(function (c) {
-        var li = el("li", c.status + " " + c.name + (c.message ? ": " + c.message : ""), "check-" + c.status);
-        ul.appendChild(li);
-      });
-      if (ul.childNodes.length) td.appendChild(ul);
+      // the checks that did not pass in full; the passing ones folded (a verdict has a dozen or more)
+      var checks = v.checks || [];
+      var notPassed = checks.filter(function (c) { return c.status !== "PASS"; });
+      var passed = checks.filter(function (c) { return c.status === "PASS"; });
+      if (notPassed.length) td.appendChild(checkList(notPassed));
+      if (passed.length) {
+        var details = el("details");
+        details.appendChild(el("summary", passed.length + (passed.length === 1 ? " check passed" : " checks passed")));
+        details.appendChild(checkList(passed));
+        td.appendChild(details);
+      }
       tr.appendChild(td);
-      tr.appendChild(el("td", v.estimatedAt || v.rejectedAt || "–"));
+      var at = v.estimatedAt || v.rejectedAt;
+      tr.appendChild(el("td", at ? at.replace("T", " ").replace(/\.\d+Z$/, "Z") : "–", "at"));
       tbody.appendChild(tr);
     });
+  }
+
+  function checkList(checks) {
+    var ul = el("ul", null, "checks");
+    checks.forEach(function (c) {
+      ul.appendChild(el("li", c.status + " " + c.name + (c.message ? ": " + c.message : ""), "check-" + c.status));
+    });
+    return ul;
   }
 
   function refresh() {
