@@ -158,14 +158,15 @@ public final class GateCommand implements Callable<Integer> {
     }
     if (o.rejection() != null) {
       DlqRecord d = o.rejection();
-      out.printf("REJECTED: the estimator rejected %s v%d (%s)%s%n", model, version, d.reason(),
+      out.printf("REJECTED: %s v%d: the estimator rejected this version (%s)%s%n", model, version, d.reason(),
           d.detail() == null ? "" : ": " + oneLine(d.detail()));
       return;
     }
     Verdict v = o.verdict();
     Verdict.Check rejected = rejectedCheck(v);
     if (rejected != null) {
-      out.printf("REJECTED: the estimator rejected %s v%d (%s): %s%n", model, version, rejected.reason(), oneLine(rejected.message()));
+      // the monitor's FAIL verdict for a DLQ record: its message names the reason and the detail
+      out.printf("REJECTED: %s v%d: %s%n", model, version, rejected.message() == null ? rejected.reason() : oneLine(rejected.message()));
       return;
     }
     out.printf("%s: %s v%d%s%n", v.verdict(), model, version,

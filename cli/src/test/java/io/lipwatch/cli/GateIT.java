@@ -122,7 +122,7 @@ class GateIT {
     Path junk = Files.write(tmp.resolve("junk.zip"), TestModels.randomBytes(11, 5000));
     Run r = gate("--model", MODEL, "--version", "3", "--publish", junk.toString(), "--timeout", "3m");
     assertEquals(GateCommand.TIMEOUT_OR_REJECTED, r.code(), r.out());
-    assertTrue(r.out().contains("REJECTED: the estimator rejected " + MODEL + " v3 (not-a-model-zip)"), r.out());
+    assertTrue(r.out().contains("REJECTED: " + MODEL + " v3: the estimator rejected this version (not-a-model-zip)"), r.out());
   }
 
   @Test
