@@ -25,6 +25,7 @@ public final class BoundMethods {
         new SeqLip.Method(),
         new AutoLip.LipBoundMethod(),
         new AutoLip.Gram(),
+        new EclipseFast(),
         new LipSdpMethod(LipSdp.Mode.NEURON),
         new LipSdpMethod(LipSdp.Mode.LAYER),
         new LowerBounds.GradientNorm(),
