@@ -24,14 +24,25 @@ public final class LipschitzEngine {
 
   private final EngineConfig config;
   private final BoundMethods methods;
+  private final boolean fuse;
 
   public LipschitzEngine(EngineConfig config) {
     this(config, BoundMethods.standard());
   }
 
   public LipschitzEngine(EngineConfig config, BoundMethods methods) {
+    this(config, methods, true);
+  }
+
+  private LipschitzEngine(EngineConfig config, BoundMethods methods, boolean fuse) {
     this.config = config;
     this.methods = methods;
+    this.fuse = fuse;
+  }
+
+  /** This engine without {@link AffineFusion} (tests of the per-layer rules themselves). */
+  public LipschitzEngine withoutFusion() {
+    return new LipschitzEngine(config, methods, false);
   }
 
   public BoundMethods methods() {
@@ -57,22 +68,25 @@ public final class LipschitzEngine {
     Map<String, double[]> vectors = new HashMap<>(warm.singularVectors());
     List<double[][]> seeds = new ArrayList<>(warm.pairs());
     List<double[][]> pairs = new ArrayList<>();
+    // upper bounds see consecutive affine maps composed; lower bounds keep the stored network (their pairs are real)
+    AffineFusion.Fused fused = fuse ? AffineFusion.fuse(net) : new AffineFusion.Fused(net, 0, 0);
     for (BoundMethod m : methods.all()) {
       if (!m.selectedBy(config)) {
         continue;
       }
       boolean explicit = m.explicitlyIn(config);
-      String why = m.inapplicable(net);
+      ExtractedNetwork target = m.kind() == BoundMethod.Kind.LOWER ? net : fused.net();
+      String why = m.inapplicable(target);
       if (why != null) {
         if (explicit) {
           warnings.add(why);
         }
         continue;
       }
-      MethodOutcome o = run(m, new MethodContext(net, config, warm, inputs, List.copyOf(seeds), deadline(), explicit));
+      MethodOutcome o = run(m, new MethodContext(target, config, warm, inputs, List.copyOf(seeds), deadline(), explicit));
       warnings.addAll(o.warnings());
       if (o.upper() != null) {
-        upper.add(o.upper());
+        upper.add(m.kind() == BoundMethod.Kind.LOWER ? o.upper() : fused.inflate(o.upper()));
       }
       if (o.lower() != null) {
         lower.add(o.lower());
