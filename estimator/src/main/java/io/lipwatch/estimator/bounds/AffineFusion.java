@@ -32,7 +32,7 @@ public final class AffineFusion {
       double v = Math.nextUp(u.value() + allowance);
       String note = (u.note() == null ? "" : u.note() + "; ") + fused + " affine pair(s) composed exactly, + " + String.format("%.1e", allowance)
           + " for their rounding";
-      return new UpperBound(u.method(), v, true, u.seconds(), u.iterations(), note);
+      return new UpperBound(u.method(), v, true, u.seconds(), u.iterations(), note, u.converged());
     }
   }
 

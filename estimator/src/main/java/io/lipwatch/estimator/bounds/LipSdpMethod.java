@@ -9,12 +9,16 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Applies LipSDP to an extracted network when it is an MLP: a chain of dense affine maps with one element-wise
- * activation between consecutive ones (biases do not matter; identity activations merge nothing and are refused).
+ * Applies LipSDP to an extracted network when it is an MLP: a chain of affine maps with one element-wise activation
+ * between consecutive ones (biases do not matter). Convolutions and other linear maps of a small CNN enter through
+ * their unrolled dense matrix (exact: each entry is one kernel weight times a basis vector's 1), so LipSDP also
+ * bounds small CNNs; the engine has already composed consecutive affine maps.
  */
 final class LipSdpMethod implements BoundMethod {
   /** Hidden neurons up to which LipSDP-Neuron runs by default (beyond, it costs minutes: ask for it with --methods). */
   static final int DEFAULT_MAX_HIDDEN = 160;
+  /** Largest operator (entries) unrolled into a dense matrix. */
+  static final long MAX_UNROLLED = 1L << 21;
 
   private final LipSdp.Mode mode;
 
@@ -66,10 +70,17 @@ final class LipSdpMethod implements BoundMethod {
     boolean expectAffine = true;
     for (Node n : net.nodes()) {
       if (n.op() instanceof Op.Affine af) {
-        if (!expectAffine || !(af.linear() instanceof DenseMatrix d)) {
+        if (!expectAffine) {
           return Optional.empty();
         }
-        w.add(d);
+        LinearOperator op = af.linear();
+        if (op instanceof DenseMatrix d) {
+          w.add(d);
+        } else if ((long) op.inDim() * op.outDim() <= MAX_UNROLLED) {
+          w.add(op.toDense());
+        } else {
+          return Optional.empty();
+        }
         expectAffine = false;
       } else if (n.op() instanceof Op.Activation act) {
         if (expectAffine || !act.spec().elementWise()) {
