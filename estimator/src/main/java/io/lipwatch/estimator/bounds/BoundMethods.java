@@ -29,7 +29,8 @@ public final class BoundMethods {
         new LipSdpMethod(LipSdp.Mode.NEURON),
         new LipSdpMethod(LipSdp.Mode.LAYER),
         new LowerBounds.GradientNorm(),
-        new LowerBounds.ClipPairs()));
+        new LowerBounds.ClipPairs(),
+        new LowerBounds.PairSearch()));
   }
 
   /** This registry with {@code extra} appended (tests and extensions). */

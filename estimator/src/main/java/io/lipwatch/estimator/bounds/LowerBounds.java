@@ -14,6 +14,9 @@ import java.util.Random;
 public final class LowerBounds {
   public static final String CLIP = "clip-pairs";
   public static final String GRADIENT = "gradient-norm";
+  public static final String SEARCH = "pair-search";
+  /** Forward passes the pair search may spend, in multiply-adds (about a second of one core). */
+  static final double SEARCH_MACS = 4e8;
   /** Pairs kept for the next snapshot. */
   static final int KEEP_PAIRS = 8;
 
@@ -181,6 +184,204 @@ public final class LowerBounds {
     return new Result(new LowerBound(CLIP, best, AutoLip.seconds(t0), iterations, note), top(done));
   }
 
+  /**
+   * The box the pair search stays in: [0, 1] (the default input range) widened to cover every probe input, the same
+   * interval on every coordinate. Lower bounds hold for the network on R^n whatever the box; the box only says where
+   * the pairs were looked for.
+   */
+  public static double[] domain(double[][] inputs) {
+    double lo = 0;
+    double hi = 1;
+    for (double[] x : inputs) {
+      for (double v : x) {
+        lo = Math.min(lo, v);
+        hi = Math.max(hi, v);
+      }
+    }
+    return new double[] {lo, hi};
+  }
+
+  /**
+   * Pair search inside the box {@code dom}: starts from the seed pairs (the last snapshot's best pairs, this run's
+   * gradient directions), the inputs with a small random partner, and uniform random points; each start gets projected
+   * CLIP ascent (local refinement), then simulated annealing of the pair's position (the same random move for both
+   * points, a slight turn of their difference, worse moves accepted with probability exp(Δ/(0.05·r·T))), then ascent
+   * again from the best pair seen. Every value is a real pair's ratio.
+   */
+  public static Result search(ExtractedNetwork net, double[][] inputs, List<double[][]> seeds, double[] dom, int randomStarts,
+      long seed, long deadline) {
+    long t0 = System.nanoTime();
+    Random rnd = new Random(seed);
+    int d = net.inputDim();
+    double lo = dom[0];
+    double hi = dom[1];
+    long macs = 1;
+    for (Node n : net.linearNodes()) {
+      macs += n.linear().macs();
+    }
+    long evals = Math.max(400, (long) (SEARCH_MACS / macs));
+    List<double[][]> start = new ArrayList<>();
+    for (double[][] p : seeds) {
+      if (p.length == 2 && p[0].length == d && p[1].length == d) {
+        start.add(new double[][] {clamp(p[0].clone(), lo, hi), clamp(p[1].clone(), lo, hi)});
+      }
+    }
+    double sep = 1e-3 * (hi - lo);
+    for (double[] x : inputs) {
+      start.add(new double[][] {clamp(x.clone(), lo, hi), partner(x, sep, lo, hi, rnd)});
+    }
+    for (int k = 0; k < randomStarts; k++) {
+      double[] x = new double[d];
+      for (int i = 0; i < d; i++) {
+        x[i] = lo + (hi - lo) * rnd.nextDouble();
+      }
+      start.add(new double[][] {x, partner(x, sep, lo, hi, rnd)});
+    }
+    long per = Math.max(12, evals / Math.max(1, start.size()));
+    int ascent = (int) Math.max(3, per / 6);   // forward pairs per ascent phase (each step ≈ 2 passes + 2 VJPs)
+    int anneal = (int) Math.max(4, per / 3);
+    List<Scored> done = new ArrayList<>();
+    int iterations = 0;
+    boolean late = false;
+    for (double[][] p : start) {
+      if (deadline != 0 && System.nanoTime() > deadline) {
+        late = true;
+        break;
+      }
+      Scored best = ascend(net, new Scored(p[0], p[1], ratio(net, p[0], p[1])), ascent, lo, hi, deadline);
+      Scored cur = best;
+      double t0Anneal = 0.05 * (hi - lo);
+      for (int s = 0; s < anneal; s++) {
+        iterations++;
+        double temp = 1 - (double) s / anneal;
+        double step = t0Anneal * temp / Math.sqrt(d);
+        double[] move = new double[d];
+        double[] turn = new double[d];
+        double dn = dist(cur.x(), cur.xp());
+        for (int i = 0; i < d; i++) {
+          move[i] = step * rnd.nextGaussian();
+          turn[i] = 0.2 * temp * dn * rnd.nextGaussian() / Math.sqrt(d);
+        }
+        double[] nx = cur.x().clone();
+        double[] nxp = cur.xp().clone();
+        for (int i = 0; i < d; i++) {
+          nx[i] += move[i];
+          nxp[i] += move[i] + turn[i];
+        }
+        clamp(nx, lo, hi);
+        clamp(nxp, lo, hi);
+        double nr = ratio(net, nx, nxp);
+        if (nr > cur.ratio() || rnd.nextDouble() < Math.exp((nr - cur.ratio()) / (0.05 * Math.max(cur.ratio(), 1e-300) * Math.max(temp, 1e-3)))) {
+          cur = new Scored(nx, nxp, nr);
+          if (nr > best.ratio()) {
+            best = cur;
+          }
+        }
+        if (deadline != 0 && System.nanoTime() > deadline) {
+          late = true;
+          break;
+        }
+      }
+      best = ascend(net, best, ascent, lo, hi, deadline);
+      iterations += 2 * ascent;
+      done.add(best);
+      if (late) {
+        break;
+      }
+    }
+    double value = done.stream().mapToDouble(Scored::ratio).max().orElse(0);
+    String note = String.format("pairs in [%s, %s]^%d: %d starts (%d seeded, %d inputs, %d random), ascent + annealing + ascent each%s",
+        lo, hi, d, start.size(), seeds.size(), inputs.length, randomStarts, late ? "; budget exhausted" : "");
+    return new Result(new LowerBound(SEARCH, value, AutoLip.seconds(t0), iterations, note), top(done));
+  }
+
+  /** A partner of x at distance ≈ sep in a random direction, inside the box. */
+  private static double[] partner(double[] x, double sep, double lo, double hi, Random rnd) {
+    double[] v = new double[x.length];
+    double n = 0;
+    for (int i = 0; i < v.length; i++) {
+      v[i] = rnd.nextGaussian();
+      n += v[i] * v[i];
+    }
+    n = Math.sqrt(n);
+    double[] xp = x.clone();
+    for (int i = 0; i < v.length; i++) {
+      xp[i] += sep * v[i] / n;
+    }
+    return clamp(xp, lo, hi);
+  }
+
+  private static double[] clamp(double[] x, double lo, double hi) {
+    for (int i = 0; i < x.length; i++) {
+      x[i] = Math.max(lo, Math.min(hi, x[i]));
+    }
+    return x;
+  }
+
+  /** Projected CLIP ascent on the ratio (steps relative to the pair's distance, ×1.3 on success, halved otherwise). */
+  private static Scored ascend(ExtractedNetwork net, Scored s, int steps, double lo, double hi, long deadline) {
+    double[] x = s.x();
+    double[] xp = s.xp();
+    double r = s.ratio();
+    double tau = 0.1;
+    for (int k = 0; k < steps; k++) {
+      if (deadline != 0 && System.nanoTime() > deadline) {
+        break;
+      }
+      double[][] vx = net.forward(x);
+      double[][] vxp = net.forward(xp);
+      double[] fx = vx[vx.length - 1];
+      double[] fxp = vxp[vxp.length - 1];
+      double[] df = new double[fx.length];
+      for (int i = 0; i < df.length; i++) {
+        df[i] = fx[i] - fxp[i];
+      }
+      double[] dd = new double[x.length];
+      for (int i = 0; i < dd.length; i++) {
+        dd[i] = x[i] - xp[i];
+      }
+      double d2 = dot(dd, dd);
+      if (d2 == 0) {
+        break;
+      }
+      double f2 = dot(df, df);
+      double[] gx = net.vjp(vx, x, df);
+      double[] gxp = net.vjp(vxp, xp, df);
+      double[] ax = new double[x.length];
+      double[] axp = new double[x.length];
+      for (int i = 0; i < x.length; i++) {
+        ax[i] = 2 * gx[i] / d2 - 2 * f2 * dd[i] / (d2 * d2);
+        axp[i] = -2 * gxp[i] / d2 + 2 * f2 * dd[i] / (d2 * d2);
+      }
+      double gn = Math.sqrt(dot(ax, ax) + dot(axp, axp));
+      if (gn == 0) {
+        break;
+      }
+      double scale = tau * Math.sqrt(d2) / gn;
+      double[] nx = x.clone();
+      double[] nxp = xp.clone();
+      for (int i = 0; i < x.length; i++) {
+        nx[i] += scale * ax[i];
+        nxp[i] += scale * axp[i];
+      }
+      clamp(nx, lo, hi);
+      clamp(nxp, lo, hi);
+      double nr = ratio(net, nx, nxp);
+      if (nr > r) {
+        x = nx;
+        xp = nxp;
+        r = nr;
+        tau *= 1.3;
+      } else {
+        tau /= 2;
+        if (tau < 1e-8) {
+          break;
+        }
+      }
+    }
+    return new Scored(x, xp, r);
+  }
+
   private record Scored(double[] x, double[] xp, double ratio) {}
 
   private static List<double[][]> top(List<Scored> s) {
@@ -224,6 +425,16 @@ public final class LowerBounds {
     public MethodOutcome compute(MethodContext ctx) {
       Result g = gradientNorm(ctx.net(), ctx.inputs(), 50, ctx.config().seed(), ctx.deadline());
       return MethodOutcome.of(g.bound(), g.pairs());
+    }
+  }
+
+  /** {@code pair-search}: restarts, annealing and local refinement inside the input box, seeded like clip-pairs. */
+  static final class PairSearch implements BoundMethod {
+    public String name() { return SEARCH; }
+    public Kind kind() { return Kind.LOWER; }
+    public MethodOutcome compute(MethodContext ctx) {
+      Result p = search(ctx.net(), ctx.inputs(), ctx.seeds(), domain(ctx.inputs()), 16, ctx.config().seed() + 2, ctx.deadline());
+      return MethodOutcome.of(p.bound(), p.pairs());
     }
   }
 
