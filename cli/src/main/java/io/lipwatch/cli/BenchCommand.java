@@ -27,8 +27,43 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--batch-size", defaultValue = "128", description = "train: batch size (default: ${DEFAULT-VALUE}).")
   int batch;
 
+  @Option(names = "--compare", description = "Run the PyTorch reference (bench/pytorch_reference.py, needs python3-torch) on"
+      + " the same weights, inputs and work in the same run, repeats interleaved: lipwatch time, PyTorch time, ratio"
+      + " (median and min–max), GFLOP/s beside the measured sgemm peak, and both sides' values.")
+  boolean compare;
+
+  @Option(names = "--repeats", defaultValue = "5", description = "--compare: repeats per row (default: ${DEFAULT-VALUE}).")
+  int repeats;
+
+  @Option(names = "--samples", defaultValue = "1000",
+      description = "probes --compare: test samples, one batch (default: ${DEFAULT-VALUE}).")
+  int samples;
+
+  @Option(names = "--no-suite", description = "probes --compare: skip the whole-suite row (the longest).")
+  boolean noSuite;
+
   @Override
   public Integer call() throws Exception {
+    if (compare) {
+      if (repeats < 1) {
+        throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--repeats must be ≥ 1");
+      }
+      if (io.lipwatch.estimator.bench.TorchReference.findPython() == null) {
+        System.err.println(io.lipwatch.estimator.bench.TorchReference.INSTALL_HINT + "; lipwatch's rows alone follow");
+      }
+      switch (what) {
+        case bounds -> System.out.print(BoundsBenchmark.compare(seed, repeats));
+        case probes -> System.out.print(io.lipwatch.estimator.probes.ProbeBenchmark.compare(seed,
+            io.lipwatch.estimator.probes.ProbeBenchmark.DEFAULT_DATA, samples, repeats, !noSuite));
+        case train -> System.out.print(io.lipwatch.trainer.bench.TrainBenchmark.compare(
+            io.lipwatch.trainer.data.Datasets.FASHION_MNIST, trainSamples, batch, pairs, seed, repeats));
+      }
+      System.out.println("machine: " + Runtime.getRuntime().availableProcessors() + " cores; load average "
+          + String.format(java.util.Locale.ROOT, "%.2f",
+              java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage())
+          + " at the end (ratios are per interleaved repeat: both sides saw the same load)");
+      return 0;
+    }
     switch (what) {
       case bounds -> System.out.println(BoundsBenchmark.run(seed));
       case probes -> System.out.println(io.lipwatch.estimator.probes.ProbeBenchmark.run(seed));

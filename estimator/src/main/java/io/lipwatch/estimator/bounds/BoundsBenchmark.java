@@ -2,7 +2,19 @@ package io.lipwatch.estimator.bounds;
 
 import io.lipwatch.estimator.estimate.LowerBound;
 import io.lipwatch.estimator.estimate.UpperBound;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.lipwatch.estimator.bench.CompareTable;
+import io.lipwatch.estimator.bench.Npy;
+import io.lipwatch.estimator.bench.Repeats;
+import io.lipwatch.estimator.bench.TorchReference;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -57,6 +69,127 @@ public final class BoundsBenchmark {
     }
     out.append("targets (design §10): AutoLip with exact SVD ≤ 50 ms; 100 power iterations, all layers ≤ 10 ms (MLP)\n");
     return out.toString();
+  }
+
+  /**
+   * {@code lipwatch bench bounds --compare}: 100 power iterations over all layers (MLP and CNN) and AutoLip with exact
+   * SVD (MLP), by lipwatch and by the PyTorch reference on the same operators, repeats interleaved. Both sides in
+   * float64, the engine's precision. Without PyTorch: lipwatch's rows and the install hint.
+   */
+  public static CompareTable compare(long seed, int repeats) throws IOException {
+    Path dir = Files.createTempDirectory("lipwatch-bench-bounds-");
+    try (TorchReference ref = TorchReference.start(dir, Runtime.getRuntime().availableProcessors())) {
+      return compare(mlp(seed, 0), cnn(seed, 0), seed, repeats, ref, dir);
+    } finally {
+      try (var s = Files.walk(dir)) {
+        s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+    }
+  }
+
+  /** As above on the given networks; {@code ref} null: lipwatch's rows only. */
+  public static CompareTable compare(ExtractedNetwork mlp, ExtractedNetwork cnn, long seed, int repeats,
+      TorchReference ref, Path dir) throws IOException {
+    CompareTable table = new CompareTable(String.format(Locale.ROOT,
+        "bounds: MLP 784-256-256-10 and CNN (conv 1→16 3×3, conv 16→32 3×3 s2, dense), seeded He weights, float64;"
+            + " %d interleaved repeats per row%s", repeats, ref == null ? "" : String.format(Locale.ROOT,
+            "; PyTorch %s, %d threads", ref.hello().path("torch").asText(), ref.hello().path("threads").asInt())));
+    int iters = 100;
+    for (ExtractedNetwork n : List.of(mlp, cnn)) {
+      String name = n == mlp ? "mlp" : "cnn";
+      String ops = name + "-ops.json";
+      exportOps(n, dir, name, ops);
+      long flops = 0;
+      for (Node node : n.linearNodes()) {
+        flops += 4L * node.linear().macs() * iters;
+      }
+      // warm-up, untimed
+      for (Node node : n.linearNodes()) {
+        SpectralNorm.power(node.linear(), null, 5, 0, seed);
+      }
+      ObjectNode task = TorchReference.task("power");
+      task.put("ops", ops);
+      task.put("iters", iters);
+      task.put("seed", seed);
+      if (ref != null) {
+        ref.run(task);
+      }
+      double[] lw = new double[repeats];
+      double[] pt = new double[repeats];
+      double[] lwv = null;
+      double[] ptv = null;
+      for (int r = 0; r < repeats; r++) {
+        List<Double> sig = new ArrayList<>();
+        long t0 = System.nanoTime();
+        for (Node node : n.linearNodes()) {
+          sig.add(SpectralNorm.power(node.linear(), null, iters, 0, seed).sigma());
+        }
+        lw[r] = (System.nanoTime() - t0) / 1e9;
+        lwv = sig.stream().mapToDouble(Double::doubleValue).toArray();
+        if (ref != null) {
+          JsonNode res = ref.run(task);
+          pt[r] = res.path("seconds").asDouble();
+          ptv = TorchReference.doubles(res.path("values").path("sigma")).stream().mapToDouble(Double::doubleValue).toArray();
+        }
+      }
+      table.add(new CompareTable.Row(name + ": 100 power iterations, all layers", new Repeats(lw),
+          ref == null ? null : new Repeats(pt), flops, 1.0, "σ per layer", lwv, ptv));
+      if (n == mlp) {
+        ObjectNode auto = TorchReference.task("autolip");
+        auto.put("ops", ops);
+        AutoLip.sound(n);
+        if (ref != null) {
+          ref.run(auto);
+        }
+        double[] lwa = new double[repeats];
+        double[] pta = new double[repeats];
+        double lwb = 0;
+        double ptb = 0;
+        for (int r = 0; r < repeats; r++) {
+          long t0 = System.nanoTime();
+          lwb = AutoLip.sound(n).value();
+          lwa[r] = (System.nanoTime() - t0) / 1e9;
+          if (ref != null) {
+            JsonNode res = ref.run(auto);
+            pta[r] = res.path("seconds").asDouble();
+            ptb = res.path("values").path("bound").asDouble();
+          }
+        }
+        table.add(new CompareTable.Row("mlp: AutoLip, exact SVD", new Repeats(lwa), ref == null ? null : new Repeats(pta),
+            0, 1.0, "bound", new double[] {lwb}, ref == null ? null : new double[] {ptb}));
+      }
+    }
+    if (ref == null) {
+      table.note(TorchReference.INSTALL_HINT);
+    }
+    return table;
+  }
+
+  /** The linear operators of {@code n} as .npy files (dense: A [out, in]; conv: kernel [cOut, cIn, kH, kW]). */
+  static void exportOps(ExtractedNetwork n, Path dir, String prefix, String specFile) throws IOException {
+    List<Map<String, Object>> spec = new ArrayList<>();
+    int k = 0;
+    for (Node node : n.linearNodes()) {
+      String file = prefix + "-op" + (k++) + ".npy";
+      Map<String, Object> o = new LinkedHashMap<>();
+      o.put("double", true);
+      if (node.linear() instanceof DenseMatrix d) {
+        Npy.writeDouble(dir.resolve(file), d.data(), d.rows(), d.cols());
+        o.put("kind", "dense");
+        o.put("a", file);
+      } else if (node.linear() instanceof Conv2dOperator c && c.dH() == 1 && c.dW() == 1) {
+        Npy.writeDouble(dir.resolve(file), c.kernel(), c.cOut(), c.cIn(), c.kH(), c.kW());
+        o.put("kind", "conv");
+        o.put("k", file);
+        o.put("stride", List.of(c.sH(), c.sW()));
+        o.put("padding", List.of(c.padTop(), c.padLeft()));
+        o.put("in_shape", List.of(c.cIn(), c.inH(), c.inW()));
+      } else {
+        throw new IllegalArgumentException("--compare has no reference for " + node.linear().getClass().getSimpleName());
+      }
+      spec.add(o);
+    }
+    TorchReference.writeJson(dir.resolve(specFile), spec);
   }
 
   private static void rows(StringBuilder out, String net, String run, LipschitzEngine.Computed c) {

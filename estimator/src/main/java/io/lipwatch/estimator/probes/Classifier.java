@@ -22,6 +22,22 @@ public interface Classifier {
    */
   Step step(INDArray x, INDArray onehot);
 
+  /**
+   * Logits at x and, per row, the input gradient of {@code loss} at the logits (up to a positive per-row factor). The
+   * default carries cross-entropy only; paths that can backpropagate any logit gradient override it.
+   */
+  default Step step(INDArray x, INDArray onehot, int[] labels, LogitLoss loss) {
+    if (loss == LogitLoss.CE) {
+      return step(x, onehot);
+    }
+    throw new UnsupportedOperationException(path() + " backpropagates cross-entropy only");
+  }
+
+  /** Whether {@link #step(INDArray, INDArray, int[], LogitLoss)} supports {@code loss}. */
+  default boolean supports(LogitLoss loss) {
+    return loss == LogitLoss.CE && hasGradients();
+  }
+
   /** False when {@link #step} is unavailable (attacks are then skipped with a warning). */
   default boolean hasGradients() {
     return true;
@@ -30,5 +46,10 @@ public interface Classifier {
   /** Short name of the gradient path, for warnings and the benchmark table. */
   String path();
 
+  /**
+   * Logits and input gradient of one step. {@code grad} may be a buffer the classifier reuses: it is valid until the
+   * next {@link #step} call on the same classifier (consume or copy it first; attacks do). {@code logits} is the
+   * caller's own.
+   */
   record Step(INDArray logits, INDArray grad) {}
 }

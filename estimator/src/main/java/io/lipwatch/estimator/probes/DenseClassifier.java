@@ -9,6 +9,8 @@ import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.activations.impl.ActivationIdentity;
+import org.nd4j.linalg.activations.impl.ActivationReLU;
+import org.nd4j.linalg.api.ops.impl.transforms.gradient.ThresholdReluBp;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -18,6 +20,13 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * Fast path for plain MLPs (Dense / Output / Activation / Dropout layers, no preprocessors): forward and input-only
  * backward written as matrix products. DL4J's {@code calculateGradients} also computes every weight gradient, about
  * half of the work of an attack step, and runs in training mode; this path does neither.
+ *
+ * <p>When every weighted layer is followed by ReLU or nothing (the common case), a step allocates nothing of the
+ * batch's size: float32 buffers per batch size are kept, each product is one sgemm (OpenBLAS through ND4J) written
+ * into its buffer (the backward one with Wᵀ by the transpose flag), bias and ReLU are applied in place and ReLU's
+ * backward masks the gradient in place with the kept activation. The input gradient of {@link #step} is such a
+ * buffer: valid until the next {@code step} call (see {@link Classifier.Step}). Other activations take the generic
+ * path below, which allocates per step.
  */
 final class DenseClassifier implements Classifier {
 
@@ -26,10 +35,47 @@ final class DenseClassifier implements Classifier {
 
   private final List<Stage> stages;
   private final boolean exactScale;
+  /** Every stage weighted, activations ReLU (plain) or identity: the buffered path applies. */
+  private final boolean buffered;
+  private Buffers buffers;
+
+  /** The buffered path's arrays for one batch size. */
+  private static final class Buffers {
+    final int n;
+    /** act[i]: stage i's output (ReLU applied in place for hidden stages; logits for the last). */
+    final INDArray[] act;
+    /** grad[i]: gradient w.r.t. stage i's input; grad[0] is the input gradient handed out by step. */
+    final INDArray[] grad;
+    /** Gradient at the logits. */
+    final INDArray top;
+
+    Buffers(int n, List<Stage> stages) {
+      this.n = n;
+      act = new INDArray[stages.size()];
+      grad = new INDArray[stages.size()];
+      for (int i = 0; i < stages.size(); i++) {
+        act[i] = Nd4j.createUninitialized(DataType.FLOAT, n, stages.get(i).w.size(1));
+        grad[i] = Nd4j.createUninitialized(DataType.FLOAT, n, stages.get(i).w.size(0));
+      }
+      top = Nd4j.createUninitialized(DataType.FLOAT, n, stages.get(stages.size() - 1).w.size(1));
+    }
+  }
 
   private DenseClassifier(List<Stage> stages, boolean exactScale) {
     this.stages = stages;
     this.exactScale = exactScale;
+    boolean ok = true;
+    for (int i = 0; i < stages.size(); i++) {
+      Stage s = stages.get(i);
+      // the last stage's activation is never applied (logits are its pre-activation)
+      ok &= s.w != null && (i == stages.size() - 1 || s.act == null || isPlainRelu(s.act));
+    }
+    this.buffered = ok;
+  }
+
+  private static boolean isPlainRelu(IActivation a) {
+    return a instanceof ActivationReLU r && r.getMax() == null && (r.getThreshold() == null || r.getThreshold() == 0)
+        && (r.getNegativeSlope() == null || r.getNegativeSlope() == 0);
   }
 
   /** The same network, returning the cross-entropy gradient itself rather than its saturation-free direction. */
@@ -64,7 +110,7 @@ final class DenseClassifier implements Classifier {
       } else if (conf instanceof ActivationLayer al) {
         stages.add(new Stage(null, null, null, null, null, actOrNull(al.getActivationFn())));
       } else if (conf instanceof DropoutLayer) {
-        stages.add(new Stage(null, null, null, null, null, null)); // identity at inference
+        continue; // identity at inference
       } else {
         return null;
       }
@@ -86,8 +132,67 @@ final class DenseClassifier implements Classifier {
   }
 
   @Override
-  public INDArray logits(INDArray x) {
+  public synchronized INDArray logits(INDArray x) {
+    if (buffered) {
+      return forwardBuffered(contiguous(x)).dup();
+    }
     return forward(x, null, false);
+  }
+
+  private static INDArray contiguous(INDArray x) {
+    INDArray f = x.dataType() == DataType.FLOAT ? x : x.castTo(DataType.FLOAT);
+    return f.ordering() == 'c' && !f.isView() ? f : f.dup('c');
+  }
+
+  private Buffers buffers(int n) {
+    if (buffers == null || buffers.n != n) {
+      buffers = new Buffers(n, stages);
+    }
+    return buffers;
+  }
+
+  /** Forward into the buffers; returns the logits buffer. */
+  private INDArray forwardBuffered(INDArray x) {
+    Buffers buf = buffers((int) x.size(0));
+    INDArray in = x;
+    int last = stages.size() - 1;
+    for (int i = 0; i <= last; i++) {
+      Stage s = stages.get(i);
+      INDArray out = buf.act[i];
+      Nd4j.gemm(in, s.w, out, false, false, 1.0, 0.0);
+      out.addiRowVector(s.b);
+      if (i < last && s.act != null) {
+        Transforms.relu(out, false);
+      }
+      in = out;
+    }
+    return buf.act[last];
+  }
+
+  /** Forward and input backward into the buffers. */
+  private Step stepBuffered(INDArray x, INDArray onehot) {
+    INDArray logits = forwardBuffered(x);
+    Buffers buf = buffers((int) x.size(0));
+    INDArray oh = onehot.dataType() == DataType.FLOAT ? onehot : onehot.castTo(DataType.FLOAT);
+    INDArray g = buf.top;
+    if (exactScale) {
+      g.assign(logits);
+    } else {
+      g.assign(oh).muli(-1e30f).addi(logits);
+    }
+    Transforms.softmax(g, false);
+    g.subi(oh);
+    for (int i = stages.size() - 1; i >= 0; i--) {
+      INDArray prev = buf.grad[i];
+      // g·Wᵀ: the transpose flag, no transposed copy
+      Nd4j.gemm(g, stages.get(i).w, prev, false, true, 1.0, 0.0);
+      if (i > 0 && stages.get(i - 1).act != null) {
+        // ReLU' from the kept activation (> 0 exactly where the pre-activation was), in place
+        Nd4j.exec(new ThresholdReluBp(buf.act[i - 1], prev, prev, 0.0));
+      }
+      g = prev;
+    }
+    return new Step(logits.dup(), g);
   }
 
   @Override
@@ -121,7 +226,6 @@ final class DenseClassifier implements Classifier {
 
   @Override
   public Step step(INDArray x, INDArray onehot) {
-    int last = stages.size() - 1;
     INDArray[] zs = new INDArray[stages.size()];
     INDArray logits = forward(x, zs, false);
     INDArray g;
@@ -134,6 +238,27 @@ final class DenseClassifier implements Classifier {
       // the attacks only use each row's direction (sign, or normalised).
       g = Transforms.softmax(onehot.mul(-1e30f).addi(logits), false).subi(onehot);
     }
+    return new Step(logits, backward(zs, g));
+  }
+
+  @Override
+  public boolean supports(LogitLoss loss) {
+    return true;
+  }
+
+  @Override
+  public Step step(INDArray x, INDArray onehot, int[] labels, LogitLoss loss) {
+    if (loss == LogitLoss.CE) {
+      return step(x, onehot);
+    }
+    INDArray[] zs = new INDArray[stages.size()];
+    INDArray logits = forward(x, zs, false);
+    return new Step(logits, backward(zs, loss.gradient(logits, labels)));
+  }
+
+  /** Input gradient of ⟨g, logits⟩ per row, from the pre-activations kept by the forward pass. */
+  private INDArray backward(INDArray[] zs, INDArray g) {
+    int last = stages.size() - 1;
     for (int i = last; i >= 0; i--) {
       Stage s = stages.get(i);
       if (s.w != null) {
@@ -146,6 +271,6 @@ final class DenseClassifier implements Classifier {
         }
       }
     }
-    return new Step(logits, g);
+    return g;
   }
 }

@@ -11,6 +11,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.lipwatch.estimator.bench.CompareTable;
+import io.lipwatch.estimator.bench.Npy;
+import io.lipwatch.estimator.bench.Repeats;
+import io.lipwatch.estimator.bench.TorchReference;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
@@ -146,6 +153,246 @@ public final class ProbeBenchmark {
       l *= w.norm2Number().doubleValue();
     }
     return l;
+  }
+
+  /** The rows of {@code --compare}: single attacks (issue's table), then the whole suite. */
+  static List<AttackSpec> compareAttacks() {
+    return List.of(AttackSpec.fgsm(Norm.LINF, 0.03), AttackSpec.fgsm(Norm.L2, 1.0),
+        AttackSpec.pgd(Norm.LINF, 0.03, 20, 2.5 * 0.03 / 20), AttackSpec.pgd(Norm.L2, 2.0, 100, 0.25));
+  }
+
+  /**
+   * {@code lipwatch bench probes --compare}: the benchmark's trained MLP and test samples, each row run by lipwatch and
+   * by the PyTorch reference on the same weights and inputs, repeats interleaved. Without PyTorch: lipwatch's rows
+   * alone and the install hint.
+   */
+  public static CompareTable compare(long seed, Path fashionMnistDir, int samples, int repeats, boolean suite)
+      throws IOException {
+    ProbeSet test = IdxReader.split(fashionMnistDir, "t10k", "fashion-mnist").head(samples);
+    ProbeSet train = IdxReader.split(fashionMnistDir, "train", "fashion-mnist-train").head(10_000);
+    MultiLayerNetwork net = trainedMlp(train, seed);
+    Path dir = Files.createTempDirectory("lipwatch-bench-probes-");
+    try (TorchReference ref = TorchReference.start(dir, Runtime.getRuntime().availableProcessors())) {
+      ProbeConfig cfg = ProbeConfig.defaults().withSeed(seed).withSamples(samples).withBatchSize(samples)
+          .withTimeBudget(Duration.ofHours(1));
+      return compare(net, test, compareAttacks(), suite ? cfg : null, repeats, seed, ref, dir);
+    } finally {
+      deleteTree(dir);
+    }
+  }
+
+  /**
+   * Runs each attack (and the suite when {@code suiteCfg} is given) {@code repeats} times on each side, interleaved.
+   * The whole test set is one batch. {@code ref} null: lipwatch's rows only. Dense ReLU networks only (the reference
+   * rebuilds them from their weights).
+   */
+  public static CompareTable compare(MultiLayerNetwork net, ProbeSet test, List<AttackSpec> attacks, ProbeConfig suiteCfg,
+      int repeats, long seed, TorchReference ref, Path dir) throws IOException {
+    int n = test.count();
+    long macs = exportMlp(net, test, dir);
+    double peak = io.lipwatch.estimator.bench.SgemmPeak.measure();
+    CompareTable table = new CompareTable(String.format(Locale.ROOT,
+        "probes: MLP %s, %d Fashion-MNIST test samples in one batch, %d interleaved repeats per row; sgemm peak (1024²)"
+            + " lipwatch/ND4J %.1f GFLOP/s%s", shape(net), n, repeats, peak,
+        ref == null ? "" : String.format(Locale.ROOT, ", PyTorch %s %.1f GFLOP/s (%d threads)",
+            ref.hello().path("torch").asText(), ref.hello().path("sgemm_gflops").asDouble(), ref.hello().path("threads").asInt())));
+    // warm-up of both sides (JIT, native kernels), untimed
+    ProbeConfig base = ProbeConfig.defaults().withSeed(seed).withSamples(n).withBatchSize(n).withNoiseSigmas(List.of())
+        .withCertifiedEps(List.of()).withMinPerturbation(null).withTimeBudget(Duration.ofHours(1));
+    ProbeRunner.run(net, test, base.withAttacks(List.of(AttackSpec.fgsm(Norm.L2, 1.0), AttackSpec.pgd(Norm.L2, 1.0, 5, 0.25))),
+        null);
+    if (ref != null) {
+      ref.run(attackTask(AttackSpec.pgd(Norm.L2, 1.0, 5, 0.25), test, seed));
+    }
+    for (AttackSpec spec : attacks) {
+      double[] lw = new double[repeats];
+      double[] pt = new double[repeats];
+      double[] lwv = new double[repeats];
+      double[] ptv = new double[repeats];
+      for (int r = 0; r < repeats; r++) {
+        Probes.AttackResult a = ProbeRunner.run(net, test, base.withSeed(seed + r).withAttacks(List.of(spec)), null)
+            .probes().attacks().get(0);
+        lw[r] = a.seconds();
+        lwv[r] = a.robustAccuracy();
+        if (ref != null) {
+          var res = ref.run(attackTask(spec, test, seed + r));
+          pt[r] = res.path("seconds").asDouble();
+          ptv[r] = res.path("values").path("robust").asDouble();
+        }
+      }
+      // a step is a forward and an input-gradient pass, 2 flops per multiply-add each; plus the final forward
+      double flop = 2.0 * macs * n * (spec.kind() == ProbeConfig.Kind.FGSM ? 3 : 2 * spec.steps() + 1);
+      table.add(new CompareTable.Row(rowName(spec), new Repeats(lw), ref == null ? null : new Repeats(pt), flop, 1.0,
+          "robust", new double[] {new Repeats(lwv).median()}, ref == null ? null : new double[] {new Repeats(ptv).median()}));
+    }
+    if (suiteCfg != null) {
+      double lip = frobeniusProduct(net);
+      double[] lw = new double[repeats];
+      double[] pt = new double[repeats];
+      double[] lwv = null;
+      double[] ptv = null;
+      for (int r = 0; r < repeats; r++) {
+        ProbeResult res = ProbeRunner.run(net, test, suiteCfg, lip);
+        lw[r] = res.probes().seconds();
+        lwv = suiteValues(res.probes());
+        if (ref != null) {
+          var t = suiteTask(suiteCfg, test, seed + r);
+          var out = ref.run(t);
+          pt[r] = out.path("seconds").asDouble();
+          ptv = suiteValues(out.path("values"), suiteCfg);
+        }
+      }
+      table.add(new CompareTable.Row("whole probe suite", new Repeats(lw), ref == null ? null : new Repeats(pt), 0, 1.0,
+          "clean, robust per attack, median min L2", lwv, ptv));
+    }
+    if (ref == null) {
+      table.note(TorchReference.INSTALL_HINT);
+    }
+    return table;
+  }
+
+  static String rowName(AttackSpec a) {
+    return a.kind().label() + " " + a.norm().label() + " ε=" + a.eps() + (a.kind() == ProbeConfig.Kind.PGD
+        ? " " + a.steps() + "×" + String.format(Locale.ROOT, "%.4g", a.stepSize()) : "");
+  }
+
+  private static String shape(MultiLayerNetwork net) {
+    StringBuilder sb = new StringBuilder();
+    for (org.deeplearning4j.nn.api.Layer l : net.getLayers()) {
+      INDArray w = l.getParam("W");
+      if (sb.length() == 0) {
+        sb.append(w.size(0));
+      }
+      sb.append('-').append(w.size(1));
+    }
+    return sb.toString();
+  }
+
+  static double[] suiteValues(Probes p) {
+    double[] v = new double[p.attacks().size() + 2];
+    v[0] = p.cleanAccuracy();
+    for (int i = 0; i < p.attacks().size(); i++) {
+      v[i + 1] = p.attacks().get(i).robustAccuracy();
+    }
+    v[v.length - 1] = p.medianMinPerturbation() == null ? Double.NaN : p.medianMinPerturbation().value();
+    return v;
+  }
+
+  static double[] suiteValues(JsonNode values, ProbeConfig cfg) {
+    double[] v = new double[cfg.attacks().size() + 2];
+    v[0] = values.path("clean").asDouble();
+    for (int i = 0; i < cfg.attacks().size(); i++) {
+      v[i + 1] = values.path(pyName(cfg.attacks().get(i))).asDouble(Double.NaN);
+    }
+    v[v.length - 1] = values.path("median_min_l2").asDouble(Double.NaN);
+    return v;
+  }
+
+  /** The key the reference uses for an attack in its suite answer ({@code attack_name} there). */
+  static String pyName(AttackSpec a) {
+    return a.kind().label() + " " + a.norm().label() + " " + pyFloat(a.eps())
+        + (a.kind() == ProbeConfig.Kind.PGD ? " " + a.steps() : "");
+  }
+
+  /** Python's "%g". */
+  private static String pyFloat(double v) {
+    String s = String.format(Locale.ROOT, "%.6g", v);
+    if (s.contains("e")) {
+      return s;
+    }
+    return s.contains(".") ? s.replaceAll("0+$", "").replaceAll("\\.$", "") : s;
+  }
+
+  static ObjectNode attackTask(AttackSpec a, ProbeSet test, long seed) {
+    ObjectNode t = TorchReference.task(a.kind().label());
+    attackFields(t, a, test);
+    t.put("model", "model.json");
+    t.put("seed", seed);
+    return t;
+  }
+
+  private static void attackFields(ObjectNode t, AttackSpec a, ProbeSet test) {
+    t.put("kind", a.kind().label());
+    t.put("norm", a.norm().label());
+    t.put("eps", a.eps());
+    t.put("steps", a.steps());
+    t.put("alpha", a.stepSize());
+    t.put("lo", test.lo());
+    t.put("hi", test.hi());
+  }
+
+  static ObjectNode suiteTask(ProbeConfig cfg, ProbeSet test, long seed) {
+    ObjectNode t = TorchReference.task("suite");
+    t.put("model", "model.json");
+    t.put("seed", seed);
+    t.put("lo", test.lo());
+    t.put("hi", test.hi());
+    ArrayNode noise = t.putArray("noise");
+    cfg.noiseSigmas().forEach(noise::add);
+    ArrayNode attacks = t.putArray("attacks");
+    for (AttackSpec a : cfg.attacks()) {
+      if (a.restarts() != 1) {
+        throw new IllegalArgumentException("the reference runs one restart per attack: " + a);
+      }
+      attackFields(attacks.addObject(), a, test);
+    }
+    if (cfg.minPerturbation() != null) {
+      ObjectNode mp = t.putObject("min_perturbation");
+      mp.put("max_eps", cfg.minPerturbation().maxEps());
+      mp.put("bisection_steps", cfg.minPerturbation().bisectionSteps());
+      mp.put("steps", cfg.minPerturbation().pgdSteps());
+    }
+    return t;
+  }
+
+  /**
+   * Writes model.json, the weights (w_i [nIn, nOut], b_i [nOut]) and x.npy / y.npy for the reference; returns the
+   * network's multiply-adds per sample.
+   */
+  static long exportMlp(MultiLayerNetwork net, ProbeSet test, Path dir) throws IOException {
+    if (DenseClassifier.tryOf(net) == null) {
+      throw new IllegalArgumentException("--compare needs a dense network (Dense/Output layers)");
+    }
+    ObjectNode spec = TorchReference.task("mlp");
+    ArrayNode stages = spec.putArray("stages");
+    long macs = 0;
+    org.deeplearning4j.nn.api.Layer[] layers = net.getLayers();
+    for (int i = 0; i < layers.length; i++) {
+      org.deeplearning4j.nn.conf.layers.BaseLayer conf = (org.deeplearning4j.nn.conf.layers.BaseLayer) layers[i].conf().getLayer();
+      boolean last = i == layers.length - 1;
+      if (!last && !(conf.getActivationFn() instanceof org.nd4j.linalg.activations.impl.ActivationReLU)) {
+        throw new IllegalArgumentException("--compare supports ReLU hidden layers, layer " + i + " has "
+            + conf.getActivationFn());
+      }
+      INDArray w = layers[i].getParam("W").castTo(DataType.FLOAT).dup('c');
+      INDArray b = layers[i].getParam("b").castTo(DataType.FLOAT).dup('c');
+      Npy.writeFloat(dir.resolve("w" + i + ".npy"), w.data().asFloat(), w.size(0), w.size(1));
+      Npy.writeFloat(dir.resolve("b" + i + ".npy"), b.data().asFloat(), w.size(1));
+      ObjectNode s = stages.addObject();
+      s.put("kind", "dense");
+      s.put("w", "w" + i + ".npy");
+      s.put("b", "b" + i + ".npy");
+      s.put("act", last ? "none" : "relu");
+      macs += w.size(0) * w.size(1);
+    }
+    int n = test.count();
+    int d = test.dimension();
+    // exactly the float32 batch lipwatch attacks
+    float[] x = ProbeRunner.batches(test, n).get(0).x().castTo(DataType.FLOAT).dup('c').data().asFloat();
+    Npy.writeFloat(dir.resolve("x.npy"), x, n, d);
+    Npy.writeInt(dir.resolve("y.npy"), test.labels(), n);
+    spec.put("x", "x.npy");
+    spec.put("y", "y.npy");
+    TorchReference.writeJson(dir.resolve("model.json"), spec);
+    return macs;
+  }
+
+  static void deleteTree(Path dir) {
+    try (var s = Files.walk(dir)) {
+      s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      // a temp directory left behind is harmless
+    }
   }
 
   public static void main(String[] args) {

@@ -1,11 +1,20 @@
 package io.lipwatch.trainer.bench;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.lipwatch.estimator.bench.CompareTable;
+import io.lipwatch.estimator.bench.Npy;
+import io.lipwatch.estimator.bench.Repeats;
+import io.lipwatch.estimator.bench.TorchReference;
 import io.lipwatch.trainer.data.Datasets;
 import io.lipwatch.trainer.model.Architectures;
 import io.lipwatch.trainer.regularize.Regularization;
 import io.lipwatch.trainer.regularize.RegularizedTrainer;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -14,6 +23,8 @@ import java.util.Random;
 import org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -65,6 +76,137 @@ public final class TrainBenchmark {
       return epochTime(() -> t.epoch(batches, null), batches, seed);
     });
     return new Result(fit, plain, clip, train.numExamples(), batch, pairs);
+  }
+
+  /**
+   * {@code lipwatch bench train --compare}: one plain epoch (Adam 1e-3, softmax cross-entropy, batch {@code batch}) of
+   * the MLP from the same initial weights on the same minibatches, in the same order: DL4J's {@code fit}, the
+   * trainer's own step, and the PyTorch reference; repeats interleaved, each from the initial weights; test accuracy
+   * after the epoch as the check. CLIP has no reference yet: lipwatch's row alone.
+   */
+  public static CompareTable compare(Path data, int samples, int batch, int pairs, long seed, int repeats)
+      throws IOException {
+    Path dir = Files.createTempDirectory("lipwatch-bench-train-");
+    try (TorchReference ref = TorchReference.start(dir, Runtime.getRuntime().availableProcessors())) {
+      return compare(data, samples, batch, pairs, seed, repeats, ref, dir);
+    } finally {
+      try (var st = Files.walk(dir)) {
+        st.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+    }
+  }
+
+  static CompareTable compare(Path data, int samples, int batch, int pairs, long seed, int repeats, TorchReference ref,
+      Path dir) throws IOException {
+    Datasets.Splits s = Datasets.load(data, "fashion-mnist");
+    DataSet train = Datasets.toDataSet(s.train().head(samples));
+    DataSet test = Datasets.toDataSet(s.test());
+    List<DataSet> batches = new ArrayList<>(Datasets.batches(train, batch, seed));
+    ObjectNode task = exportEpoch(net(train, seed), batches, test, dir);
+    CompareTable table = new CompareTable(String.format(Locale.ROOT,
+        "train: MLP 784-256-256-10 relu, Adam 1e-3, %d samples, batch %d, one epoch from the same weights and batch"
+            + " order; %d interleaved repeats%s", train.numExamples(), batch, repeats, ref == null ? ""
+            : String.format(Locale.ROOT, "; PyTorch %s, %d threads", ref.hello().path("torch").asText(),
+                ref.hello().path("threads").asInt())));
+    // warm-up of every path on a throwaway network, untimed
+    net(train, seed + 1).fit(new ListDataSetIterator<>(batches, 1));
+    new RegularizedTrainer(net(train, seed + 1), Regularization.none(), 0, 1, seed).epoch(batches, null);
+    if (ref != null) {
+      ref.run(task);
+    }
+    double[] fit = new double[repeats];
+    double[] plain = new double[repeats];
+    double[] clip = new double[repeats];
+    double[] pt = new double[repeats];
+    double[] fitAcc = new double[repeats];
+    double[] plainAcc = new double[repeats];
+    double[] ptAcc = new double[repeats];
+    for (int r = 0; r < repeats; r++) {
+      MultiLayerNetwork a = net(train, seed);
+      long t0 = System.nanoTime();
+      a.fit(new ListDataSetIterator<>(batches, 1));
+      fit[r] = (System.nanoTime() - t0) / 1e9;
+      fitAcc[r] = accuracy(a, test);
+      RegularizedTrainer t = new RegularizedTrainer(net(train, seed), Regularization.none(), 0, 1, seed);
+      t0 = System.nanoTime();
+      t.epoch(batches, null);
+      plain[r] = (System.nanoTime() - t0) / 1e9;
+      plainAcc[r] = accuracy(t.network(), test);
+      RegularizedTrainer c = new RegularizedTrainer(net(train, seed), Regularization.clip(0.05, 0, Double.NaN, pairs), 0,
+          1, seed);
+      t0 = System.nanoTime();
+      c.epoch(batches, null);
+      clip[r] = (System.nanoTime() - t0) / 1e9;
+      if (ref != null) {
+        JsonNode res = ref.run(task);
+        pt[r] = res.path("seconds").asDouble();
+        ptAcc[r] = res.path("values").path("test_accuracy").asDouble();
+      }
+    }
+    Repeats torch = ref == null ? null : new Repeats(pt);
+    double[] ptv = ref == null ? null : new double[] {new Repeats(ptAcc).median()};
+    // forward, backward to activations and to weights: 3 products of 2 flops per multiply-add per sample
+    double flop = 6.0 * 268_800 * train.numExamples();
+    table.add(new CompareTable.Row("plain epoch, DL4J fit", new Repeats(fit), torch, flop, 1.0, "test acc",
+        new double[] {new Repeats(fitAcc).median()}, ptv));
+    table.add(new CompareTable.Row("plain epoch, trainer step", new Repeats(plain), torch, flop, 1.0, "test acc",
+        new double[] {new Repeats(plainAcc).median()}, ptv));
+    table.add(new CompareTable.Row("CLIP epoch, " + pairs + " pairs (no reference)", new Repeats(clip), null, 0,
+        Double.NaN, "", null, null));
+    if (ref == null) {
+      table.note(TorchReference.INSTALL_HINT);
+    }
+    return table;
+  }
+
+  static double accuracy(MultiLayerNetwork net, DataSet test) {
+    int[] pred = net.output(test.getFeatures(), false).argMax(1).toIntVector();
+    int[] label = test.getLabels().argMax(1).toIntVector();
+    int ok = 0;
+    for (int i = 0; i < pred.length; i++) {
+      ok += pred[i] == label[i] ? 1 : 0;
+    }
+    return (double) ok / pred.length;
+  }
+
+  /** Initial weights, the minibatches concatenated in their order, and the test set, for the reference's epoch. */
+  static ObjectNode exportEpoch(MultiLayerNetwork net, List<DataSet> batches, DataSet test, Path dir) throws IOException {
+    ObjectNode task = TorchReference.task("train");
+    task.put("lr", 1e-3);
+    ArrayNode ws = task.putArray("w");
+    ArrayNode bs = task.putArray("b");
+    org.deeplearning4j.nn.api.Layer[] layers = net.getLayers();
+    for (int i = 0; i < layers.length; i++) {
+      INDArray w = layers[i].getParam("W").castTo(DataType.FLOAT).dup('c');
+      INDArray b = layers[i].getParam("b").castTo(DataType.FLOAT).dup('c');
+      Npy.writeFloat(dir.resolve("tw" + i + ".npy"), w.data().asFloat(), w.size(0), w.size(1));
+      Npy.writeFloat(dir.resolve("tb" + i + ".npy"), b.data().asFloat(), w.size(1));
+      ws.add("tw" + i + ".npy");
+      bs.add("tb" + i + ".npy");
+    }
+    List<INDArray> xs = new ArrayList<>();
+    List<INDArray> ys = new ArrayList<>();
+    ArrayNode ranges = task.putArray("batches");
+    long start = 0;
+    for (DataSet d : batches) {
+      xs.add(d.getFeatures());
+      ys.add(d.getLabels());
+      long end = start + d.numExamples();
+      ranges.addArray().add(start).add(end);
+      start = end;
+    }
+    INDArray x = Nd4j.vstack(xs.toArray(INDArray[]::new)).castTo(DataType.FLOAT).dup('c');
+    int[] y = Nd4j.vstack(ys.toArray(INDArray[]::new)).argMax(1).toIntVector();
+    Npy.writeFloat(dir.resolve("tx.npy"), x.data().asFloat(), x.size(0), x.size(1));
+    Npy.writeInt(dir.resolve("ty.npy"), y, y.length);
+    INDArray tx = test.getFeatures().castTo(DataType.FLOAT).dup('c');
+    Npy.writeFloat(dir.resolve("ttx.npy"), tx.data().asFloat(), tx.size(0), tx.size(1));
+    Npy.writeInt(dir.resolve("tty.npy"), test.getLabels().argMax(1).toIntVector(), (int) tx.size(0));
+    task.put("x", "tx.npy");
+    task.put("y", "ty.npy");
+    task.put("test_x", "ttx.npy");
+    task.put("test_y", "tty.npy");
+    return task;
   }
 
   private interface Timed {
