@@ -30,7 +30,8 @@ public final class BoundMethods {
         new LipSdpMethod(LipSdp.Mode.LAYER),
         new LowerBounds.GradientNorm(),
         new LowerBounds.ClipPairs(),
-        new LowerBounds.PairSearch()));
+        new LowerBounds.PairSearch(),
+        new RegionEnumeration()));
   }
 
   /** This registry with {@code extra} appended (tests and extensions). */
