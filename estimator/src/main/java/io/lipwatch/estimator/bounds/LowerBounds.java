@@ -15,8 +15,10 @@ public final class LowerBounds {
   public static final String CLIP = "clip-pairs";
   public static final String GRADIENT = "gradient-norm";
   public static final String SEARCH = "pair-search";
-  /** Forward passes the pair search may spend, in multiply-adds (about a second of one core). */
-  static final double SEARCH_MACS = 4e8;
+  /** Forward passes the pair search may spend, in multiply-adds (a fraction of a second of one core)... */
+  static final double SEARCH_MACS = 2e8;
+  /** ... and at most this many forward passes (small networks). */
+  static final long SEARCH_EVALS = 60_000;
   /** Pairs kept for the next snapshot. */
   static final int KEEP_PAIRS = 8;
 
@@ -219,7 +221,7 @@ public final class LowerBounds {
     for (Node n : net.linearNodes()) {
       macs += n.linear().macs();
     }
-    long evals = Math.max(400, (long) (SEARCH_MACS / macs));
+    long evals = Math.max(400, Math.min(SEARCH_EVALS, (long) (SEARCH_MACS / macs)));
     List<double[][]> start = new ArrayList<>();
     for (double[][] p : seeds) {
       if (p.length == 2 && p[0].length == d && p[1].length == d) {
@@ -433,7 +435,7 @@ public final class LowerBounds {
     public String name() { return SEARCH; }
     public Kind kind() { return Kind.LOWER; }
     public MethodOutcome compute(MethodContext ctx) {
-      Result p = search(ctx.net(), ctx.inputs(), ctx.seeds(), domain(ctx.inputs()), 16, ctx.config().seed() + 2, ctx.deadline());
+      Result p = search(ctx.net(), ctx.inputs(), ctx.seeds(), domain(ctx.inputs()), 48, ctx.config().seed() + 2, ctx.deadline());
       return MethodOutcome.of(p.bound(), p.pairs());
     }
   }

@@ -27,7 +27,7 @@ class PairSearchTest {
       double[][] probes = LowerBounds.randomInputs(8, 2, seed + 100);
       LowerBounds.Result g = LowerBounds.gradientNorm(net, probes, 50, 1, 0);
       double clip = LowerBounds.clipPairs(net, probes, g.pairs(), LipschitzEngine.CLIP_STEPS, 2, 0).bound().value();
-      LowerBounds.Result s = LowerBounds.search(net, probes, g.pairs(), LowerBounds.domain(probes), 16, 3, 0);
+      LowerBounds.Result s = LowerBounds.search(net, probes, g.pairs(), LowerBounds.domain(probes), 48, 3, 0);
       double base = sampled(net, 20_000, seed);
       double upper = EclipseFastTest.eclipse(w, EclipseFastTest.RELU).value();
       String what = "seed " + seed + ": search " + s.bound().value() + ", clip " + clip + ", gradient " + g.bound().value()

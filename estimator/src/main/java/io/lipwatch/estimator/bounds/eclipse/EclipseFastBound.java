@@ -378,8 +378,24 @@ public final class EclipseFastBound {
   static double[] gram(double[][] ht) {
     int n = ht.length;
     double[] g = new double[n * n];
-    int i = 0;
-    for (; i + 4 <= n; i += 4) {
+    int blocks = n / 4;
+    // tiles of four rows, in parallel: each entry is still one dot product in index order (deterministic)
+    java.util.stream.IntStream.range(0, blocks).parallel().forEach(blk -> gramTile(ht, g, n, 4 * blk));
+    for (int i = 4 * blocks; i < n; i++) {
+      for (int j = 0; j <= i; j++) {
+        double s = 0;
+        for (int k = 0; k < ht[i].length; k++) {
+          s += ht[i][k] * ht[j][k];
+        }
+        g[i * n + j] = s;
+        g[j * n + i] = s;
+      }
+    }
+    return g;
+  }
+
+  private static void gramTile(double[][] ht, double[] g, int n, int i) {
+    {
       double[] a0 = ht[i];
       double[] a1 = ht[i + 1];
       double[] a2 = ht[i + 2];
@@ -406,17 +422,6 @@ public final class EclipseFastBound {
         }
       }
     }
-    for (; i < n; i++) {
-      for (int j = 0; j <= i; j++) {
-        double s = 0;
-        for (int k = 0; k < ht[i].length; k++) {
-          s += ht[i][k] * ht[j][k];
-        }
-        g[i * n + j] = s;
-        g[j * n + i] = s;
-      }
-    }
-    return g;
   }
 
   /** fl(diag(a) − (qG)q) with q_i powers of two, so every q_i·q_j·G_ij is exact. */
@@ -489,7 +494,7 @@ public final class EclipseFastBound {
         y[i] = s;
         rq += s * v[i];
       }
-      boolean done = Math.abs(rq - lambda) <= 1e-6 * rq;
+      boolean done = Math.abs(rq - lambda) <= 1e-5 * rq; // any estimate is sound; a low one costs a retry
       lambda = rq;
       double[] t = v;
       v = y;
