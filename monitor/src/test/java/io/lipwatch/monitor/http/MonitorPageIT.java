@@ -157,6 +157,11 @@ class MonitorPageIT {
 
       browser.screenshot(artefacts.resolve("lipwatch-page.png"), 1280);
       assertTrue(Files.size(artefacts.resolve("lipwatch-page.png")) > 20_000, "a screenshot with content");
+
+      // a click on the other model's row shows its charts and versions
+      browser.eval("document.querySelector('#models tr[data-model=\"" + OTHER + "\"]').click()");
+      await("the page shows " + OTHER, Duration.ofSeconds(30), () -> pageShows(browser, 1)
+          && OTHER.equals(browser.eval("document.getElementById('detail-title').textContent").asText()));
       assertEquals(List.of(), browser.errors(), "JavaScript errors on the page");
     }
   }
