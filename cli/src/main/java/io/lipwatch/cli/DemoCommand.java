@@ -88,6 +88,7 @@ public final class DemoCommand implements Callable<Integer> {
       System.out.println();
       System.out.println("lipwatch demo running");
       System.out.println("  Kafka bootstrap: " + demo.bootstrap() + (bootstrap == null ? "  (embedded KRaft broker)" : ""));
+      System.out.println("  page:            http://localhost:" + demo.metricsPort() + "/  (models, charts, verdicts)");
       System.out.println("  metrics:         http://localhost:" + demo.metricsPort() + "/metrics");
       System.out.println("  API:             http://localhost:" + demo.metricsPort() + "/api/models");
       System.out.println("  topics:          " + Topics.ALL.stream().map(x -> x.name()).toList());
