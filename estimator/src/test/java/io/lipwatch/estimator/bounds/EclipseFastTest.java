@@ -145,6 +145,18 @@ class EclipseFastTest {
   }
 
   @Test
+  void aPassedDeadlineIsNoBound() {
+    List<DenseMatrix> w = weights(13, false, 784, 512, 512, 10);
+    double[] lo = {0, 0};
+    double[] hi = {1, 1};
+    long t0 = System.nanoTime();
+    EclipseFastBound.Result r = EclipseFastBound.bound(w, lo, hi, System.nanoTime() + 2_000_000L);
+    assertFalse(r.verified(), r.toString());
+    assertTrue(r.note().contains("budget"), r.note());
+    assertTrue(System.nanoTime() - t0 < 2_000_000_000L, "stopped inside the layer, not after it");
+  }
+
+  @Test
   void registeredAndRunByTheEngineOnMlpsOnly() {
     List<DenseMatrix> w = weights(9, false, 12, 24, 24, 5);
     LipschitzEngine.Computed c = new LipschitzEngine(EngineConfig.defaults().withMethods(java.util.Set.of(EclipseFast.METHOD, AutoLip.METHOD)))

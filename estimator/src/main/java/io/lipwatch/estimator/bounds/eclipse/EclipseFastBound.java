@@ -109,9 +109,15 @@ public final class EclipseFastBound {
         return new Result(Double.NaN, false, retries, "budget exhausted at layer " + b + " of " + l);
       }
       DenseMatrix w = weights.get(b - 1);
-      double[][] ht = prev.solve(w);
+      double[][] ht;
+      double[] g;
+      try {
+        ht = prev.solve(w, deadline);
+        g = gram(ht, deadline);
+      } catch (OutOfTime e) {
+        return new Result(Double.NaN, false, retries, "budget exhausted at layer " + b + " of " + l);
+      }
       int nb = ht.length;
-      double[] g = gram(ht);
       double top = b < l ? powerMax(g, nb) : largestEigenvalue(g, nb);
       if (!(top > 0) || !Double.isFinite(top)) {
         if (top == 0) {
@@ -291,7 +297,7 @@ public final class EclipseFastBound {
     }
 
     /** H_{b+1}ᵀ: row j = R⁻¹ w_j by forward substitution (four right-hand sides at a time; same arithmetic per entry). */
-    double[][] solve(DenseMatrix w) {
+    double[][] solve(DenseMatrix w, long deadline) {
       int rows = w.rows();
       double[] wd = w.data();
       double[][] out = new double[rows][n];
@@ -305,6 +311,7 @@ public final class EclipseFastBound {
       }
       int j = 0;
       for (; j + 4 <= rows; j += 4) {
+        OutOfTime.check(deadline);
         double[] h0 = out[j];
         double[] h1 = out[j + 1];
         double[] h2 = out[j + 2];
@@ -375,12 +382,15 @@ public final class EclipseFastBound {
   }
 
   /** G = H Hᵀ over the rows of ht (full symmetric, row-major), each entry summed in index order (four rows at a time). */
-  static double[] gram(double[][] ht) {
+  static double[] gram(double[][] ht, long deadline) {
     int n = ht.length;
     double[] g = new double[n * n];
     int blocks = n / 4;
     // tiles of four rows, in parallel: each entry is still one dot product in index order (deterministic)
-    java.util.stream.IntStream.range(0, blocks).parallel().forEach(blk -> gramTile(ht, g, n, 4 * blk));
+    java.util.stream.IntStream.range(0, blocks).parallel().forEach(blk -> {
+      OutOfTime.check(deadline);
+      gramTile(ht, g, n, 4 * blk);
+    });
     for (int i = 4 * blocks; i < n; i++) {
       for (int j = 0; j <= i; j++) {
         double s = 0;
@@ -557,6 +567,19 @@ public final class EclipseFastBound {
       max = Math.max(max, a[p * n + p]);
     }
     return max;
+  }
+
+  /** The deadline passed inside a layer: nothing computed so far is usable. */
+  private static final class OutOfTime extends RuntimeException {
+    OutOfTime() {
+      super(null, null, false, false);
+    }
+
+    static void check(long deadline) {
+      if (deadline != 0 && System.nanoTime() > deadline) {
+        throw new OutOfTime();
+      }
+    }
   }
 
   private static double log2(double x) {
