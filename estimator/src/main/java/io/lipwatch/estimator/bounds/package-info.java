@@ -13,7 +13,9 @@
  * convolutions the min of an FFT/Gram-iteration bound on the padded torus, the Hölder bound and an explicit SVD when
  * small), {@code autolip-power} (estimate, warm-started), {@code seqlip} (sound, exact enumeration) and
  * {@code seqlip-greedy} (estimate), {@code lipbound} (sound, Araujo et al. with a proven grid correction),
- * {@code gram} (sound), and the lower bounds {@code clip-pairs} and {@code gradient-norm} (ratios of real pairs).
+ * {@code gram} (sound), {@code eclipse-fast} (sound, MLPs; {@link io.lipwatch.estimator.bounds.eclipse}), and the lower
+ * bounds {@code clip-pairs}, {@code gradient-norm}, {@code pair-search} and {@code region-max} (ratios of real pairs).
+ * Upper bounds see consecutive affine maps composed ({@link io.lipwatch.estimator.bounds.AffineFusion}).
  *
  * <p>Soundness is about the exact real-arithmetic network with the stored parameters; floating-point rounding of
  * each bound's own computation is covered by explicit relative allowances, stated where they are applied.
