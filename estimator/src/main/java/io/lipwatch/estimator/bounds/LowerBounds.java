@@ -16,7 +16,7 @@ public final class LowerBounds {
   public static final String GRADIENT = "gradient-norm";
   public static final String SEARCH = "pair-search";
   /** Forward passes the pair search may spend, in multiply-adds (a fraction of a second of one core)... */
-  static final double SEARCH_MACS = 2e8;
+  static final double SEARCH_MACS = 1e8;
   /** ... and at most this many forward passes (small networks). */
   static final long SEARCH_EVALS = 60_000;
   /** Pairs kept for the next snapshot. */
