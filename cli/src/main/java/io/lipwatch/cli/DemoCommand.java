@@ -53,17 +53,19 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(names = "--regularizer", defaultValue = "clip", description = "clip or none (default: ${DEFAULT-VALUE}).")
   String regularizer;
 
-  /** The demo's CLIP settings (from the reproduce runs): λ starts at 1 and follows the discrepancy principle towards 85 % train accuracy. */
+  /**
+   * The demo's CLIP settings, those of {@code train --regularizer clip} (measured, trainer/CLIP.md): pairs that track the
+   * Lipschitz constant, λ from 1 moved per window of minibatches towards 85 % train accuracy.
+   */
   static Regularization demoRegularization(String name) {
     return switch (name) {
-      case "clip" -> Regularization.clip(CLIP_LAMBDA, CLIP_DLAMBDA, CLIP_TARGET, 64);
+      case "clip" -> Regularization.trackingClip(CLIP_LAMBDA, CLIP_TARGET, 64);
       case "none" -> Regularization.none();
       default -> throw new IllegalArgumentException("--regularizer must be clip or none, got '" + name + "'");
     };
   }
 
   static final double CLIP_LAMBDA = 1.0;
-  static final double CLIP_DLAMBDA = 0.5;
   static final double CLIP_TARGET = 0.85;
 
   /** Retrain at most every {@code every}: the estimator's bounds and probes then keep pace with the trainer. */

@@ -2,6 +2,8 @@ package io.lipwatch.cli;
 
 import io.lipwatch.trainer.data.Regression1D;
 import io.lipwatch.trainer.model.Architectures;
+import io.lipwatch.trainer.regularize.LambdaSchedule;
+import io.lipwatch.trainer.regularize.Regularization;
 import io.lipwatch.trainer.reproduce.ClipTable;
 import io.lipwatch.trainer.reproduce.LipSdpTable;
 import io.lipwatch.trainer.reproduce.RegressionFigure;
@@ -36,7 +38,7 @@ public final class ReproduceCommand implements Callable<Integer> {
   @Option(names = "--hidden", description = "Hidden sizes (clip default 256,256; regression default 100,50).")
   String hidden;
 
-  @Option(names = "--epochs", description = "clip: epochs per model (default 6); lipsdp: epochs before the ADMM rows branch off (default 4).")
+  @Option(names = "--epochs", description = "clip: epochs per model (default 3); lipsdp: epochs before the ADMM rows branch off (default 4).")
   Integer epochs;
 
   @Option(names = "--admm-epochs", defaultValue = "4", description = "lipsdp: ADMM epochs, one W̄-step after each; the other rows train as many more (default: ${DEFAULT-VALUE}).")
@@ -75,6 +77,9 @@ public final class ReproduceCommand implements Callable<Integer> {
   @Option(names = "--pairs", defaultValue = "64", description = "CLIP pairs (clip default ${DEFAULT-VALUE}; regression uses 32).")
   int pairs;
 
+  @Option(names = "--clip-paper", description = "clip: CLIP rows as the paper trains them (worst pair, pairs ascending freely, λ ± dλ every 2nd epoch after 5 warm-up epochs) instead of lipwatch's tracking CLIP.")
+  boolean clipPaper;
+
   @Option(names = "--lambdas", defaultValue = "10,1,0.01,0", split = ",", description = "regression: λ sequence, warm-started (default: ${DEFAULT-VALUE}).")
   List<Double> lambdas;
 
@@ -105,8 +110,11 @@ public final class ReproduceCommand implements Callable<Integer> {
     }
     if (what == What.clip) {
       int[] h = hidden == null ? new int[] {256, 256} : Architectures.parseHidden(hidden);
-      ClipTable.Options o = new ClipTable.Options(data, arch, h, epochs == null ? 6 : epochs, trainSamples, samples, 128, pairs, lambda, dLambda,
-          mu, dMu, targets, seed);
+      Regularization clip = clipPaper ? Regularization.clip(lambda, dLambda, targets.get(0), pairs)
+          .withAggregate(Regularization.Aggregate.MAX).withSchedule(LambdaSchedule.PAPER)
+          : Regularization.trackingClip(lambda, targets.get(0), pairs);
+      ClipTable.Options o = new ClipTable.Options(data, arch, h, epochs == null ? 3 : epochs, trainSamples, samples, 128, pairs, lambda, dLambda,
+          mu, dMu, targets, seed, clip);
       long t0 = System.nanoTime();
       var rows = ClipTable.run(o, System.out);
       System.out.println();

@@ -29,6 +29,7 @@ public final class MeterNames {
   public static final String TRAINER_ACCURACY = TRAINER_PREFIX + "accuracy.ratio";
   public static final String TRAINER_LAMBDA = TRAINER_PREFIX + "lambda";
   public static final String TRAINER_PENALTY = TRAINER_PREFIX + "lipschitz.penalty";
+  public static final String TRAINER_CLIP_ESTIMATE = TRAINER_PREFIX + "clip.estimate";
   public static final String TRAINER_EPOCH_DURATION = TRAINER_PREFIX + "epoch.duration";
   public static final String TRAINER_SNAPSHOTS = TRAINER_PREFIX + "snapshots.published";
   /** admm-lipsdp: the verified LipSDP bound of the weights at the last W̄-step (of W̄ in enforce mode, else of W). */

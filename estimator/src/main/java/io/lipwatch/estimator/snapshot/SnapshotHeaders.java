@@ -22,6 +22,8 @@ public final class SnapshotHeaders {
   public static final String RUN_ID = "lipwatch.run-id";
   public static final String CLAIM_CHECK = "lipwatch.claim-check";
   public static final String SIGNATURE = "lipwatch.signature";
+  /** CLIP training: the trainer's running Lipschitz estimate (best quotient of its pairs) at the snapshot. */
+  public static final String CLIP_ESTIMATE = "lipwatch.clip-estimate";
   /** Snapshot format: {@code dl4j} (default when absent) or {@code onnx}. */
   public static final String FORMAT = "lipwatch.format";
 

@@ -78,6 +78,12 @@ public final class SnapshotPublisher implements AutoCloseable {
    *                     safe (it becomes visible once)
    */
   public synchronized RecordMetadata publish(SnapshotMetadata meta, byte[] zip) throws IOException, InterruptedException {
+    return publish(meta, zip, java.util.Map.of());
+  }
+
+  /** The same with extra {@code lipwatch.*} headers that are not metadata (e.g. the trainer's CLIP estimate). */
+  public synchronized RecordMetadata publish(SnapshotMetadata meta, byte[] zip, java.util.Map<String, String> extra)
+      throws IOException, InterruptedException {
     if (closed) {
       throw new IllegalStateException("publisher closed");
     }
@@ -103,6 +109,7 @@ public final class SnapshotPublisher implements AutoCloseable {
     }
     ProducerRecord<String, byte[]> rec = new ProducerRecord<>(Topics.SNAPSHOTS.name(), m.model(), value);
     SnapshotHeaders.write(m, rec.headers());
+    extra.forEach((k, v) -> rec.headers().add(k, v.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
     if (signature != null) {
       rec.headers().add(SnapshotHeaders.SIGNATURE, signature.sign(zip).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
     }

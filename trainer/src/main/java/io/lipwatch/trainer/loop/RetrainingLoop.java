@@ -4,6 +4,7 @@ import io.lipwatch.estimator.metrics.MeterNames;
 import io.lipwatch.estimator.probes.ProbeSet;
 import io.lipwatch.estimator.probes.ProbeSetPublisher;
 import io.lipwatch.estimator.snapshot.Sha256;
+import io.lipwatch.estimator.snapshot.SnapshotHeaders;
 import io.lipwatch.estimator.snapshot.SnapshotMetadata;
 import io.lipwatch.estimator.snapshot.SnapshotPublisher;
 import io.lipwatch.estimator.stream.KafkaConnection;
@@ -67,8 +68,14 @@ public final class RetrainingLoop implements Runnable {
           .tag(MeterNames.TAG_MODEL, cfg.model()).register(registry);
       Gauge.builder(MeterNames.TRAINER_PENALTY, last, a -> a.get()[3]).description("Lipschitz penalty of the last epoch")
           .tag(MeterNames.TAG_MODEL, cfg.model()).register(registry);
+      Gauge.builder(MeterNames.TRAINER_CLIP_ESTIMATE, clipEstimate, a -> a.get())
+          .description("CLIP: the trainer's running Lipschitz estimate (best quotient of its pairs) at the last snapshot; "
+              + "compare with the engine's clip-pairs lower bound of the same version")
+          .tag(MeterNames.TAG_MODEL, cfg.model()).register(registry);
     }
   }
+
+  private final AtomicReference<Double> clipEstimate = new AtomicReference<>(Double.NaN);
 
   private volatile int dropRegularizationAfter;
   private volatile int warmupEpochs;
@@ -142,6 +149,10 @@ public final class RetrainingLoop implements Runnable {
     LOG.info("{}: {}, regularizer {} (weight {}, step {}, target {})", cfg.model(), cfg.arch(),
         cfg.regularization().regularizer().label(), cfg.regularization().weight(), cfg.regularization().step(),
         cfg.regularization().targetAccuracy());
+    if (cfg.regularization().regularizer() == Regularizer.CLIP) {
+      LOG.info("{}: CLIP {} aggregate, {}; λ {}", cfg.model(), cfg.regularization().aggregate(),
+          cfg.regularization().tracking().describe(), cfg.regularization().schedule().describe());
+    }
     Timer epochTimer = registry == null ? null : Timer.builder(MeterNames.TRAINER_EPOCH_DURATION)
         .description("Wall time of one training epoch").tag(MeterNames.TAG_MODEL, cfg.model()).register(registry);
     Counter published = registry == null ? null : Counter.builder(MeterNames.TRAINER_SNAPSHOTS)
@@ -217,13 +228,18 @@ public final class RetrainingLoop implements Runnable {
       last.set(new double[] {stats == null ? Double.NaN : stats.loss(), eval.accuracy(), trainer.weight(),
           stats == null ? 0 : stats.penalty()});
       byte[] zip = serialize(publishedNet);
+      double estimate = trainer.clipEstimate();
+      clipEstimate.set(estimate);
+      // beside the engine's clip-pairs lower bound of the same version: does the penalty measure what it controls?
+      java.util.Map<String, String> extra = Double.isFinite(estimate)
+          ? java.util.Map.of(SnapshotHeaders.CLIP_ESTIMATE, Double.toString(estimate)) : java.util.Map.of();
       unpublished.add(new Pending(metadata(cfg, trainer.regularization().regularizer().label(), version, zip, trainer.weight(),
-          epoch, eval.accuracy(), runId), zip));
+          epoch, eval.accuracy(), runId), zip, extra));
       // a snapshot that could not be published (broker down) is retried first, next cycle, with its own version
       while (!unpublished.isEmpty() && !stopped) {
         Pending p = unpublished.peek();
         try {
-          publisher.publish(p.meta(), p.zip());
+          publisher.publish(p.meta(), p.zip(), p.extraHeaders());
         } catch (IOException | org.apache.kafka.common.KafkaException e) {
           publishFailures.incrementAndGet();
           if (failed != null) {
@@ -237,8 +253,10 @@ public final class RetrainingLoop implements Runnable {
         if (published != null) {
           published.increment();
         }
-        LOG.info("published {} v{} ({} bytes, train accuracy {}, {} {})", cfg.model(), p.meta().version(), p.zip().length,
-            String.format("%.4f", p.meta().trainAccuracy()), weightName(cfg), p.meta().lambda());
+        LOG.info("published {} v{} ({} bytes, train accuracy {}, {} {}{})", cfg.model(), p.meta().version(), p.zip().length,
+            String.format("%.4f", p.meta().trainAccuracy()), weightName(cfg), p.meta().lambda(),
+            p.extraHeaders().containsKey(SnapshotHeaders.CLIP_ESTIMATE)
+                ? ", trainer's Lipschitz estimate " + p.extraHeaders().get(SnapshotHeaders.CLIP_ESTIMATE) : "");
       }
       Duration rest = cfg.every().minus(Duration.between(cycleStart, Instant.now()));
       if (!rest.isNegative() && !rest.isZero()) {
@@ -252,7 +270,7 @@ public final class RetrainingLoop implements Runnable {
     }
   }
 
-  private record Pending(SnapshotMetadata meta, byte[] zip) {}
+  private record Pending(SnapshotMetadata meta, byte[] zip, java.util.Map<String, String> extraHeaders) {}
 
   private static String weightName(TrainerConfig cfg) {
     return weightName(cfg.regularization().regularizer());

@@ -30,6 +30,13 @@ public final class ClipPenalty {
   private double[] lastRatio;
   private long sinceReset;
   private double lastMaxRatio;
+  private final ClipTracking tracking;
+  private long steps;
+  /** Best quotient of each of the last {@code stallWindow} steps (ring buffer). */
+  private double[] recentMax;
+  /** A few data points of a recent minibatch (detached): start points of the engine's search. */
+  private double[][] anchors;
+  private double engineValue = Double.NaN;
 
   /**
    * @param lo, hi the input range; pairs are kept inside it
@@ -41,6 +48,7 @@ public final class ClipPenalty {
     this.lo = lo;
     this.hi = hi;
     this.rnd = new Random(seed);
+    this.tracking = reg.tracking();
   }
 
   /** A penalty at given pairs that are never reset or moved (to evaluate the objective and its gradients). */
@@ -68,7 +76,58 @@ public final class ClipPenalty {
   /** The pairs to stack under this minibatch [2P, d], (re)drawn from it when they are due. */
   INDArray pairsFor(INDArray batch) {
     maybeResetPairs(batch);
+    steps++;
+    if (tracking.reseedEvery() > 0 && steps % tracking.reseedEvery() == 0) {
+      reseedWorst(batch);
+    }
     return pairs;
+  }
+
+  /** The pairs as they are (null before the first step). */
+  INDArray livePairs() {
+    return pairs;
+  }
+
+  /** How CLIP's pairs follow the Lipschitz constant. */
+  public ClipTracking tracking() {
+    return tracking;
+  }
+
+  /**
+   * Whether the pairs' best quotient has stalled: it has not exceeded its maximum over the last
+   * {@code stallWindow} steps; the ring of recent maxima is cleared so that the next check waits a full window again.
+   */
+  boolean stalled() {
+    int w = tracking.stallWindow();
+    if (w == 0 || tracking.stallAscent() == 0 || recentMax == null || steps < w) {
+      return false;
+    }
+    double best = 0;
+    for (double m : recentMax) {
+      best = Math.max(best, m);
+    }
+    boolean stalled = lastMaxRatio < best;
+    if (stalled) {
+      java.util.Arrays.fill(recentMax, 0);
+    }
+    return stalled;
+  }
+
+  private void noteMax(double m) {
+    int w = tracking.stallWindow();
+    if (w == 0) {
+      return;
+    }
+    if (recentMax == null) {
+      recentMax = new double[w];
+    }
+    // the ring holds the maxima of the steps before this one
+    recentMax[(int) (steps % w)] = m;
+  }
+
+  /** The best quotient of the engine's pair search at the last re-seeding (NaN before). */
+  public double engineSearchValue() {
+    return engineValue;
   }
 
   /** ∂(w·penalty)/∂logits of the pair rows, the penalty, and what the ascent needs. */
@@ -77,6 +136,13 @@ public final class ClipPenalty {
 
   /** The penalty's terms from the logits z, whose pair rows start at row b. */
   Terms terms(INDArray z, int b, double w) {
+    return terms(z, b, w, false);
+  }
+
+  /**
+   * @param everyPair every pair gets row weight 1 (an ascent-only pass: every pair moves, no weight gradient is used)
+   */
+  Terms terms(INDArray z, int b, double w, boolean everyPair) {
     int p = (int) (pairs.size(0) / 2);
     INDArray zx = z.get(NDArrayIndex.interval(b, b + p), NDArrayIndex.all());
     INDArray zxp = z.get(NDArrayIndex.interval(b + p, b + 2L * p), NDArrayIndex.all());
@@ -89,12 +155,19 @@ public final class ClipPenalty {
     for (int i = 0; i < p; i++) {
       r[i] = dn[i] == 0 ? 0 : fn[i] / dn[i];
     }
-    // row weights of the aggregate: 1/P each (mean) or 1 on the worst pair (max)
+    // row weights of the aggregate: 1/P each (mean), 1 on the worst pair (max), 1/k on the worst k (top)
     double[] rw = new double[p];
-    if (reg.aggregate() == Regularization.Aggregate.MEAN) {
+    if (everyPair) {
+      Arrays.fill(rw, 1.0);
+    } else if (reg.aggregate() == Regularization.Aggregate.MEAN) {
       Arrays.fill(rw, 1.0 / p);
-    } else {
+    } else if (reg.aggregate() == Regularization.Aggregate.MAX) {
       rw[argMax(r)] = 1;
+    } else {
+      int k = reg.aggregate().count(p);
+      for (int i : largest(r, k)) {
+        rw[i] = 1.0 / k;
+      }
     }
     boolean sq = reg.form() == Regularization.Form.SQUARED;
     double penalty = 0;
@@ -109,6 +182,9 @@ public final class ClipPenalty {
     }
     INDArray ex = df.mulColumnVector(column(coef));
     lastMaxRatio = max(r);
+    if (!everyPair) {
+      noteMax(lastMaxRatio);
+    }
     return new Terms(Nd4j.vstack(ex, ex.neg()), penalty, r, rw, d, dn, w);
   }
 
@@ -173,6 +249,9 @@ public final class ClipPenalty {
     }
     hasPrevious = true;
     pairs.addi(g.mulColumnVector(column(s)));
+    if (tracking.local()) {
+      keepLocal();
+    }
     Transforms.min(Transforms.max(pairs, lo, false), hi, false);
     // a pair that collapsed onto itself (clipping) is re-drawn
     double[] dn = pairs.get(NDArrayIndex.interval(0, p), NDArrayIndex.all())
@@ -183,6 +262,120 @@ public final class ClipPenalty {
         lastRatio[i] = 0;
       }
     }
+  }
+
+  /** Pulls both members of every pair farther apart than the radius towards their midpoint. */
+  private void keepLocal() {
+    int p = (int) (pairs.size(0) / 2);
+    INDArray x = pairs.get(NDArrayIndex.interval(0, p), NDArrayIndex.all());
+    INDArray xp = pairs.get(NDArrayIndex.interval(p, 2L * p), NDArrayIndex.all());
+    INDArray d = xp.sub(x);
+    double[] dn = d.norm2(1).toDoubleVector();
+    double[] shrink = new double[p];
+    boolean any = false;
+    for (int i = 0; i < p; i++) {
+      // each member moves by (1 − r/‖d‖)/2 of d towards the other: the midpoint stays, the distance becomes r
+      shrink[i] = dn[i] > tracking.radius() ? 0.5 * (1 - tracking.radius() / dn[i]) : 0;
+      any |= shrink[i] > 0;
+    }
+    if (!any) {
+      return;
+    }
+    INDArray m = d.mulColumnVector(column(shrink));
+    pairs.get(NDArrayIndex.interval(0, p), NDArrayIndex.all()).addi(m);
+    pairs.get(NDArrayIndex.interval(p, 2L * p), NDArrayIndex.all()).subi(m);
+  }
+
+  /** Re-draws the quarter of the pairs with the lowest quotient from this minibatch (fresh local pairs). */
+  private void reseedWorst(INDArray batch) {
+    int p = reg.pairs();
+    int k = Math.max(1, p / 4);
+    int b = (int) batch.size(0);
+    int[] low = largest(negate(lastRatio), k);
+    for (int i : low) {
+      INDArray x = batch.getRow(rnd.nextInt(b)).castTo(dtype);
+      replace(i, x, noisy(x));
+    }
+    keepAnchors(batch);
+  }
+
+  /** Puts (x, x′) at pair i with a fresh step; the next evaluation accepts it. */
+  private void replace(int i, INDArray x, INDArray xp) {
+    int p = reg.pairs();
+    pairs.putRow(i, x);
+    pairs.putRow(p + i, xp);
+    if (previousPairs != null) {
+      previousPairs.putRow(i, x);
+      previousPairs.putRow(p + i, xp);
+    }
+    tau[i] = reg.ascentStep();
+    lastRatio[i] = 0;
+  }
+
+  private void keepAnchors(INDArray batch) {
+    if (tracking.engineSeeds() == 0) {
+      return;
+    }
+    int n = Math.min(tracking.engineSeeds(), (int) batch.size(0));
+    anchors = new double[n][];
+    for (int i = 0; i < n; i++) {
+      anchors[i] = batch.getRow(rnd.nextInt((int) batch.size(0))).toDoubleVector();
+    }
+  }
+
+  /**
+   * The engine's CLIP pair search ({@code LowerBounds.clipPairs}, the estimator's {@code clip-pairs} method) on the
+   * current weights, started from the trainer's best pairs and from data points of a recent minibatch; its best
+   * pairs, kept local and in the input range, replace the trainer's worst. Returns the search's best quotient.
+   */
+  public double reseedFromEngine(org.deeplearning4j.nn.multilayer.MultiLayerNetwork net, int steps, long seed) {
+    if (pairs == null || tracking.engineSeeds() == 0 || anchors == null) {
+      return Double.NaN;
+    }
+    int p = reg.pairs();
+    io.lipwatch.estimator.bounds.ExtractedNetwork x = io.lipwatch.estimator.bounds.NetworkExtractor.extract(
+        io.lipwatch.estimator.snapshot.RestoredModel.of(net), null);
+    double[][] m = pairs.toDoubleMatrix();
+    java.util.List<double[][]> seeds = new java.util.ArrayList<>();
+    for (int i : largest(lastRatio, Math.min(p, tracking.engineSeeds()))) {
+      seeds.add(new double[][] {m[i], m[p + i]});
+    }
+    io.lipwatch.estimator.bounds.LowerBounds.Result r = io.lipwatch.estimator.bounds.LowerBounds.clipPairs(x, anchors,
+        seeds, steps, seed, System.nanoTime() + 10_000_000_000L);
+    engineValue = r.bound().value();
+    int[] low = largest(negate(lastRatio), Math.min(r.pairs().size(), Math.max(1, p / 4)));
+    for (int j = 0; j < low.length; j++) {
+      double[][] pr = r.pairs().get(j);
+      replace(low[j], Nd4j.create(pr[0], new long[] {1, pr[0].length}, dtype).reshape(pairs.size(1)),
+          Nd4j.create(pr[1], new long[] {1, pr[1].length}, dtype).reshape(pairs.size(1)));
+    }
+    if (tracking.local()) {
+      keepLocal();
+    }
+    Transforms.min(Transforms.max(pairs, lo, false), hi, false);
+    return engineValue;
+  }
+
+  /** Indices of the k largest values. */
+  static int[] largest(double[] r, int k) {
+    Integer[] idx = new Integer[r.length];
+    for (int i = 0; i < idx.length; i++) {
+      idx[i] = i;
+    }
+    Arrays.sort(idx, (a, c) -> Double.compare(r[c], r[a]));
+    int[] out = new int[Math.min(k, r.length)];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = idx[i];
+    }
+    return out;
+  }
+
+  private static double[] negate(double[] v) {
+    double[] o = new double[v.length];
+    for (int i = 0; i < v.length; i++) {
+      o[i] = -v[i];
+    }
+    return o;
   }
 
   private void maybeResetPairs(INDArray batch) {
@@ -203,6 +396,10 @@ public final class ClipPenalty {
       xp.putRow(i, noisy(x.getRow(i)));
     }
     pairs = Nd4j.vstack(x, xp).detach();
+    if (tracking.local()) {
+      keepLocal();
+    }
+    keepAnchors(batch);
     hasPrevious = false;
     tau = new double[p];
     Arrays.fill(tau, reg.ascentStep());

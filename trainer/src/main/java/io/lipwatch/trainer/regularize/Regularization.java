@@ -32,16 +32,28 @@ package io.lipwatch.trainer.regularize;
  * @param ascentStep     initial ascent step, relative to the pair's distance ‖x − x′‖
  * @param initNoise      x′ = x + U[0,1)·initNoise at (re)initialisation (their code: 0.1)
  * @param lipBoundGrid   LipBound: S of the S×S frequency grid the penalty is maximised on (their training: 10)
+ * @param tracking       CLIP: how the pairs follow the Lipschitz constant ({@link ClipTracking#OFF}: the reference code's)
+ * @param schedule       when the discrepancy principle moves the weight
  */
 public record Regularization(Regularizer regularizer, double weight, double step, double targetAccuracy, int pairs,
     Form form, Aggregate aggregate, int resetEvery, boolean adaptiveStep, double ascentStep, double initNoise,
-    int lipBoundGrid) {
+    int lipBoundGrid, ClipTracking tracking, LambdaSchedule schedule) {
 
   /** λ·L (paper) or λ·L² (reference code). */
   public enum Form { LIPSCHITZ, SQUARED }
 
-  /** Mean of the pair ratios, or the single worst pair. */
-  public enum Aggregate { MEAN, MAX }
+  /** Mean of the pair ratios, the single worst pair, or the mean of the worst eighth of the pairs. */
+  public enum Aggregate { MEAN, MAX, TOP;
+
+    /** How many pairs of P enter the aggregate. */
+    public int count(int p) {
+      return switch (this) {
+        case MEAN -> p;
+        case MAX -> 1;
+        case TOP -> Math.max(1, p / 8);
+      };
+    }
+  }
 
   public Regularization {
     if (regularizer == null || form == null || aggregate == null) {
@@ -62,6 +74,16 @@ public record Regularization(Regularizer regularizer, double weight, double step
     if (lipBoundGrid < 2) {
       throw new IllegalArgumentException("LipBound grid must be at least 2×2, got " + lipBoundGrid);
     }
+    tracking = tracking == null ? ClipTracking.OFF : tracking;
+    schedule = schedule == null ? LambdaSchedule.EVERY_EPOCH : schedule;
+  }
+
+  /** Pairs as in the reference code, weight moved after every epoch. */
+  public Regularization(Regularizer regularizer, double weight, double step, double targetAccuracy, int pairs,
+      Form form, Aggregate aggregate, int resetEvery, boolean adaptiveStep, double ascentStep, double initNoise,
+      int lipBoundGrid) {
+    this(regularizer, weight, step, targetAccuracy, pairs, form, aggregate, resetEvery, adaptiveStep, ascentStep, initNoise,
+        lipBoundGrid, ClipTracking.OFF, LambdaSchedule.EVERY_EPOCH);
   }
 
   /** Without a LipBound grid (the default S = 10 applies). */
@@ -79,6 +101,15 @@ public record Regularization(Regularizer regularizer, double weight, double step
   public static Regularization clip(double lambda, double dLambda, double target, int pairs) {
     return new Regularization(Regularizer.CLIP, lambda, dLambda, target, pairs, Form.LIPSCHITZ, Aggregate.MEAN, 2000,
         true, 0.1, 0.1);
+  }
+
+  /**
+   * CLIP with lipwatch's measured defaults: pairs that track the Lipschitz constant ({@link ClipTracking#DEFAULT}),
+   * the mean of the worst eighth of the pairs, λ moved per window of minibatches ({@link LambdaSchedule#CLIP_DEFAULT}).
+   */
+  public static Regularization trackingClip(double lambda, double target, int pairs) {
+    return clip(lambda, lambda / 2, target, pairs).withAggregate(Aggregate.TOP).withTracking(ClipTracking.DEFAULT)
+        .withSchedule(LambdaSchedule.CLIP_DEFAULT);
   }
 
   public static Regularization weightDecay(double mu, double dMu, double target) {
@@ -104,38 +135,53 @@ public record Regularization(Regularizer regularizer, double weight, double step
   /** The same with another LipBound grid S. */
   public Regularization withLipBoundGrid(int s) {
     return new Regularization(regularizer, weight, step, targetAccuracy, pairs, form, aggregate, resetEvery, adaptiveStep,
-        ascentStep, initNoise, s);
+        ascentStep, initNoise, s, tracking, schedule);
   }
 
   /** The same with another step of the discrepancy principle (0 keeps the weight fixed). */
   public Regularization withStep(double s) {
     return new Regularization(regularizer, weight, s, targetAccuracy, pairs, form, aggregate, resetEvery, adaptiveStep,
-        ascentStep, initNoise, lipBoundGrid);
+        ascentStep, initNoise, lipBoundGrid, tracking, schedule);
   }
 
   public Regularization withForm(Form f) {
     return new Regularization(regularizer, weight, step, targetAccuracy, pairs, f, aggregate, resetEvery, adaptiveStep,
-        ascentStep, initNoise, lipBoundGrid);
+        ascentStep, initNoise, lipBoundGrid, tracking, schedule);
   }
 
   public Regularization withAggregate(Aggregate a) {
     return new Regularization(regularizer, weight, step, targetAccuracy, pairs, form, a, resetEvery, adaptiveStep,
-        ascentStep, initNoise, lipBoundGrid);
+        ascentStep, initNoise, lipBoundGrid, tracking, schedule);
   }
 
   public Regularization withResetEvery(int n) {
     return new Regularization(regularizer, weight, step, targetAccuracy, pairs, form, aggregate, n, adaptiveStep,
-        ascentStep, initNoise, lipBoundGrid);
+        ascentStep, initNoise, lipBoundGrid, tracking, schedule);
   }
 
   public Regularization withAdaptiveStep(boolean a) {
     return new Regularization(regularizer, weight, step, targetAccuracy, pairs, form, aggregate, resetEvery, a,
-        ascentStep, initNoise, lipBoundGrid);
+        ascentStep, initNoise, lipBoundGrid, tracking, schedule);
+  }
+
+  public Regularization withTracking(ClipTracking t) {
+    return new Regularization(regularizer, weight, step, targetAccuracy, pairs, form, aggregate, resetEvery, adaptiveStep,
+        ascentStep, initNoise, lipBoundGrid, t, schedule);
+  }
+
+  public Regularization withSchedule(LambdaSchedule s) {
+    return new Regularization(regularizer, weight, step, targetAccuracy, pairs, form, aggregate, resetEvery, adaptiveStep,
+        ascentStep, initNoise, lipBoundGrid, tracking, s);
+  }
+
+  public Regularization withInitNoise(double n) {
+    return new Regularization(regularizer, weight, step, targetAccuracy, pairs, form, aggregate, resetEvery, adaptiveStep,
+        ascentStep, n, lipBoundGrid, tracking, schedule);
   }
 
   public Regularization withWeight(double w) {
     return new Regularization(regularizer, w, step, targetAccuracy, pairs, form, aggregate, resetEvery, adaptiveStep,
-        ascentStep, initNoise, lipBoundGrid);
+        ascentStep, initNoise, lipBoundGrid, tracking, schedule);
   }
 
   /**

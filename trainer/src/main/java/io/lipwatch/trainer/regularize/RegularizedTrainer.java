@@ -57,6 +57,11 @@ public final class RegularizedTrainer {
 
   private double lastPenalty;
   private ParameterPenalty parameterPenalty;
+  /** Epochs trained by this trainer (the schedule's clock). */
+  private int epochsDone;
+  /** The per-window schedule's state. */
+  private final WindowedDiscrepancy window;
+  private final long seed;
   private AdmmLipSdp admm;
   private int admmEpochs;
   /** LipBound's C·Σ log LipBound, built from the regularisation (null for the other regularisers). */
@@ -70,6 +75,8 @@ public final class RegularizedTrainer {
     this.net = net;
     this.reg = reg;
     this.weight = reg.weight();
+    this.seed = seed;
+    this.window = new WindowedDiscrepancy(reg.schedule().factor());
     this.dtype = net.params().dataType();
     this.clip = reg.regularizer() == Regularizer.CLIP ? new ClipPenalty(reg, dtype, lo, hi, seed) : null;
     this.weightDecay = reg.regularizer() == Regularizer.WEIGHT_DECAY ? new WeightDecay() : null;
@@ -186,11 +193,18 @@ public final class RegularizedTrainer {
     if (admm != null && !admm.started()) {
       admm.tryUpdate(net); // W̄ and Y from the warm-started weights before the first W-step
     }
+    LambdaSchedule schedule = reg.schedule();
+    boolean moves = reg.regularizer() != Regularizer.NONE && reg.regularizer() != Regularizer.ADMM_LIPSDP && reg.step() > 0;
+    boolean perWindow = moves && schedule.perWindow() && epochsDone >= schedule.warmupEpochs();
+    double before = weight();
     double loss = 0;
     double pen = 0;
     double maxRatio = 0;
     long correct = 0;
     long n = 0;
+    long windowCorrect = 0;
+    long windowN = 0;
+    int windowSteps = 0;
     for (DataSet b : batches) {
       Step s = step(b.getFeatures(), b.getLabels());
       loss += s.loss * s.n;
@@ -198,20 +212,60 @@ public final class RegularizedTrainer {
       maxRatio = Math.max(maxRatio, s.maxRatio);
       correct += s.correct;
       n += s.n;
+      if (perWindow && lossKind == LossKind.SOFTMAX_XENT) {
+        windowCorrect += s.correct;
+        windowN += s.n;
+        if (++windowSteps == schedule.window()) {
+          weight = window.next(weight, (double) windowCorrect / windowN, reg.targetAccuracy(), reg.step());
+          windowCorrect = 0;
+          windowN = 0;
+          windowSteps = 0;
+        }
+      }
       if (bar != null) {
         bar.step();
       }
     }
     double acc = lossKind == LossKind.SOFTMAX_XENT ? (double) correct / n : Double.NaN;
-    double before = weight();
-    if (reg.regularizer() != Regularizer.NONE && reg.regularizer() != Regularizer.ADMM_LIPSDP) {
+    epochsDone++;
+    if (moves && schedule.movesAfterEpoch(epochsDone)) {
       weight = Regularization.discrepancy(weight, acc, reg.targetAccuracy(), reg.step());
     }
     net.setEpochCount(net.getEpochCount() + 1);
     if (admm != null && ++admmEpochs % admm.settings().wStepEpochs() == 0) {
       admm.tryUpdate(net);
     }
+    if (clip != null && weight > 0 && clip.tracking().engineSeeds() > 0) {
+      clip.reseedFromEngine(net, ENGINE_STEPS, seed + epochsDone);
+    }
     return new EpochStats(loss / n, pen / n, maxRatio, acc, before, weight(), (System.nanoTime() - t0) / 1e9);
+  }
+
+  /** Ascent steps of the engine's pair search when the trainer re-seeds from it after an epoch. */
+  static final int ENGINE_STEPS = 20;
+
+  /**
+   * The trainer's running estimate of the Lipschitz constant: the largest quotient ‖f(x)−f(x′)‖/‖x−x′‖ over its CLIP
+   * pairs at the current weights (a lower bound of L, like the engine's {@code clip-pairs}); NaN without pairs.
+   */
+  public double clipEstimate() {
+    INDArray p = clip == null ? null : clip.livePairs();
+    if (p == null) {
+      return Double.NaN;
+    }
+    int k = (int) (p.size(0) / 2);
+    INDArray z = forward(p.castTo(dtype)).logits;
+    double[] fn = z.get(NDArrayIndex.interval(0, k), NDArrayIndex.all()).sub(z.get(NDArrayIndex.interval(k, 2L * k),
+        NDArrayIndex.all())).norm2(1).toDoubleVector();
+    double[] dn = p.get(NDArrayIndex.interval(0, k), NDArrayIndex.all()).sub(p.get(NDArrayIndex.interval(k, 2L * k),
+        NDArrayIndex.all())).norm2(1).toDoubleVector();
+    double best = 0;
+    for (int i = 0; i < k; i++) {
+      if (dn[i] > 0) {
+        best = Math.max(best, fn[i] / dn[i]);
+      }
+    }
+    return best;
   }
 
   private record Step(double loss, double penalty, double maxRatio, long correct, int n) {}
@@ -230,7 +284,16 @@ public final class RegularizedTrainer {
   private Step stepInWorkspace(INDArray x, INDArray y) {
     int b = (int) x.size(0);
     boolean withPairs = clip != null && weight > 0;
-    INDArray input = withPairs ? Nd4j.vstack(x.castTo(dtype), clip.pairsFor(x)) : x.castTo(dtype);
+    INDArray input = x.castTo(dtype);
+    if (withPairs) {
+      INDArray pairs = clip.pairsFor(x);
+      if (clip.stalled()) {
+        for (int k = 0; k < clip.tracking().stallAscent(); k++) {
+          ascentPass(pairs);
+        }
+      }
+      input = Nd4j.vstack(input, pairs);
+    }
     Forward f = forward(input);
     INDArray z = f.logits;
     INDArray zb = withPairs ? z.get(NDArrayIndex.interval(0, b), NDArrayIndex.all()) : z;
@@ -267,6 +330,16 @@ public final class RegularizedTrainer {
     net.setIterationCount(iteration + 1);
     net.setScore(loss);
     return new Step(loss, penalty, withPairs ? clip.lastMaxRatio() : 0, correct, b);
+  }
+
+  /**
+   * An ascent-only pass: every pair climbs its own quotient (forward and backward of the 2P pair rows; the weight
+   * gradient this leaves in the gradient view is overwritten by the step's own backward pass).
+   */
+  private void ascentPass(INDArray pairs) {
+    Forward f = forward(pairs);
+    ClipPenalty.Terms t = clip.terms(f.logits, 0, 1.0, true);
+    clip.ascend(backward(f, t.eps()).dup(), t);
   }
 
   /**

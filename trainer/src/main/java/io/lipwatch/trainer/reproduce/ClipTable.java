@@ -47,16 +47,24 @@ public final class ClipTable {
    * @param probeSamples test samples for noise and PGD
    * @param targets      discrepancy-principle targets α of the regularised rows
    */
+  /**
+   * @param clip the CLIP rows' settings: weight, step and target are replaced by {@code lambda}, {@code dLambda} and
+   *             each of {@code targets}
+   */
   public record Options(Path data, String arch, int[] hidden, int epochs, int trainSamples, int probeSamples, int batch,
-      int pairs, double lambda, double dLambda, double mu, double dMu, List<Double> targets, long seed) {
+      int pairs, double lambda, double dLambda, double mu, double dMu, List<Double> targets, long seed, Regularization clip) {
     public static Options defaults() {
-      return new Options(Datasets.FASHION_MNIST, "mlp", new int[] {256, 256}, 6, 0, 1000, 128, 64, 1.0, 0.5, 5e-4,
-          5e-4, List.of(0.85), 42);
+      return new Options(Datasets.FASHION_MNIST, "mlp", new int[] {256, 256}, 3, 0, 1000, 128, 64, 1.0, 0.5, 5e-4,
+          5e-4, List.of(0.85), 42, Regularization.trackingClip(1.0, 0.85, 64));
     }
   }
 
+  /**
+   * @param clipPairs       the engine's {@code clip-pairs} lower bound
+   * @param trainerEstimate CLIP rows: the trainer's running estimate (best quotient of its pairs) at the end; NaN otherwise
+   */
   public record Row(String name, double train, double test, double noise, double pgd, double weight, Double bestUpper,
-      Double bestLower, double trainSeconds) {}
+      Double bestLower, double trainSeconds, Double clipPairs, double trainerEstimate) {}
 
   public static List<Row> run(Options o, PrintStream log) throws IOException {
     Datasets.Splits s = Datasets.load(o.data(), "fashion-mnist");
@@ -79,7 +87,9 @@ public final class ClipTable {
       names.add(String.format(Locale.ROOT, "Weight reg. %.0f", a * 100));
     }
     for (double a : o.targets()) {
-      regs.add(Regularization.clip(o.lambda(), o.dLambda(), a, o.pairs()));
+      Regularization c = o.clip();
+      regs.add(new Regularization(Regularizer.CLIP, o.lambda(), o.dLambda(), a, o.pairs(), c.form(), c.aggregate(),
+          c.resetEvery(), c.adaptiveStep(), c.ascentStep(), c.initNoise(), c.lipBoundGrid(), c.tracking(), c.schedule()));
       names.add(String.format(Locale.ROOT, "CLIP %.0f", a * 100));
     }
     List<Row> rows = new ArrayList<>();
@@ -100,6 +110,10 @@ public final class ClipTable {
         log.printf(Locale.ROOT, "  %-16s epoch %d: loss %.4f, penalty %.4f, running train acc %.4f, %s %.4g → %.4g (%.1f s)%n",
             names.get(k), e + 1, st.loss(), st.penalty(), st.trainAccuracy(), r.regularizer() == Regularizer.WEIGHT_DECAY ? "µ" : "λ",
             st.weightBefore(), st.weightAfter(), st.seconds());
+        if (r.regularizer() == Regularizer.CLIP) {
+          log.printf(Locale.ROOT, "  %-16s trainer estimate %.3f, engine search at re-seeding %.3f%n", "", t.clipEstimate(),
+              t.clip().engineSearchValue());
+        }
       }
       double seconds = (System.nanoTime() - t0) / 1e9;
       double trainAcc = net.evaluate(new ListDataSetIterator<>(trainEval, 1)).accuracy();
@@ -112,32 +126,41 @@ public final class ClipTable {
           .withCertifiedEps(List.of()).withMinPerturbation(null).withTimeBudget(Duration.ofMinutes(10));
       ProbeResult pr = ProbeRunner.run(net, probe, pc, b.bestUpper());
       Probes p = pr.probes();
+      Double clipPairs = c.lower().stream().filter(l -> l.method().equals(io.lipwatch.estimator.bounds.LowerBounds.CLIP))
+          .map(l -> l.value()).findFirst().orElse(null);
       Row row = new Row(names.get(k), trainAcc, testAcc, p.noiseAccuracy().get(0).accuracy(),
-          p.attacks().get(0).robustAccuracy(), t.weight(), b.bestUpper(), b.bestLower(), seconds);
+          p.attacks().get(0).robustAccuracy(), t.weight(), b.bestUpper(), b.bestLower(), seconds, clipPairs,
+          t.clipEstimate());
       log.printf(Locale.ROOT, "  %s%n", format(row));
       rows.add(row);
     }
     return rows;
   }
 
-  /** Quick run from the classpath: {@code ClipTable [epochs] [trainSamples]}. */
+  /** Quick run from the classpath: {@code ClipTable [epochs] [trainSamples] [paper]}. */
   public static void main(String[] args) throws IOException {
     Options d = Options.defaults();
     Options o = new Options(d.data(), d.arch(), d.hidden(), args.length > 0 ? Integer.parseInt(args[0]) : d.epochs(),
         args.length > 1 ? Integer.parseInt(args[1]) : d.trainSamples(), d.probeSamples(), d.batch(), d.pairs(), d.lambda(),
-        d.dLambda(), d.mu(), d.dMu(), d.targets(), d.seed());
+        d.dLambda(), d.mu(), d.dMu(), d.targets(), d.seed(), args.length > 2 && args[2].equals("paper")
+            ? Regularization.clip(1, 0.5, 0.85, 64).withAggregate(Regularization.Aggregate.MAX)
+                .withSchedule(io.lipwatch.trainer.regularize.LambdaSchedule.PAPER) : d.clip());
     System.out.print(table(run(o, System.out)));
   }
 
   public static String header() {
-    return String.format(Locale.ROOT, "%-16s %7s %7s %7s %7s %10s %10s %10s %9s", "model", "train", "test", "noise", "PGD",
-        "λ / µ", "bestUpper", "bestLower", "train s");
+    return String.format(Locale.ROOT, "%-16s %7s %7s %7s %7s %10s %10s %10s %10s %9s %9s", "model", "train", "test", "noise",
+        "PGD", "λ / µ", "bestUpper", "bestLower", "clip-pairs", "trainer", "train s");
   }
 
   public static String format(Row r) {
-    return String.format(Locale.ROOT, "%-16s %7.1f %7.1f %7.1f %7.1f %10.4g %10s %10s %9.0f", r.name(), 100 * r.train(),
-        100 * r.test(), 100 * r.noise(), 100 * r.pgd(), r.weight(), r.bestUpper() == null ? "-" : String.format(Locale.ROOT, "%.2f", r.bestUpper()),
-        r.bestLower() == null ? "-" : String.format(Locale.ROOT, "%.2f", r.bestLower()), r.trainSeconds());
+    return String.format(Locale.ROOT, "%-16s %7.1f %7.1f %7.1f %7.1f %10.4g %10s %10s %10s %9s %9.0f", r.name(), 100 * r.train(),
+        100 * r.test(), 100 * r.noise(), 100 * r.pgd(), r.weight(), two(r.bestUpper()), two(r.bestLower()),
+        two(r.clipPairs()), Double.isNaN(r.trainerEstimate()) ? "-" : two(r.trainerEstimate()), r.trainSeconds());
+  }
+
+  private static String two(Double v) {
+    return v == null ? "-" : String.format(Locale.ROOT, "%.2f", v);
   }
 
   public static String table(List<Row> rows) {
@@ -146,7 +169,8 @@ public final class ClipTable {
       sb.append(format(r)).append('\n');
     }
     sb.append("accuracies in %; noise: Gaussian σ=1 clipped to [0,1]; PGD: L2 ε=2, 100 steps of 0.25, random start; "
-        + "bounds of the logit map, L2→L2 (bestUpper sound)\n");
+        + "bounds of the logit map, L2→L2 (bestUpper sound); clip-pairs: the engine's pair search; trainer: the "
+        + "trainer's running estimate (best quotient of its CLIP pairs)\n");
     return sb.toString();
   }
 }
