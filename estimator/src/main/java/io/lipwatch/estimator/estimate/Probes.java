@@ -17,9 +17,15 @@ public record Probes(
 
   public record NoiseAccuracy(double sigma, double accuracy) {}
 
+  /** {@code losses}: the losses PGD ascended (a sample broken by any counts); {@code schedule}: fixed or apgd. */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record AttackResult(String attack, String norm, double eps, Integer steps, Double stepSize, double robustAccuracy,
-      Double seconds) {}
+      Double seconds, List<String> losses, String schedule) {
+    public AttackResult(String attack, String norm, double eps, Integer steps, Double stepSize, double robustAccuracy,
+        Double seconds) {
+      this(attack, norm, eps, steps, stepSize, robustAccuracy, seconds, null, null);
+    }
+  }
 
   public record CertifiedAccuracy(String norm, double eps, double accuracy) {}
 

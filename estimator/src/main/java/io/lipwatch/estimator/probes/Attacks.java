@@ -56,7 +56,7 @@ final class Attacks {
     return logits.argMax(1).toIntVector();
   }
 
-  private static void markFooled(Outcome o, INDArray logits, int[] labels, INDArray delta, Norm norm) {
+  static void markFooled(Outcome o, INDArray logits, int[] labels, INDArray delta, Norm norm) {
     int[] pred = predictions(logits);
     double[] dn = null;
     double[] better = null;
@@ -88,7 +88,7 @@ final class Attacks {
   }
 
   /** Row norms of the gradient; non-finite entries are zeroed in place (and counted) so one bad row cannot spread. */
-  private static double[] gradientRowNorms(INDArray g, Outcome o, boolean first) {
+  static double[] gradientRowNorms(INDArray g, Outcome o, boolean first) {
     double[] gn = g.norm2(1).toDoubleVector();
     int bad = 0;
     int zero = 0;
@@ -111,7 +111,7 @@ final class Attacks {
     return gn;
   }
 
-  private static INDArray column(double[] v) {
+  static INDArray column(double[] v) {
     float[] f = new float[v.length];
     for (int i = 0; i < v.length; i++) {
       f[i] = (float) v[i];
@@ -120,7 +120,7 @@ final class Attacks {
   }
 
   /** Adds a step of length alpha_i (L2: along g/‖g‖; L∞: alpha_i·sign(g)) to delta. Consumes g. */
-  private static void ascend(INDArray delta, INDArray g, double[] gn, double[] alpha, Norm norm) {
+  static void ascend(INDArray delta, INDArray g, double[] gn, double[] alpha, Norm norm) {
     int n = gn.length;
     if (norm == Norm.L2) {
       double[] f = new double[n];
@@ -133,20 +133,16 @@ final class Attacks {
     }
   }
 
-  /** Projects delta onto the ε-ball (per row), then x+delta onto the box; returns the iterate, delta updated. */
-  private static INDArray project(INDArray x, INDArray delta, double[] eps, Norm norm, double lo, double hi) {
+  /**
+   * Projects x+delta onto the intersection of the ε-ball around x and the box [lo, hi] (per row, exactly); returns the
+   * iterate, delta updated. L∞: the intersection is a box, so clipping each coordinate is the projection. L2: see
+   * {@link #projectL2}. (Projecting onto the ball and then clipping to the box lands inside both but not on the nearest
+   * point: it shortens steps along the box faces, which on image data is most of them.)
+   */
+  static INDArray project(INDArray x, INDArray delta, double[] eps, Norm norm, double lo, double hi) {
     int n = eps.length;
     if (norm == Norm.L2) {
-      double[] dn = delta.norm2(1).toDoubleVector();
-      double[] f = new double[n];
-      boolean any = false;
-      for (int i = 0; i < n; i++) {
-        f[i] = dn[i] > eps[i] ? eps[i] / dn[i] : 1.0;
-        any |= f[i] != 1.0;
-      }
-      if (any) {
-        delta.muliColumnVector(column(f));
-      }
+      projectL2(x, delta, eps, lo, hi);
     } else {
       // clip each row to [−ε_i, ε_i]: scale to the unit cube, clip, scale back
       double[] inv = new double[n];
@@ -160,12 +156,93 @@ final class Attacks {
       Transforms.max(delta, -1.0, false);
       delta.muliColumnVector(column(e));
     }
-    // the box clip moves every coordinate toward x, which lies in the box: the result stays in the ball
     INDArray xAdv = x.add(delta);
     Transforms.min(xAdv, hi, false);
     Transforms.max(xAdv, lo, false);
     delta.assign(xAdv).subi(x);
     return xAdv;
+  }
+
+  /**
+   * Exact Euclidean projection of delta onto {‖δ‖ ≤ ε} ∩ [lo − x, hi − x], in place. The KKT conditions give
+   * δ = clip(t·d) for some t ∈ (0, 1] (t = 1/(1+μ), μ the ball's multiplier); since the box contains 0, clip(t·d_j) =
+   * d_j·min(t, b_j) with b_j the t at which coordinate j reaches its face, so ‖δ(t)‖² = Σ d_j² min(t, b_j)² is
+   * increasing and piecewise quadratic: sorting the breakpoints b_j &lt; 1 gives the t with ‖δ(t)‖ = ε exactly.
+   */
+  static void projectL2(INDArray x, INDArray delta, double[] eps, double lo, double hi) {
+    int n = eps.length;
+    int d = (int) x.size(1);
+    float[] xs = floats(x);
+    float[] ds = floats(delta);
+    long[] keys = new long[d];
+    for (int i = 0; i < n; i++) {
+      int off = i * d;
+      double e2 = eps[i] * eps[i];
+      double full = 0; // ‖clip(d)‖² (t = 1)
+      int m = 0;
+      for (int j = 0; j < d; j++) {
+        double dj = ds[off + j];
+        double face = dj > 0 ? hi - xs[off + j] : lo - xs[off + j];
+        double c = dj > 0 ? Math.min(dj, face) : Math.max(dj, face);
+        full += c * c;
+      }
+      if (full <= e2) {
+        for (int j = 0; j < d; j++) {
+          double dj = ds[off + j];
+          double face = dj > 0 ? hi - xs[off + j] : lo - xs[off + j];
+          ds[off + j] = (float) (dj > 0 ? Math.min(dj, face) : Math.max(dj, face));
+        }
+        continue;
+      }
+      double q = 0; // Σ d_j² over coordinates not yet at their face
+      for (int j = 0; j < d; j++) {
+        double dj = ds[off + j];
+        if (dj == 0) {
+          continue;
+        }
+        double b = (dj > 0 ? hi - xs[off + j] : lo - xs[off + j]) / dj;
+        q += dj * dj;
+        if (b < 1) {
+          // b ≥ 0; non-negative floats sort like their bit patterns
+          keys[m++] = ((long) Float.floatToIntBits((float) Math.max(b, 0.0)) << 32) | j;
+        }
+      }
+      java.util.Arrays.sort(keys, 0, m);
+      double s = 0; // Σ d_j² b_j² over coordinates at their face
+      double t = -1;
+      for (int r = 0; r < m; r++) {
+        int j = (int) (keys[r] & 0xffffffffL);
+        double dj = ds[off + j];
+        double b = (dj > 0 ? hi - xs[off + j] : lo - xs[off + j]) / dj;
+        if (s + q * b * b >= e2) {
+          break;
+        }
+        s += dj * dj * b * b;
+        q -= dj * dj;
+      }
+      t = q > 0 ? Math.sqrt(Math.max(e2 - s, 0) / q) : 1.0;
+      t = Math.min(t, 1.0);
+      for (int j = 0; j < d; j++) {
+        double dj = ds[off + j];
+        double v = t * dj;
+        double face = dj > 0 ? hi - xs[off + j] : lo - xs[off + j];
+        ds[off + j] = (float) (dj > 0 ? Math.min(v, face) : Math.max(v, face));
+      }
+    }
+    if (direct(delta)) {
+      delta.data().setData(ds);
+    } else {
+      delta.assign(Nd4j.createFromArray(ds).reshape(n, d));
+    }
+  }
+
+  /** A plain c-order float array whose buffer is exactly its elements (no copy needed). */
+  private static boolean direct(INDArray a) {
+    return a.dataType() == DataType.FLOAT && !a.isView() && a.ordering() == 'c' && a.data().length() == a.length();
+  }
+
+  private static float[] floats(INDArray a) {
+    return direct(a) ? a.data().asFloat() : a.dup('c').castTo(DataType.FLOAT).data().asFloat();
   }
 
   /** One step of size ε from the clean input. */
@@ -200,6 +277,12 @@ final class Attacks {
   /** As above; rows of {@code init} that are non-zero replace the random start (warm start from a known adversarial). */
   static Outcome pgd(Classifier c, Batch b, Norm norm, double[] eps, double[] alpha, int steps, boolean randomStart,
       long seed, double lo, double hi, boolean trackNorm, Deadline deadline, Observer obs, INDArray init) {
+    return pgd(c, b, norm, eps, alpha, steps, randomStart, seed, lo, hi, trackNorm, deadline, obs, init, LogitLoss.CE);
+  }
+
+  /** As above, ascending {@code loss}. */
+  static Outcome pgd(Classifier c, Batch b, Norm norm, double[] eps, double[] alpha, int steps, boolean randomStart,
+      long seed, double lo, double hi, boolean trackNorm, Deadline deadline, Observer obs, INDArray init, LogitLoss loss) {
     int n = b.n();
     INDArray x = b.x();
     Outcome o = new Outcome(n, trackNorm);
@@ -224,7 +307,7 @@ final class Attacks {
         markFooled(o, c.logits(xAdv), b.labels(), delta, norm);
         break;
       }
-      Classifier.Step st = c.step(xAdv, b.onehot());
+      Classifier.Step st = c.step(xAdv, b.onehot(), b.labels(), loss);
       markFooled(o, st.logits(), b.labels(), delta, norm);
       if (deadline != null && deadline.passed()) {
         o.aborted = true;
@@ -240,7 +323,7 @@ final class Attacks {
   }
 
   /** Uniform in the L∞ ball; in the L2 ball: Gaussian direction, radius ε·U^(1/d) (uniform in volume). */
-  private static INDArray randomStart(int n, int d, double[] eps, Norm norm, long seed) {
+  static INDArray randomStart(int n, int d, double[] eps, Norm norm, long seed) {
     SplittableRandom rng = new SplittableRandom(seed);
     float[] v = new float[n * d];
     if (norm == Norm.LINF) {

@@ -158,6 +158,29 @@ final class Dl4jClassifier implements Classifier {
   }
 
   @Override
+  public boolean supports(LogitLoss loss) {
+    return hasGradients() && (loss == LogitLoss.CE || crossEntropyLoss);
+  }
+
+  /**
+   * Any loss through DL4J's own backward pass: with a softmax/cross-entropy output the gradient at the logits is
+   * p − t for labels t, so labels t = p − g carry any logit gradient g (row-scaled) whose entries sum to zero (every LogitLoss's do).
+   */
+  @Override
+  public Step step(INDArray x, INDArray onehot, int[] labels, LogitLoss loss) {
+    if (loss == LogitLoss.CE || !crossEntropyLoss) {
+      return Classifier.super.step(x, onehot, labels, loss);
+    }
+    INDArray logits = logits(x);
+    INDArray g = loss.gradient(logits, labels);
+    // rows scaled to max |g| = 1 (direction unchanged) so that p − (p − g) keeps g in float
+    g.diviColumnVector(g.dup().amax(1).reshape(g.size(0), 1).addi(1e-30));
+    INDArray t = org.nd4j.linalg.ops.transforms.Transforms.softmax(logits.castTo(netType), true).subi(g.castTo(netType));
+    INDArray grad = mln.calculateGradients(toNet(x), t, null, null).getSecond();
+    return new Step(logits, grad.castTo(DataType.FLOAT).reshape('c', x.size(0), x.size(1)));
+  }
+
+  @Override
   public Step step(INDArray x, INDArray onehot) {
     INDArray logits = logits(x);
     INDArray in = toNet(x);

@@ -38,12 +38,30 @@ public record ProbeConfig(int samples, int batchSize, long seed, List<Double> no
     }
   }
 
+  /** How PGD chooses its steps. */
+  public enum Schedule {
+    /** {@code steps} steps of the fixed {@code stepSize} (Madry et al.). */
+    FIXED,
+    /** APGD's schedule: initial step 2ε, momentum, halving and restart from the best point at checkpoints. */
+    APGD;
+
+    public String label() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+  }
+
+  /** The losses PGD ascends by default: cross-entropy and the difference-of-logits ratio (APGD-CE + APGD-DLR). */
+  public static final List<LogitLoss> STRONG_LOSSES = List.of(LogitLoss.CE, LogitLoss.DLR);
+
   /**
    * One attack. FGSM: a single step of size ε from the clean input (sign of the gradient for L∞, normalised gradient
-   * for L2); steps, stepSize, randomStart and restarts are ignored. PGD: {@code restarts} runs of {@code steps} steps of
-   * {@code stepSize}, each projected onto the ε-ball and the input range.
+   * for L2) on cross-entropy; steps, stepSize, randomStart, restarts, losses and schedule are ignored. PGD: for each
+   * loss in {@code losses}, {@code restarts} runs of {@code steps} steps (fixed {@code stepSize}, or APGD's schedule,
+   * which ignores it), each iterate projected exactly onto the ε-ball ∩ the input range; a sample broken by any loss or
+   * run counts as broken.
    */
-  public record AttackSpec(Kind kind, Norm norm, double eps, int steps, double stepSize, boolean randomStart, int restarts) {
+  public record AttackSpec(Kind kind, Norm norm, double eps, int steps, double stepSize, boolean randomStart, int restarts,
+      List<LogitLoss> losses, Schedule schedule) {
     public AttackSpec {
       if (kind == null || norm == null) {
         throw new IllegalArgumentException("attack needs a kind and a norm");
@@ -54,29 +72,54 @@ public record ProbeConfig(int samples, int batchSize, long seed, List<Double> no
       if (kind == Kind.PGD && (steps < 1 || !(stepSize > 0) || restarts < 1)) {
         throw new IllegalArgumentException("PGD needs steps ≥ 1, stepSize > 0 and restarts ≥ 1");
       }
+      losses = losses == null || losses.isEmpty() ? List.of(LogitLoss.CE) : List.copyOf(losses);
+      schedule = schedule == null ? Schedule.FIXED : schedule;
+    }
+
+    /** Plain PGD on cross-entropy with a fixed step (the form papers report). */
+    public AttackSpec(Kind kind, Norm norm, double eps, int steps, double stepSize, boolean randomStart, int restarts) {
+      this(kind, norm, eps, steps, stepSize, randomStart, restarts, List.of(LogitLoss.CE), Schedule.FIXED);
     }
 
     public static AttackSpec fgsm(Norm norm, double eps) {
       return new AttackSpec(Kind.FGSM, norm, eps, 1, eps, false, 1);
     }
 
+    /**
+     * The default PGD: {@link #STRONG_LOSSES} with APGD's schedule, random start. {@code stepSize} is kept for the
+     * record (and used by {@link #plain()}).
+     */
     public static AttackSpec pgd(Norm norm, double eps, int steps, double stepSize) {
-      return new AttackSpec(Kind.PGD, norm, eps, steps, stepSize, true, 1);
+      return new AttackSpec(Kind.PGD, norm, eps, steps, stepSize, true, 1, STRONG_LOSSES, Schedule.APGD);
+    }
+
+    /** The same attack as plain cross-entropy PGD with the fixed step (for comparisons and paper tables). */
+    public AttackSpec plain() {
+      return new AttackSpec(kind, norm, eps, steps, stepSize, randomStart, restarts, List.of(LogitLoss.CE), Schedule.FIXED);
     }
 
     public AttackSpec withRestarts(int r) {
-      return new AttackSpec(kind, norm, eps, steps, stepSize, randomStart, r);
+      return new AttackSpec(kind, norm, eps, steps, stepSize, randomStart, r, losses, schedule);
     }
 
     public AttackSpec withRandomStart(boolean r) {
-      return new AttackSpec(kind, norm, eps, steps, stepSize, r, restarts);
+      return new AttackSpec(kind, norm, eps, steps, stepSize, r, restarts, losses, schedule);
+    }
+
+    public AttackSpec withLosses(List<LogitLoss> l) {
+      return new AttackSpec(kind, norm, eps, steps, stepSize, randomStart, restarts, l, schedule);
+    }
+
+    public AttackSpec withSchedule(Schedule s) {
+      return new AttackSpec(kind, norm, eps, steps, stepSize, randomStart, restarts, losses, s);
     }
 
     @Override
     public String toString() {
       return kind == Kind.FGSM ? String.format(Locale.ROOT, "fgsm %s ε=%s", norm.label(), eps)
-          : String.format(Locale.ROOT, "pgd %s ε=%s steps=%d step=%s%s", norm.label(), eps, steps, stepSize,
-              restarts > 1 ? " restarts=" + restarts : "");
+          : String.format(Locale.ROOT, "pgd %s ε=%s steps=%d %s%s losses=%s", norm.label(), eps, steps,
+              schedule == Schedule.APGD ? "apgd" : "step=" + stepSize, restarts > 1 ? " restarts=" + restarts : "",
+              String.join("+", losses.stream().map(LogitLoss::label).toList()));
     }
   }
 

@@ -146,20 +146,33 @@ public final class ProbeRunner {
       long ta = System.nanoTime();
       boolean[] robust = correct.clone();
       boolean aborted = false;
+      // the losses this classifier can backpropagate; a sample broken by any loss or restart counts as broken
+      List<LogitLoss> losses = spec.kind() == Kind.FGSM ? List.of(LogitLoss.CE)
+          : spec.losses().stream().filter(c::supports).toList();
+      if (losses.size() < (spec.kind() == Kind.FGSM ? 1 : spec.losses().size())) {
+        warnings.add("attack " + spec + ": the " + c.path() + " gradient path carries cross-entropy only; ran "
+            + losses.stream().map(LogitLoss::label).toList());
+      }
       for (int bi = 0; bi < batches.size() && !aborted; bi++) {
         Batch b = batches.get(bi);
-        for (int r = 0; r < (spec.kind() == Kind.PGD ? spec.restarts() : 1) && !aborted; r++) {
-          Outcome o;
-          if (spec.kind() == Kind.FGSM) {
-            o = Attacks.fgsm(c, b, spec.norm(), spec.eps(), lo, hi, obs);
-          } else {
-            o = Attacks.pgd(c, b, spec.norm(), filled(b.n(), spec.eps()), filled(b.n(), spec.stepSize()), spec.steps(),
-                spec.randomStart(), mix(cfg.seed(), 2, a, bi * 1000L + r), lo, hi, false, deadline, obs);
-          }
-          aborted = o.aborted;
-          health.add(o, spec, b.n());
-          for (int i = 0; i < b.n(); i++) {
-            robust[b.offset() + i] &= !o.fooled[i];
+        for (int li = 0; li < losses.size() && !aborted; li++) {
+          LogitLoss loss = losses.get(li);
+          for (int r = 0; r < (spec.kind() == Kind.PGD ? spec.restarts() : 1) && !aborted; r++) {
+            Outcome o;
+            long seed = mix(cfg.seed(), 2, a, bi * 1000L + r);
+            if (spec.kind() == Kind.FGSM) {
+              o = Attacks.fgsm(c, b, spec.norm(), spec.eps(), lo, hi, obs);
+            } else if (spec.schedule() == ProbeConfig.Schedule.APGD) {
+              o = Apgd.run(c, b, spec.norm(), spec.eps(), spec.steps(), loss, seed, lo, hi, deadline, obs);
+            } else {
+              o = Attacks.pgd(c, b, spec.norm(), filled(b.n(), spec.eps()), filled(b.n(), spec.stepSize()), spec.steps(),
+                  spec.randomStart(), seed, lo, hi, false, deadline, obs, null, loss);
+            }
+            aborted = o.aborted;
+            health.add(o, spec, b.n());
+            for (int i = 0; i < b.n(); i++) {
+              robust[b.offset() + i] &= !o.fooled[i];
+            }
           }
         }
       }
@@ -170,8 +183,10 @@ public final class ProbeRunner {
       }
       double secs = (System.nanoTime() - ta) / 1e9;
       attacks.add(new Probes.AttackResult(spec.kind().label(), spec.norm().label(), spec.eps(),
-          spec.kind() == Kind.PGD ? spec.steps() : null, spec.kind() == Kind.PGD ? spec.stepSize() : null,
-          fraction(robust), round(secs)));
+          spec.kind() == Kind.PGD ? spec.steps() : null,
+          spec.kind() == Kind.PGD && spec.schedule() == ProbeConfig.Schedule.FIXED ? spec.stepSize() : null,
+          fraction(robust), round(secs), losses.stream().map(LogitLoss::label).toList(),
+          spec.kind() == Kind.PGD ? spec.schedule().label() : null));
       attackDetail.add(new ProbeResult.AttackDetail(spec, robust));
     }
     if (!skipped.isEmpty()) {
