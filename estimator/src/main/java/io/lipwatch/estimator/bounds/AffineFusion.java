@@ -161,6 +161,12 @@ public final class AffineFusion {
       }
       c = new DiagonalOperator(d);
       terms = 1;
+    } else if (a instanceof DiagonalOperator da && b instanceof DenseMatrix db) {
+      c = scaleDense(db, da.diag(), true); // batch norm after a dense layer: rows scaled
+      terms = 1;
+    } else if (a instanceof DenseMatrix dm && b instanceof DiagonalOperator db) {
+      c = scaleDense(dm, db.diag(), false); // batch norm before it: columns scaled
+      terms = 1;
     } else if (a instanceof DiagonalOperator da && b instanceof Conv2dOperator cb && perChannel(da.diag(), cb.cOut(), cb.outH() * cb.outW())) {
       c = scaleConv(cb, da.diag(), cb.outH() * cb.outW(), true);
       terms = 1;
@@ -177,6 +183,17 @@ public final class AffineFusion {
     }
     // the bias A·b + a is evaluated, not bounded: it shifts f and does not change any Lipschitz constant
     return new Composed(new Op.Affine(c, bias), productError(a, b, terms));
+  }
+
+  /** diag(d)·M (rows) or M·diag(d) (columns): one rounding per entry. */
+  private static DenseMatrix scaleDense(DenseMatrix m, double[] d, boolean rows) {
+    double[] v = m.data().clone();
+    for (int r = 0; r < m.rows(); r++) {
+      for (int k = 0; k < m.cols(); k++) {
+        v[r * m.cols() + k] *= rows ? d[r] : d[k];
+      }
+    }
+    return new DenseMatrix(m.rows(), m.cols(), v);
   }
 
   /** True when d is constant over each channel's plane (batch norm of a feature map). */
