@@ -120,16 +120,16 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--fixed-ascent-step", description = "Fixed pair ascent step instead of the per-pair ×1.3/÷1.3 adaptation.")
   boolean fixedStep;
 
-  @Option(names = "--clip-radius", paramLabel = "R", description = "CLIP: keep each pair within ‖x − x′‖ ≤ R, a local slope (default: ClipTracking.DEFAULT; 0 unlimited).")
+  @Option(names = "--clip-radius", paramLabel = "R", description = "CLIP: keep each pair within ‖x − x′‖ ≤ R, a local slope (default 1.5; 0 unlimited).")
   Double clipRadius;
 
-  @Option(names = "--clip-reseed", paramLabel = "N", description = "CLIP: every N minibatches re-draw the worst quarter of the pairs from data (default: ClipTracking.DEFAULT; 0 never).")
+  @Option(names = "--clip-reseed", paramLabel = "N", description = "CLIP: every N minibatches re-draw the worst quarter of the pairs from data (default 50; 0 never).")
   Integer clipReseed;
 
-  @Option(names = "--clip-stall", paramLabel = "W:K", description = "CLIP: K extra ascent passes when the pairs' best quotient has not risen for W minibatches (default: ClipTracking.DEFAULT; 0:0 never).")
+  @Option(names = "--clip-stall", paramLabel = "W:K", description = "CLIP: K extra ascent passes when the pairs' best quotient has not risen for W minibatches (default 20:3; 0:0 never).")
   String clipStall;
 
-  @Option(names = "--clip-engine-seeds", paramLabel = "N", description = "CLIP: after every epoch run the engine's pair search from N of the trainer's best pairs and N data points and keep its best pairs (default: ClipTracking.DEFAULT; 0 never).")
+  @Option(names = "--clip-engine-seeds", paramLabel = "N", description = "CLIP: after every epoch run the engine's pair search from N of the trainer's best pairs and N data points and keep its best pairs (default 8; 0 never).")
   Integer clipEngineSeeds;
 
   @Option(names = "--lambda-window", paramLabel = "N", description = "Move λ/µ/C every N minibatches (×/÷ a factor that shrinks when the direction flips); 0: ± the step after each epoch (default: 50 for clip, 0 otherwise).")
