@@ -128,9 +128,10 @@ class EclipseFastTest {
       assertTrue(r.value() >= lower, "below the lower bound: " + what);
       assertTrue(r.value() >= sdp.value() * (1 - 1e-6), "below LipSDP's optimum: " + what);
       assertTrue(r.value() < auto, "not tighter than AutoLip: " + what);
-      // ECLipsE-Fast's one multiplier per layer against LipSDP's one per neuron: measured 1.06× (784-50-10) to 2.15×
-      // (2-16-16-1) on these nets; the 1.5× target holds only on the wide-input ones
-      assertTrue(r.value() <= (shape[0] >= 30 ? 1.65 : 2.2) * sdp.value(), "further from LipSDP than measured: " + what);
+      // one multiplier per layer against LipSDP's one per neuron: within 1.5× except on the 2-input net (measured 1.63×)
+      // and with leaky ReLU (1.78×: the αβ term of the slope constraint is dropped, LipSDP keeps it)
+      double within = act == LEAKY ? 1.9 : shape[0] > 2 ? 1.5 : 1.7;
+      assertTrue(r.value() <= within * sdp.value(), "further from LipSDP than measured: " + what);
     }
   }
 
