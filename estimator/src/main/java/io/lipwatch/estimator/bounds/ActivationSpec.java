@@ -84,7 +84,7 @@ public record ActivationSpec(String name, double slopeMin, double slopeMax, bool
       if ((r.getMax() != null && Double.isFinite(r.getMax())) || (r.getThreshold() != null && r.getThreshold() != 0.0)) {
         throw new UnsupportedLayerException(layerName, layerType, "ReLU with max/threshold is not supported");
       }
-      return new ActivationSpec("relu", Math.min(0.0, ns), Math.max(1.0, ns), true, ns);
+      return new ActivationSpec("relu", Math.min(ns, 1.0), Math.max(1.0, ns), true, ns);
     }
     if (a instanceof ActivationLReLU l) {
       double alpha = l.getAlpha();
@@ -92,7 +92,8 @@ public record ActivationSpec(String name, double slopeMin, double slopeMax, bool
     }
     if (a instanceof ActivationELU e) {
       double alpha = e.getAlpha();
-      return new ActivationSpec("elu", 0.0, Math.max(1.0, alpha), true, alpha);
+      // slope 1 for x > 0 and α·eˣ ∈ (0, α] (α > 0) or [α, 0) (α < 0) below: the range is [min(0, α), max(1, α)]
+      return new ActivationSpec("elu", Math.min(0.0, alpha), Math.max(1.0, alpha), true, alpha);
     }
     if (a instanceof ActivationTanH) {
       return new ActivationSpec("tanh", 0.0, 1.0, true);

@@ -27,7 +27,7 @@ public final class AutoLip {
 
   private AutoLip() {}
 
-  /** The Lipschitz bound of the output given a per-linear-node norm. */
+  /** The Lipschitz bound of the output given a per-linear-node norm; every sum and product is rounded upward. */
   public static double propagate(ExtractedNetwork net, Function<Node, Double> linearNorm) {
     List<Node> nodes = net.nodes();
     double[] l = new double[nodes.size()];
@@ -38,17 +38,18 @@ public final class AutoLip {
       if (op instanceof Op.Sum s) {
         double t = 0;
         for (int j = 0; j < in.length; j++) {
-          t += Math.abs(s.coeffs()[j]) * at(l, in[j]);
+          t = Math.nextUp(t + Math.nextUp(Math.abs(s.coeffs()[j]) * at(l, in[j])));
         }
         l[i] = t;
       } else if (op instanceof Op.Concat) {
         double t = 0;
         for (int j : in) {
-          t += at(l, j) * at(l, j);
+          t = Math.nextUp(t + Math.nextUp(at(l, j) * at(l, j)));
         }
-        l[i] = Math.sqrt(t);
+        l[i] = Math.nextUp(Math.sqrt(t));
       } else {
-        l[i] = local(n, linearNorm) * at(l, in[0]);
+        // rounded upward: a product of proven per-layer bounds stays a proven bound
+        l[i] = Math.nextUp(local(n, linearNorm) * at(l, in[0]));
       }
     }
     return l[l.length - 1];
@@ -172,7 +173,8 @@ public final class AutoLip {
     });
     String note = converged[0] ? "power iteration, converged (from below: an estimate)"
         : "power iteration, not converged" + (deadline != 0 && System.nanoTime() > deadline ? " (budget exhausted)" : "");
-    return new Result(new UpperBound(POWER_METHOD, l, false, seconds(t0), iterations[0], note), vectors, iterations[0]);
+    return new Result(new UpperBound(POWER_METHOD, l, false, seconds(t0), iterations[0], note, converged[0]), vectors,
+        iterations[0]);
   }
 
   public record Result(UpperBound bound, Map<String, double[]> vectors, int iterations) {}

@@ -42,12 +42,12 @@ public final class NetworkExtractor {
   private NetworkExtractor() {}
 
   /** Shape of one example: feed-forward [n] (cnn == false) or NCHW [c, h, w]. */
-  record Shape(boolean cnn, int c, int h, int w) {
-    static Shape ff(int n) {
+  public record Shape(boolean cnn, int c, int h, int w) {
+    public static Shape ff(int n) {
       return new Shape(false, n, 1, 1);
     }
 
-    static Shape cnn(int c, int h, int w) {
+    public static Shape cnn(int c, int h, int w) {
       return new Shape(true, c, h, w);
     }
 
@@ -72,10 +72,42 @@ public final class NetworkExtractor {
     return extract(net, null);
   }
 
+  /**
+   * Parses the {@code lipwatch.input-shape} header: {@code c,h,w} (a convolutional input, NCHW) or {@code n} (flat);
+   * null for null or blank. Every entry must be a positive integer and the total at most 2³¹ − 1.
+   */
+  public static long[] parseInputShape(String header) {
+    if (header == null || header.isBlank()) {
+      return null;
+    }
+    String[] parts = header.trim().split("\\s*,\\s*");
+    if (parts.length != 1 && parts.length != 3) {
+      throw new IllegalArgumentException("input shape must be 'c,h,w' or 'n', got '" + header + "'");
+    }
+    long[] out = new long[parts.length];
+    long total = 1;
+    for (int i = 0; i < parts.length; i++) {
+      try {
+        out[i] = Long.parseLong(parts[i]);
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("input shape must be positive integers, got '" + header + "'");
+      }
+      if (out[i] < 1 || out[i] > Integer.MAX_VALUE) {
+        throw new IllegalArgumentException("input shape entries must be positive integers, got '" + header + "'");
+      }
+      total = Math.multiplyExact(total, out[i]);
+    }
+    if (total > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException("input shape " + header + " is too large");
+    }
+    return out;
+  }
+
   public static ExtractedNetwork extract(MultiLayerNetwork net, long[] inputShape) {
     org.deeplearning4j.nn.api.Layer[] layers = net.getLayers();
     Builder b = new Builder();
-    Shape shape = initialShape(inputShape, layers.length == 0 ? null : layers[0].conf().getLayer(),
+    long[] given = inputShape != null ? inputShape : InputShapeInference.fromConfiguration(net);
+    Shape shape = initialShape(given, layers.length == 0 ? null : layers[0].conf().getLayer(),
         net.getLayerWiseConfigurations().getInputPreProcess(0));
     Shape in = shape;
     int cur = -1;
@@ -227,7 +259,8 @@ public final class NetworkExtractor {
     }
     String n = first == null ? "(input)" : first.getLayerName();
     throw new UnsupportedLayerException(n == null ? "layer0" : n, first == null ? "input" : first.getClass().getSimpleName(),
-        "input shape unknown (no FeedForwardToCnn preprocessor): pass the input shape to the engine");
+        "input shape unknown (no FeedForwardToCnn preprocessor, and the configuration does not determine it): send the "
+            + "lipwatch.input-shape header (c,h,w)");
   }
 
   /** Flattening preprocessors only reinterpret the same NCHW c-order numbers: nothing to bound, no node. */
@@ -480,7 +513,9 @@ public final class NetworkExtractor {
       double std = c.isUseLogStd() && logStd != null ? Math.sqrt(Math.pow(10, 2 * logStd[i]) + c.getEps()) : Math.sqrt(var[i] + c.getEps());
       double g = gamma == null ? c.getGamma() : gamma[i];
       double bt = beta == null ? c.getBeta() : beta[i];
-      double sc = g / std;
+      // |γ/std| raised by 8u: pow, the sum, the square root and the division each err by at most one rounding (u
+      // relative), so the stored scale's magnitude is at least the exact one and max|s| is a proven norm
+      double sc = g / std * (1 + 8 * (Math.ulp(1.0) / 2));
       for (int t = 0; t < plane; t++) {
         diag[i * plane + t] = sc;
         bias[i * plane + t] = bt - sc * mean[i];

@@ -13,7 +13,7 @@ public final class OperatorNorms {
   /** Min of sound candidates; each candidate is an upper bound of ‖A‖₂, so their minimum is one too. */
   public static Norm sound(LinearOperator a) {
     if (a instanceof DenseMatrix d) {
-      return new Norm(SpectralNorm.exactUpper(d), "svd");
+      return new Norm(SpectralNorm.exactUpper(d), "svd+cholesky");
     }
     if (a instanceof DiagonalOperator d) {
       return new Norm(d.norm(), "max|diag|");
@@ -28,7 +28,7 @@ public final class OperatorNorms {
     if ((long) a.inDim() * a.outDim() <= EXPLICIT_LIMIT) {
       double s = SpectralNorm.exactUpper(a.toDense());
       if (s < best.value()) {
-        best = new Norm(s, "explicit-svd");
+        best = new Norm(s, "explicit-svd+cholesky");
       }
     }
     return best;

@@ -89,6 +89,11 @@ public final class SeqLip {
     int k = ws.size();
     Svd[] svd = new Svd[k];
     for (int i = 0; i < k; i++) {
+      // an SVD of a wide layer takes seconds: the budget is checked between them
+      if (deadline != 0 && System.nanoTime() > deadline) {
+        return new UpperBound(exactWanted ? METHOD : GREEDY_METHOD, Double.NaN, false, AutoLip.seconds(t0), null,
+            "budget exhausted during the SVDs (" + i + " of " + k + " layers)", false);
+      }
       svd[i] = svd(ws.get(i));
     }
     boolean exact = exactWanted;
@@ -139,7 +144,8 @@ public final class SeqLip {
     if (late) {
       note += "; budget exhausted before the search finished";
     }
-    return new UpperBound(exact ? METHOD : GREEDY_METHOD, product, sound, AutoLip.seconds(t0), null, note);
+    return new UpperBound(exact ? METHOD : GREEDY_METHOD, product, sound, AutoLip.seconds(t0), null, note,
+        exact ? null : !late);
   }
 
   /** {max bound, patterns, late?} over all vertices of [lo,hi]^n. */
@@ -235,7 +241,7 @@ public final class SeqLip {
     double[] sigma = new double[n];
     java.util.Arrays.fill(sigma, hi);
     double[] v = null;
-    double best = norm(a, b, sigma, null)[0];
+    double best = norm(a, b, sigma, null, deadline)[0];
     if (lo == hi) {
       return best;
     }
@@ -248,7 +254,7 @@ public final class SeqLip {
         }
         double old = sigma[j];
         sigma[j] = old == hi ? lo : hi;
-        double[] r = norm(a, b, sigma, v);
+        double[] r = norm(a, b, sigma, v, deadline);
         if (r[0] > best * (1 + 1e-12)) {
           best = r[0];
           improved = true;
@@ -261,7 +267,7 @@ public final class SeqLip {
   }
 
   /** Power-iteration value of ‖A diag(σ) B‖ (an estimate). */
-  private static double[] norm(double[][] a, double[][] b, double[] sigma, double[] start) {
+  private static double[] norm(double[][] a, double[][] b, double[] sigma, double[] start, long deadline) {
     int r2 = a.length;
     int n = b.length;
     int r1 = b[0].length;
@@ -271,6 +277,9 @@ public final class SeqLip {
     double[] y = new double[r2];
     double s = 0;
     for (int it = 0; it < 30; it++) {
+      if (it > 0 && deadline != 0 && System.nanoTime() > deadline) {
+        break;
+      }
       for (int j = 0; j < n; j++) {
         double t = 0;
         for (int q = 0; q < r1; q++) {

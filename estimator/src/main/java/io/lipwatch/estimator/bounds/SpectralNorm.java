@@ -10,16 +10,22 @@ import org.nd4j.linalg.factory.Nd4j;
  * iteration (a certified upper bound), and power iteration (a lower bound: an estimate of the norm).
  */
 public final class SpectralNorm {
-  private static final double EPS = Math.ulp(1.0);
-
   private SpectralNorm() {}
 
   /**
-   * The largest singular value from a double-precision LAPACK SVD, inflated by 64·max(m,n)·ε relative: dgesvd is
-   * backward stable (the computed values are exact for A+E with ‖E‖ ≤ p(m,n)·ε·‖A‖), so the result is an upper bound
-   * of ‖A‖₂.
+   * A proven upper bound of ‖A‖₂ at the largest singular value of a double-precision LAPACK SVD: the SVD value, raised
+   * by the least relative step (from 2⁻⁴⁰) that {@link NormCertificate} proves (a verified Cholesky of s²I − AᵀA with
+   * its rounding accounted for); LAPACK's backward-error constant is never relied on.
    */
   public static double exactUpper(DenseMatrix a) {
+    if (a.rows() == 0 || a.cols() == 0) {
+      return 0.0;
+    }
+    return NormCertificate.prove(a, svdLargest(a)).value();
+  }
+
+  /** The largest singular value as LAPACK computes it (an estimate, accurate to rounding). */
+  public static double svdLargest(DenseMatrix a) {
     if (a.rows() == 0 || a.cols() == 0) {
       return 0.0;
     }
@@ -31,7 +37,7 @@ public final class SpectralNorm {
     for (int i = 1; i < k; i++) {
       sigma = Math.max(sigma, s.getDouble(i));
     }
-    return sigma * (1.0 + 64.0 * Math.max(a.rows(), a.cols()) * EPS);
+    return sigma;
   }
 
   /** All singular values (descending), for tests and SeqLip. */
@@ -53,8 +59,8 @@ public final class SpectralNorm {
   /**
    * Gram iteration (Delattre et al. 2023): with G₀ = AᵀA (or AAᵀ, the smaller), G_{t+1} = G_t², σ_max² = λ_max(G₀)
    * ≤ ‖G₀^(2^t)‖_F^(1/2^t) for every t — an upper bound at each step, tightening to σ_max. Each step is rescaled by its
-   * Frobenius norm (the log of the scale is carried) so nothing overflows. Rounding: every product is a backward-stable
-   * GEMM, a relative error ≤ n·ε per step, and the 2^t-th root shrinks it; the 1e-9 allowance covers it.
+   * Frobenius norm (the log of the scale is carried) so nothing overflows. The value is then proven (not assumed) by
+   * {@link NormCertificate}: the least step above it that the verified Cholesky of s²I − AᵀA accepts.
    */
   public static double gramUpper(DenseMatrix a, int steps) {
     if (a.rows() == 0 || a.cols() == 0) {
@@ -80,8 +86,8 @@ public final class SpectralNorm {
       g.divi(n);
       logBound += Math.log(n) / pow;
     }
-    // λ_max(G₀) ≤ exp(logBound); σ_max = √λ_max
-    return Math.exp(logBound / 2) * (1 + 1e-9);
+    // λ_max(G₀) ≤ exp(logBound); σ_max = √λ_max (in exact arithmetic: the certificate makes it a proof)
+    return NormCertificate.prove(a, Math.exp(logBound / 2)).value();
   }
 
   /** Result of a power iteration: the estimate (a lower bound up to rounding), the right singular vector, iterations. */

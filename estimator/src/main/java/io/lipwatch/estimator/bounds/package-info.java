@@ -17,8 +17,15 @@
  * bounds {@code clip-pairs}, {@code gradient-norm}, {@code pair-search} and {@code region-max} (ratios of real pairs).
  * Upper bounds see consecutive affine maps composed ({@link io.lipwatch.estimator.bounds.AffineFusion}).
  *
- * <p>Soundness is about the exact real-arithmetic network with the stored parameters; floating-point rounding of
- * each bound's own computation is covered by explicit relative allowances, stated where they are applied.
+ * <p>Soundness is about the exact real-arithmetic network with the stored parameters. Floating-point proofs per
+ * ingredient: a dense layer's norm (SVD or Gram value) is proven by {@link io.lipwatch.estimator.bounds.NormCertificate}
+ * (verified Cholesky of s²I − WᵀW with the assembly's and the factorisation's rounding accounted for; it fails for s
+ * below the true norm); batch-norm scales are raised by 8u; AutoLip's sums and products are rounded upward
+ * (nextUp after each operation); the Hölder bound carries an n·ε allowance for its sums of non-negative terms. Still
+ * resting on a stated allowance: the FFT Gram bound of convolutions and SeqLip's per-pattern Gram bounds.
+ *
+ * <p>The output layer's activation is never in the bounded map: bounds are of the logits z, whose margins the probes
+ * certify. Estimates stopped by their budget carry {@code converged: false}.
  * {@link io.lipwatch.estimator.bounds.BoundsBenchmark} measures the engine on an MLP and a small CNN.
  */
 package io.lipwatch.estimator.bounds;

@@ -32,7 +32,12 @@ public final class Dl4jFormat implements ModelFormat {
 
   /** A DL4J model already in hand. */
   public static LoadedModel of(RestoredModel model) {
-    return new Dl4jModel(model);
+    return new Dl4jModel(model, null);
+  }
+
+  /** With the input shape ([c,h,w] or [n]) for a network whose configuration does not determine it. */
+  public static LoadedModel of(RestoredModel model, long[] inputShape) {
+    return new Dl4jModel(model, inputShape);
   }
 
   /**
@@ -41,10 +46,12 @@ public final class Dl4jFormat implements ModelFormat {
    */
   private static final class Dl4jModel implements LoadedModel {
     private final RestoredModel model;
+    private final long[] inputShape;
     private ExtractedNetwork net;
 
-    Dl4jModel(RestoredModel model) {
+    Dl4jModel(RestoredModel model, long[] inputShape) {
       this.model = model;
+      this.inputShape = inputShape;
     }
 
     @Override
@@ -55,7 +62,7 @@ public final class Dl4jFormat implements ModelFormat {
     @Override
     public synchronized ExtractedNetwork network() {
       if (net == null) {
-        net = NetworkExtractor.extract(model, null);
+        net = NetworkExtractor.extract(model, inputShape);
       }
       return net;
     }

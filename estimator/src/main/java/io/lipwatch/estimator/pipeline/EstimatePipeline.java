@@ -79,7 +79,19 @@ public final class EstimatePipeline {
       signature.verify(zip, headers.get(SnapshotHeaders.SIGNATURE));
     }
     // the format header picks the reader (dl4j when absent); an unknown format is a bad header
+    long[] inputShape;
+    try {
+      inputShape = io.lipwatch.estimator.bounds.NetworkExtractor.parseInputShape(headers.get(SnapshotHeaders.INPUT_SHAPE));
+    } catch (IllegalArgumentException e) {
+      throw new SnapshotRejectedException(RejectReason.BAD_HEADERS, SnapshotHeaders.INPUT_SHAPE + ": " + e.getMessage());
+    }
     LoadedModel model = ModelFormats.of(meta.format()).read(zip, meta.sha256(), limits);
+    if (inputShape == null) {
+      inputShape = shapeHint(model, probeSet);
+    }
+    if (inputShape != null && model.dl4j() != null) {
+      model = Dl4jFormat.of(model.dl4j(), inputShape);
+    }
     return run(model, meta, warm, probeSet, notes);
   }
 
@@ -131,6 +143,23 @@ public final class EstimatePipeline {
       warnings.add("probes failed (" + ex.getClass().getSimpleName() + ": " + ex.getMessage() + ")");
       return e;
     }
+  }
+
+  /**
+   * A DL4J CNN whose configuration leaves the input shape open (no lipwatch.input-shape header either) takes its probe
+   * set's [c,h,w] (or [1,h,w]); null otherwise.
+   */
+  private static long[] shapeHint(LoadedModel model, ProbeSet set) {
+    var mln = model.dl4j() == null ? null : model.dl4j().mln();
+    if (set == null || mln == null || !io.lipwatch.estimator.bounds.InputShapeInference.needsShape(mln)
+        || io.lipwatch.estimator.bounds.InputShapeInference.fromConfiguration(mln) != null) {
+      return null;
+    }
+    List<Integer> s = set.shape();
+    if (s.size() == 3) {
+      return new long[] {s.get(0), s.get(1), s.get(2)};
+    }
+    return s.size() == 2 ? new long[] {1, s.get(0), s.get(1)} : null;
   }
 
   /** Real data points make better starting points for the lower bounds than random inputs. */

@@ -24,6 +24,8 @@ public final class SnapshotHeaders {
   public static final String SIGNATURE = "lipwatch.signature";
   /** CLIP training: the trainer's running Lipschitz estimate (best quotient of its pairs) at the snapshot. */
   public static final String CLIP_ESTIMATE = "lipwatch.clip-estimate";
+  /** Input shape {@code c,h,w} of a convolutional model whose configuration does not determine it (optional). */
+  public static final String INPUT_SHAPE = "lipwatch.input-shape";
   /** Snapshot format: {@code dl4j} (default when absent) or {@code onnx}. */
   public static final String FORMAT = "lipwatch.format";
 

@@ -1,0 +1,66 @@
+package io.lipwatch.estimator.bounds;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.lipwatch.estimator.estimate.UpperBound;
+import java.time.Duration;
+import java.util.Set;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.weights.WeightInit;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+
+/**
+ * Budgets are honoured inside the methods' loops on a network where the unbudgeted methods take many times longer
+ * (784-1024-1024-10, 1.8 M parameters), and an estimate stopped by its budget says so ({@code converged: false}).
+ */
+class BudgetTest {
+
+  @Test
+  void greedySeqLipAndPowerIterationStopAtTheirBudget() {
+    MultiLayerNetwork net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().seed(2).dataType(DataType.FLOAT)
+        .weightInit(WeightInit.XAVIER).list()
+        .layer(new DenseLayer.Builder().nIn(784).nOut(1024).activation(Activation.RELU).build())
+        .layer(new DenseLayer.Builder().nIn(1024).nOut(1024).activation(Activation.RELU).build())
+        .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(1024).nOut(10).activation(Activation.SOFTMAX)
+            .build())
+        .build());
+    net.init();
+    ExtractedNetwork x = NetworkExtractor.extract(net);
+    Duration budget = Duration.ofMillis(300);
+    EngineConfig cfg = EngineConfig.defaults().withBudget(budget);
+
+    long t0 = System.nanoTime();
+    UpperBound greedy = SeqLip.bound(x, false, System.nanoTime() + budget.toNanos());
+    double secs = (System.nanoTime() - t0) / 1e9;
+    // one SVD of a 1024-wide layer may finish after the deadline; nothing else may
+    assertTrue(secs < budget.toMillis() / 1000.0 + 2.5, "seqlip-greedy took " + secs + " s on a 300 ms budget");
+    assertEquals(Boolean.FALSE, greedy.converged(), greedy.toString());
+    assertTrue(!greedy.sound());
+
+    t0 = System.nanoTime();
+    AutoLip.Result power = AutoLip.powerEstimate(x, cfg.withBudget(Duration.ofMillis(5)), WarmStart.EMPTY,
+        System.nanoTime() + Duration.ofMillis(5).toNanos());
+    secs = (System.nanoTime() - t0) / 1e9;
+    assertTrue(secs < 1.0, "autolip-power took " + secs + " s on a 5 ms budget");
+    assertEquals(Boolean.FALSE, power.bound().converged(), power.bound().toString());
+    assertTrue(power.bound().note().contains("not converged"), power.bound().note());
+
+    // with room to converge it says so
+    AutoLip.Result full = AutoLip.powerEstimate(x, cfg.withBudget(Duration.ofSeconds(60)), WarmStart.EMPTY,
+        System.nanoTime() + Duration.ofSeconds(60).toNanos());
+    assertEquals(Boolean.TRUE, full.bound().converged(), full.bound().note());
+
+    // through the engine: the method's outcome stays an estimate marked unconverged, never a bound
+    LipschitzEngine.Computed c = new LipschitzEngine(cfg.withMethods(Set.of(AutoLip.POWER_METHOD, "autolip"))
+        .withBudget(Duration.ofMillis(5))).compute(x, WarmStart.EMPTY, null);
+    assertTrue(c.upper().stream().filter(u -> u.method().equals(AutoLip.POWER_METHOD))
+        .allMatch(u -> !u.sound() && u.converged() != null), c.upper().toString());
+  }
+}
