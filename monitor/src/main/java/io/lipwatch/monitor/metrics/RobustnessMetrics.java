@@ -47,6 +47,9 @@ public final class RobustnessMetrics implements MeterBinder {
       set(touched, MeterNames.BEST_LOWER_BOUND, "Largest lower bound of the L2 Lipschitz constant of the logits",
           Tags.of(MeterNames.TAG_MODEL, model), lip.bestLower() == null ? Double.NaN : lip.bestLower());
       for (UpperBound u : lip.upper()) {
+        if (Boolean.FALSE.equals(u.converged())) {
+          continue; // stopped by its budget before converging: not a number to plot beside bounds
+        }
         set(touched, MeterNames.UPPER_BOUND, "Upper bound or estimate of the Lipschitz constant, by method (sound or not: see the estimate)",
             Tags.of(MeterNames.TAG_MODEL, model, MeterNames.TAG_METHOD, u.method(), "sound", Boolean.toString(u.sound())), u.value());
       }
@@ -89,6 +92,21 @@ public final class RobustnessMetrics implements MeterBinder {
     Set<String> touched = new HashSet<>();
     set(touched, MeterNames.VERDICT, "Verdict of the last estimated version against its baseline: 0 pass, 1 warn, 2 fail",
         Tags.of(MeterNames.TAG_MODEL, model), io.lipwatch.estimator.estimate.Verdict.level(v.verdict()));
+    cellsByModel.computeIfAbsent(model, m -> new HashSet<>()).addAll(touched);
+  }
+
+  /**
+   * {@code lipwatch_reference_ratio{model,metric}}: the latest version's figures over its reference version's (see
+   * {@code ReferenceRatios}); NaN without a reference. {@code metric} is one of a fixed set.
+   */
+  public synchronized void reference(String model, Map<String, Double> ratios) {
+    if (registry == null) {
+      return;
+    }
+    Set<String> touched = new HashSet<>();
+    ratios.forEach((metric, value) -> set(touched, MeterNames.REFERENCE_RATIO,
+        "Figure of the last estimated version over its reference version's (slow drift): best_upper above 1 and accuracies below 1 are worse",
+        Tags.of(MeterNames.TAG_MODEL, model, "metric", metric), value));
     cellsByModel.computeIfAbsent(model, m -> new HashSet<>()).addAll(touched);
   }
 
