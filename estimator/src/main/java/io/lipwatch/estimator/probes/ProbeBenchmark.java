@@ -158,7 +158,7 @@ public final class ProbeBenchmark {
   /** The rows of {@code --compare}: single attacks (issue's table), then the whole suite. */
   static List<AttackSpec> compareAttacks() {
     return List.of(AttackSpec.fgsm(Norm.LINF, 0.03), AttackSpec.fgsm(Norm.L2, 1.0),
-        AttackSpec.pgd(Norm.LINF, 0.03, 20, 2.5 * 0.03 / 20), AttackSpec.pgd(Norm.L2, 2.0, 100, 0.25));
+        AttackSpec.pgd(Norm.LINF, 0.03, 20, 2.5 * 0.03 / 20).plain(), AttackSpec.pgd(Norm.L2, 2.0, 100, 0.25).plain());
   }
 
   /**
@@ -188,6 +188,12 @@ public final class ProbeBenchmark {
    */
   public static CompareTable compare(MultiLayerNetwork net, ProbeSet test, List<AttackSpec> attacks, ProbeConfig suiteCfg,
       int repeats, long seed, TorchReference ref, Path dir) throws IOException {
+    // the reference runs plain cross-entropy PGD with the fixed step: lipwatch runs the same (not APGD)
+    attacks = attacks.stream().map(a -> a.kind() == ProbeConfig.Kind.PGD ? a.plain() : a).toList();
+    if (suiteCfg != null) {
+      suiteCfg = suiteCfg.withAttacks(suiteCfg.attacks().stream()
+          .map(a -> a.kind() == ProbeConfig.Kind.PGD ? a.plain() : a).toList());
+    }
     int n = test.count();
     long macs = exportMlp(net, test, dir);
     double peak = io.lipwatch.estimator.bench.SgemmPeak.measure();
@@ -199,10 +205,10 @@ public final class ProbeBenchmark {
     // warm-up of both sides (JIT, native kernels), untimed
     ProbeConfig base = ProbeConfig.defaults().withSeed(seed).withSamples(n).withBatchSize(n).withNoiseSigmas(List.of())
         .withCertifiedEps(List.of()).withMinPerturbation(null).withTimeBudget(Duration.ofHours(1));
-    ProbeRunner.run(net, test, base.withAttacks(List.of(AttackSpec.fgsm(Norm.L2, 1.0), AttackSpec.pgd(Norm.L2, 1.0, 5, 0.25))),
-        null);
+    ProbeRunner.run(net, test, base.withAttacks(List.of(AttackSpec.fgsm(Norm.L2, 1.0),
+        AttackSpec.pgd(Norm.L2, 1.0, 5, 0.25).plain())), null);
     if (ref != null) {
-      ref.run(attackTask(AttackSpec.pgd(Norm.L2, 1.0, 5, 0.25), test, seed));
+      ref.run(attackTask(AttackSpec.pgd(Norm.L2, 1.0, 5, 0.25).plain(), test, seed));
     }
     for (AttackSpec spec : attacks) {
       double[] lw = new double[repeats];

@@ -33,7 +33,7 @@ class TorchCompareTest {
     ProbeSet train = IdxReader.split(data, "train", "fashion-mnist-train").head(3000);
     MultiLayerNetwork net = ProbeBenchmark.trainedMlp(train, 7);
     List<AttackSpec> attacks = List.of(AttackSpec.fgsm(Norm.LINF, 0.03), AttackSpec.fgsm(Norm.L2, 1.0),
-        AttackSpec.pgd(Norm.LINF, 0.03, 10, 0.0075), AttackSpec.pgd(Norm.L2, 1.0, 10, 0.25));
+        AttackSpec.pgd(Norm.LINF, 0.03, 10, 0.0075).plain(), AttackSpec.pgd(Norm.L2, 1.0, 10, 0.25).plain());
     MinPerturbationSpec mp = new MinPerturbationSpec(4.0, 4, 10);
     ProbeConfig suite = ProbeConfig.defaults().withSeed(7).withSamples(200).withBatchSize(200)
         .withNoiseSigmas(List.of(0.1)).withAttacks(attacks.subList(1, 4)).withMinPerturbation(mp)
