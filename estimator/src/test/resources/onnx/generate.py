@@ -2,8 +2,8 @@
 """Exports the small ONNX fixtures of the ONNX reader's tests (Debian's python3-torch, fixed seeds).
 
 Beside each NAME.onnx it writes NAME.json: the probe inputs, PyTorch's outputs on them ("outputs": what the model
-returns; "engine_outputs": the same without a final softmax, which the engine drops because its bounds are of the
-logits), the exact spectral norm of every linear operator in the order the engine sees them ("layer_norms", from
+returns; "engine_outputs": the logits, without the output activation (softmax or sigmoid), which the engine drops
+because its bounds and certified margins are of the logits), the exact spectral norm of every linear operator in the order the engine sees them ("layer_norms", from
 torch.linalg on the explicit matrices), the product AutoLip should reach on chains ("autolip_product": layer norms
 times the activations' Lipschitz constants) and the exact Lipschitz constant where it is known ("exact_lipschitz":
 linear nets and ReLU nets with non-negative weights, where it is the norm of the all-active product).
@@ -146,11 +146,11 @@ def main():
     norms = [norm2(v) for v in ws]
     export("relu_nonneg_o9", LogitsView(nn_mlp, softmax=True), [10], 9, False, norms, norms[0] * norms[1] * norms[2], exact)
 
-    # sigmoid/tanh MLP with a sigmoid output (kept by the engine: its bound is of sigmoid(z)), opset 13, dynamic batch
+    # tanh MLP with a sigmoid output (dropped by the engine: bounds are of the logits), opset 13, dynamic batch
     sig = Mlp([6, 8, 3], torch.tanh, None)
     ws = [l.weight.detach().double() for l in sig.lins]
     norms = [norm2(v) for v in ws]
-    export("mlp_sigmoid_o13", LogitsView(sig, sigmoid=True), [6], 13, True, norms, norms[0] * norms[1] * 0.25)
+    export("mlp_sigmoid_o13", LogitsView(sig, sigmoid=True), [6], 13, True, norms, norms[0] * norms[1])
 
     # CNN with batch norm, max pooling and a view() flatten, opset 9 fixed batch
     cnn = CnnBn()
@@ -166,7 +166,7 @@ def main():
 
 
 class LogitsView(nn.Module):
-    """An MLP with its output function: softmax (dropped by the engine) or sigmoid (kept)."""
+    """An MLP with its output function, softmax or sigmoid (both dropped by the engine)."""
 
     def __init__(self, mlp, softmax=False, sigmoid=False):
         super().__init__()
@@ -175,8 +175,7 @@ class LogitsView(nn.Module):
         self.sigmoid = sigmoid
 
     def logits(self, x):
-        z = self.mlp.logits(x)
-        return torch.sigmoid(z) if self.sigmoid else z
+        return self.mlp.logits(x)
 
     def forward(self, x):
         z = self.mlp.logits(x)

@@ -962,6 +962,11 @@ public final class OnnxGraphConverter {
     if (spec == null) {
       return a;
     }
+    if (c.n.getOutput(0).equals(outputName)) {
+      // as for DL4J models: the output activation is never part of the bounded map; bounds and certified margins are
+      // of the logits z, and the decision is argmax z
+      return a;
+    }
     Layout l = a.layout();
     return new Act(c.add(spec.name(), "Activation(" + spec.name() + ")", new int[] {a.node()}, new Op.Activation(spec), l.size()), l);
   }
