@@ -4,12 +4,19 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
 
 /**
- * Value of {@code lipwatch.verdicts}: whether a model version may ship, compared with its baseline. CD pipelines gate
- * promotion on {@code verdict}; {@code checks} say which thresholds failed.
+ * Value of {@code lipwatch.verdicts}: whether a model version may ship, compared with its baseline (step changes: the
+ * last PASS or the pinned version) and its reference (slow drift: the pinned version or the best PASS of a window).
+ * CD pipelines gate promotion on {@code verdict}; {@code checks} say which thresholds failed and against which version.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Verdict(String model, long version, String verdict, List<Check> checks, Long baselineVersion,
-    String baselineKind, String decidedAt) {
+    String baselineKind, String decidedAt, Long referenceVersion, String referenceKind) {
+
+  /** A verdict without a reference. */
+  public Verdict(String model, long version, String verdict, List<Check> checks, Long baselineVersion, String baselineKind,
+      String decidedAt) {
+    this(model, version, verdict, checks, baselineVersion, baselineKind, decidedAt, null, null);
+  }
 
   public static final String PASS = "PASS";
   public static final String WARN = "WARN";
@@ -17,13 +24,25 @@ public record Verdict(String model, long version, String verdict, List<Check> ch
 
   /**
    * One policy check: its status (PASS/WARN/FAIL), the values compared and the threshold applied; {@code reason} is the
-   * DLQ reason label of a {@code rejected} check (a version the estimator refused), null otherwise.
+   * DLQ reason label of a {@code rejected} check (a version the estimator refused), null otherwise;
+   * {@code baselineVersion}/{@code baselineKind} the version compared with ("last-pass" or "pinned" for the step baseline,
+   * "reference" for the verdict's reference, "trend" for the line fitted to recent versions).
    */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record Check(String name, String status, Double value, Double baseline, Double warnAt, Double failAt, String message,
-      String reason) {
+      String reason, Long baselineVersion, String baselineKind) {
     public Check(String name, String status, Double value, Double baseline, Double warnAt, Double failAt, String message) {
-      this(name, status, value, baseline, warnAt, failAt, message, null);
+      this(name, status, value, baseline, warnAt, failAt, message, null, null, null);
+    }
+
+    public Check(String name, String status, Double value, Double baseline, Double warnAt, Double failAt, String message,
+        String reason) {
+      this(name, status, value, baseline, warnAt, failAt, message, reason, null, null);
+    }
+
+    /** This check, naming the version (and kind of baseline) it compared with. */
+    public Check against(Long version, String kind) {
+      return new Check(name, status, value, baseline, warnAt, failAt, message, reason, version, kind);
     }
   }
 

@@ -16,6 +16,8 @@ public final class MeterNames {
   public static final String CERTIFIED_ACCURACY = "lipwatch.certified.accuracy.ratio";
   public static final String SNAPSHOT_VERSION = "lipwatch.snapshot.version";
   public static final String VERDICT = "lipwatch.verdict";
+  /** A version's figure over its reference version's (label metric: best_upper, clean/robust/certified_accuracy). */
+  public static final String REFERENCE_RATIO = "lipwatch.reference.ratio";
   public static final String ESTIMATION_DURATION = "lipwatch.estimation.duration";
   public static final String SNAPSHOTS = "lipwatch.snapshots";
   public static final String SNAPSHOTS_REJECTED = "lipwatch.snapshots.rejected";

@@ -96,6 +96,21 @@ public final class RobustnessMetrics implements MeterBinder {
   }
 
   /**
+   * {@code lipwatch_reference_ratio{model,metric}}: the latest version's figures over its reference version's (see
+   * {@code ReferenceRatios}); NaN without a reference. {@code metric} is one of a fixed set.
+   */
+  public synchronized void reference(String model, Map<String, Double> ratios) {
+    if (registry == null) {
+      return;
+    }
+    Set<String> touched = new HashSet<>();
+    ratios.forEach((metric, value) -> set(touched, MeterNames.REFERENCE_RATIO,
+        "Figure of the last estimated version over its reference version's (slow drift): best_upper above 1 and accuracies below 1 are worse",
+        Tags.of(MeterNames.TAG_MODEL, model, "metric", metric), value));
+    cellsByModel.computeIfAbsent(model, m -> new HashSet<>()).addAll(touched);
+  }
+
+  /**
    * Counts a snapshot that went to the DLQ under {@code lipwatch_snapshots_total{outcome="rejected"}}, with the model
    * label bounded here whatever the caller passes (a valid name or {@code _invalid}). The count by model and reason,
    * {@code lipwatch_snapshots_rejected_total}, is the estimator's: counting it here too would count every rejection

@@ -37,6 +37,9 @@ final class StoreModelApi implements ModelApi {
         row.put("verdict", v.verdict());
         row.put("rejected", v.rejected());
         row.put("baselineVersion", v.baselineVersion());
+        row.put("baselineKind", v.baselineKind());
+        row.put("referenceVersion", v.referenceVersion());
+        row.put("referenceKind", v.referenceKind());
         row.put("lastPassVersion", kv.value.lastPassVersion());
         BaselinePin pin = p.get(kv.key);
         row.put("pinnedVersion", pin == null ? null : pin.version());

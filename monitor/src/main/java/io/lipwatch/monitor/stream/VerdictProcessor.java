@@ -5,6 +5,9 @@ import io.lipwatch.estimator.estimate.Estimate;
 import io.lipwatch.estimator.estimate.Verdict;
 import io.lipwatch.monitor.metrics.MetricLabels;
 import io.lipwatch.monitor.metrics.RobustnessMetrics;
+import io.lipwatch.monitor.verdict.BaselineSelector;
+import io.lipwatch.monitor.verdict.Baselines;
+import io.lipwatch.monitor.verdict.ReferenceRatios;
 import io.lipwatch.monitor.verdict.VerdictPolicy;
 import io.lipwatch.monitor.verdict.VersionSummary;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -15,14 +18,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * For each estimate: the verdict against the baseline (pinned version if it is an estimated version in the history,
- * else the last PASS; never a rejected version), the history update, the metrics, and the verdict record for
+ * For each estimate: the verdict against its baselines (step: the pinned version if it is an estimated version in the
+ * history, else the last PASS; reference: the pinned version, else the best PASS of the window; never a rejected
+ * version), the history update, the metrics (with {@code lipwatch_reference_ratio}), and the verdict record for
  * lipwatch.verdicts.
  */
 final class VerdictProcessor implements Processor<String, Estimate, String, Verdict> {
   private static final Logger LOG = LoggerFactory.getLogger(VerdictProcessor.class);
   private final VerdictPolicy policy;
   private final RobustnessMetrics metrics;
+  private final BaselineSelector selector;
   private ProcessorContext<String, Verdict> context;
   private KeyValueStore<String, ModelState> history;
   private KeyValueStore<String, BaselinePin> pins;
@@ -30,6 +35,7 @@ final class VerdictProcessor implements Processor<String, Estimate, String, Verd
   VerdictProcessor(VerdictPolicy policy, RobustnessMetrics metrics) {
     this.policy = policy;
     this.metrics = metrics;
+    this.selector = new BaselineSelector(policy.policy());
   }
 
   @Override
@@ -56,17 +62,9 @@ final class VerdictProcessor implements Processor<String, Estimate, String, Verd
       state = new ModelState(null, null);
     }
     VersionSummary current = VersionSummary.of(e);
-    VersionSummary baseline = null;
-    String kind = null;
     BaselinePin pin = pins.get(model);
-    if (pin != null && pin.version() != e.version() && state.findEstimated(pin.version()) != null) {
-      baseline = state.findEstimated(pin.version());
-      kind = "pinned";
-    } else if (state.lastPassVersion() != null && state.lastPassVersion() != e.version()) {
-      baseline = state.findEstimated(state.lastPassVersion());
-      kind = "last-pass";
-    }
-    Verdict v = policy.decide(model, current, baseline, kind);
+    Baselines b = selector.select(state.versions(), current, pin == null ? null : pin.version(), state.lastPassVersion());
+    Verdict v = policy.decide(model, current, b);
     Long lastPass = state.lastPassVersion();
     if (Verdict.PASS.equals(v.verdict()) && (lastPass == null || e.version() >= lastPass)) {
       lastPass = e.version();
@@ -74,9 +72,11 @@ final class VerdictProcessor implements Processor<String, Estimate, String, Verd
     history.put(model, state.with(current.withVerdict(v), lastPass));
     metrics.record(e);
     metrics.verdict(model, v);
+    metrics.reference(model, ReferenceRatios.of(current, b.reference()));
     context.forward(new Record<>(model, v, rec.timestamp()));
     if (!Verdict.PASS.equals(v.verdict())) {
-      LOG.warn("{} v{}: {} against {} baseline v{}: {}", model, e.version(), v.verdict(), kind, v.baselineVersion(),
+      LOG.warn("{} v{}: {} against {} baseline v{} and {} reference v{}: {}", model, e.version(), v.verdict(), b.stepKind(),
+          v.baselineVersion(), b.referenceKind(), v.referenceVersion(),
           v.checks().stream().filter(c -> !Verdict.PASS.equals(c.status())).map(c -> c.name() + " " + c.message()).toList());
     }
   }

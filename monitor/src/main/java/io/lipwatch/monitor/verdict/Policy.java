@@ -22,14 +22,45 @@ import java.util.Set;
  * @param cleanDropFail      …
  * @param gapGrowthWarn      growth of the bound gap (bestUpper / bestLower) relative to the baseline's gap
  * @param gapGrowthFail      …
+ * @param reference          thresholds against the reference version (slow drift) and its window
+ * @param trend              the trend check
  */
 public record Policy(Double upperGrowthWarn, Double upperGrowthFail, Double robustDropWarn, Double robustDropFail,
     Double certifiedDropWarn, Double certifiedDropFail, Double cleanDropWarn, Double cleanDropFail,
-    Double gapGrowthWarn, Double gapGrowthFail) {
+    Double gapGrowthWarn, Double gapGrowthFail, ReferencePolicy reference, TrendPolicy trend) {
 
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final Set<String> FIELDS = Set.of("upperGrowthWarn", "upperGrowthFail", "robustDropWarn", "robustDropFail",
-      "certifiedDropWarn", "certifiedDropFail", "cleanDropWarn", "cleanDropFail", "gapGrowthWarn", "gapGrowthFail");
+  private static final Set<String> NUMBER_FIELDS = Set.of("upperGrowthWarn", "upperGrowthFail", "robustDropWarn",
+      "robustDropFail", "certifiedDropWarn", "certifiedDropFail", "cleanDropWarn", "cleanDropFail", "gapGrowthWarn",
+      "gapGrowthFail", "referenceUpperGrowthWarn", "referenceUpperGrowthFail", "referenceRobustDropWarn",
+      "referenceRobustDropFail", "referenceCertifiedDropWarn", "referenceCertifiedDropFail", "referenceCleanDropWarn",
+      "referenceCleanDropFail", "referenceWindowDays");
+  /** Whole numbers ≥ 1 (referenceWindowVersions may be null: no bound by count). */
+  private static final Set<String> COUNT_FIELDS = Set.of("referenceWindowVersions", "trendVersions", "trendHorizon");
+  private static final Set<String> FIELDS = union(NUMBER_FIELDS, COUNT_FIELDS, Set.of("trendEnabled"));
+
+  public Policy {
+    reference = reference == null ? ReferencePolicy.defaults() : reference;
+    trend = trend == null ? TrendPolicy.defaults() : trend;
+  }
+
+  /** Step thresholds only; reference and trend at their defaults. */
+  public Policy(Double upperGrowthWarn, Double upperGrowthFail, Double robustDropWarn, Double robustDropFail,
+      Double certifiedDropWarn, Double certifiedDropFail, Double cleanDropWarn, Double cleanDropFail,
+      Double gapGrowthWarn, Double gapGrowthFail) {
+    this(upperGrowthWarn, upperGrowthFail, robustDropWarn, robustDropFail, certifiedDropWarn, certifiedDropFail,
+        cleanDropWarn, cleanDropFail, gapGrowthWarn, gapGrowthFail, null, null);
+  }
+
+  public Policy withReference(ReferencePolicy r) {
+    return new Policy(upperGrowthWarn, upperGrowthFail, robustDropWarn, robustDropFail, certifiedDropWarn,
+        certifiedDropFail, cleanDropWarn, cleanDropFail, gapGrowthWarn, gapGrowthFail, r, trend);
+  }
+
+  public Policy withTrend(TrendPolicy t) {
+    return new Policy(upperGrowthWarn, upperGrowthFail, robustDropWarn, robustDropFail, certifiedDropWarn,
+        certifiedDropFail, cleanDropWarn, cleanDropFail, gapGrowthWarn, gapGrowthFail, reference, t);
+  }
 
   /**
    * Defaults: bestUpper +10% warns, +25% fails; robust or certified accuracy −2 points warns, −5 fails; clean accuracy
@@ -37,7 +68,8 @@ public record Policy(Double upperGrowthWarn, Double upperGrowthFail, Double robu
    * that the model became weaker, so it never fails by default).
    */
   public static Policy defaults() {
-    return new Policy(1.10, 1.25, 0.02, 0.05, 0.02, 0.05, 0.01, 0.03, 1.5, null);
+    return new Policy(1.10, 1.25, 0.02, 0.05, 0.02, 0.05, 0.01, 0.03, 1.5, null, ReferencePolicy.defaults(),
+        TrendPolicy.defaults());
   }
 
   /** Defaults overridden by the fields of a JSON file; unknown fields and bad values are errors naming them. */
@@ -60,16 +92,48 @@ public record Policy(Double upperGrowthWarn, Double upperGrowthFail, Double robu
         throw new IOException("policy file " + file + ": unknown field '" + f + "' (known: " + FIELDS + ")");
       }
       JsonNode v = n.get(f);
-      if (!v.isNull() && (!v.isNumber() || v.asDouble() < 0)) {
+      if (f.equals("trendEnabled")) {
+        if (!v.isBoolean()) {
+          throw new IOException("policy file " + file + ": 'trendEnabled' must be true or false");
+        }
+      } else if (COUNT_FIELDS.contains(f)) {
+        boolean nullable = f.equals("referenceWindowVersions");
+        if (!(v.isNull() && nullable) && (!v.canConvertToInt() || !v.isIntegralNumber() || v.asInt() < 1)) {
+          throw new IOException("policy file " + file + ": '" + f + "' must be a whole number ≥ 1" + (nullable ? " or null" : ""));
+        }
+      } else if (!v.isNull() && (!v.isNumber() || v.asDouble() < 0)) {
         throw new IOException("policy file " + file + ": '" + f + "' must be a non-negative number or null");
       }
     }
     Policy d = defaults();
+    ReferencePolicy r = d.reference;
+    TrendPolicy t = d.trend;
     return new Policy(get(n, "upperGrowthWarn", d.upperGrowthWarn), get(n, "upperGrowthFail", d.upperGrowthFail),
         get(n, "robustDropWarn", d.robustDropWarn), get(n, "robustDropFail", d.robustDropFail),
         get(n, "certifiedDropWarn", d.certifiedDropWarn), get(n, "certifiedDropFail", d.certifiedDropFail),
         get(n, "cleanDropWarn", d.cleanDropWarn), get(n, "cleanDropFail", d.cleanDropFail),
-        get(n, "gapGrowthWarn", d.gapGrowthWarn), get(n, "gapGrowthFail", d.gapGrowthFail));
+        get(n, "gapGrowthWarn", d.gapGrowthWarn), get(n, "gapGrowthFail", d.gapGrowthFail),
+        new ReferencePolicy(get(n, "referenceUpperGrowthWarn", r.upperGrowthWarn()),
+            get(n, "referenceUpperGrowthFail", r.upperGrowthFail()), get(n, "referenceRobustDropWarn", r.robustDropWarn()),
+            get(n, "referenceRobustDropFail", r.robustDropFail()),
+            get(n, "referenceCertifiedDropWarn", r.certifiedDropWarn()),
+            get(n, "referenceCertifiedDropFail", r.certifiedDropFail()),
+            get(n, "referenceCleanDropWarn", r.cleanDropWarn()), get(n, "referenceCleanDropFail", r.cleanDropFail()),
+            n.has("referenceWindowVersions") ? (n.get("referenceWindowVersions").isNull() ? null
+                : n.get("referenceWindowVersions").asInt()) : r.windowVersions(),
+            get(n, "referenceWindowDays", r.windowDays())),
+        new TrendPolicy(n.has("trendEnabled") ? n.get("trendEnabled").asBoolean() : t.enabled(),
+            n.has("trendVersions") ? n.get("trendVersions").asInt() : t.versions(),
+            n.has("trendHorizon") ? n.get("trendHorizon").asInt() : t.horizon()));
+  }
+
+  @SafeVarargs
+  private static Set<String> union(Set<String>... sets) {
+    Set<String> out = new java.util.TreeSet<>();
+    for (Set<String> s : sets) {
+      out.addAll(s);
+    }
+    return java.util.Collections.unmodifiableSet(out);
   }
 
   private static Double get(JsonNode n, String f, Double dflt) {

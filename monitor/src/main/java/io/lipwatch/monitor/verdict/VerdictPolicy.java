@@ -7,7 +7,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-/** Decides PASS / WARN / FAIL for a version against its baseline under a {@link Policy}. */
+/**
+ * Decides PASS / WARN / FAIL for a version against its {@link Baselines} under a {@link Policy}: step checks against
+ * the last PASS (or pinned) version, drift checks ({@code reference-…}) against the reference, and optionally trend
+ * checks ({@code trend-…}).
+ */
 public final class VerdictPolicy {
   /** Name of the check of a rejected version. */
   public static final String REJECTED_CHECK = "rejected";
@@ -28,44 +32,129 @@ public final class VerdictPolicy {
    * @param baselineKind "pinned" or "last-pass"
    */
   public Verdict decide(String model, VersionSummary current, VersionSummary baseline, String baselineKind) {
+    return decide(model, current, new Baselines(baseline, baselineKind, null, null, List.of()));
+  }
+
+  /**
+   * The verdict against the step baseline (step thresholds), the reference (reference thresholds) and the trend of the
+   * recent versions (WARN only, when enabled); the worst check decides.
+   */
+  public Verdict decide(String model, VersionSummary current, Baselines b) {
     List<Check> checks = new ArrayList<>();
     if (current.bestUpper() == null) {
       checks.add(new Check("sound-upper-bound", Verdict.WARN, null, null, null, null,
           "no sound upper bound for this version: robustness cannot be certified"));
     }
+    VersionSummary baseline = b.step();
     if (baseline == null) {
       checks.add(new Check("baseline", Verdict.PASS, null, null, null, null, "no baseline yet: this version becomes the baseline if it passes"));
-      return new Verdict(model, current.version(), worst(checks), checks, null, null, Instant.now().toString());
+    } else {
+      Thresholds step = new Thresholds("", policy.upperGrowthWarn(), policy.upperGrowthFail(), policy.robustDropWarn(),
+          policy.robustDropFail(), policy.certifiedDropWarn(), policy.certifiedDropFail(), policy.cleanDropWarn(),
+          policy.cleanDropFail());
+      compare(checks, current, baseline, step, "v" + baseline.version(), baseline.version(), b.stepKind());
+      Double gap = gap(current);
+      Double baseGap = gap(baseline);
+      if (gap != null && baseGap != null && baseGap > 0) {
+        double growth = gap / baseGap;
+        checks.add(higher("bound-gap-growth", growth, 1.0, policy.gapGrowthWarn(), policy.gapGrowthFail(),
+            String.format("bestUpper/bestLower %.3g vs %.3g in v%d", gap, baseGap, baseline.version()))
+            .against(baseline.version(), b.stepKind()));
+      }
     }
-    if (current.bestUpper() != null && baseline.bestUpper() != null && baseline.bestUpper() > 0) {
-      double ratio = current.bestUpper() / baseline.bestUpper();
-      checks.add(higher("best-upper-growth", ratio, 1.0, policy.upperGrowthWarn(), policy.upperGrowthFail(),
-          String.format("bestUpper %.4g vs %.4g in v%d (×%.3f)", current.bestUpper(), baseline.bestUpper(), baseline.version(), ratio)));
+    if (b.reference() != null) {
+      ReferencePolicy r = policy.reference();
+      Thresholds ref = new Thresholds("reference-", r.upperGrowthWarn(), r.upperGrowthFail(), r.robustDropWarn(),
+          r.robustDropFail(), r.certifiedDropWarn(), r.certifiedDropFail(), r.cleanDropWarn(), r.cleanDropFail());
+      compare(checks, current, b.reference(), ref, "the " + b.referenceKind() + " reference v" + b.reference().version(),
+          b.reference().version(), REFERENCE);
     }
-    if (current.cleanAccuracy() != null && baseline.cleanAccuracy() != null) {
-      checks.add(drop("clean-accuracy", current.cleanAccuracy(), baseline.cleanAccuracy(), policy.cleanDropWarn(),
-          policy.cleanDropFail()));
+    if (policy.trend().enabled()) {
+      trend(checks, b.recent());
+    }
+    Long refVersion = b.reference() == null ? null : b.reference().version();
+    return new Verdict(model, current.version(), worst(checks), checks, baseline == null ? null : baseline.version(),
+        b.stepKind(), Instant.now().toString(), refVersion, b.referenceKind());
+  }
+
+  /** A check's baseline kind for the reference comparison. */
+  public static final String REFERENCE = "reference";
+  /** A check's baseline kind for the trend. */
+  public static final String TREND = "trend";
+
+  /** Warn and fail levels of one comparison, and the prefix of its check names. */
+  private record Thresholds(String prefix, Double upperWarn, Double upperFail, Double robustWarn, Double robustFail,
+      Double certifiedWarn, Double certifiedFail, Double cleanWarn, Double cleanFail) {}
+
+  private static void compare(List<Check> checks, VersionSummary current, VersionSummary base, Thresholds t, String where,
+      long baseVersion, String kind) {
+    List<Check> out = new ArrayList<>();
+    if (current.bestUpper() != null && base.bestUpper() != null && base.bestUpper() > 0) {
+      double ratio = current.bestUpper() / base.bestUpper();
+      out.add(higher(t.prefix() + "best-upper-growth", ratio, 1.0, t.upperWarn(), t.upperFail(),
+          String.format("bestUpper %.4g vs %.4g in %s (×%.3f)", current.bestUpper(), base.bestUpper(), where, ratio)));
+    }
+    if (current.cleanAccuracy() != null && base.cleanAccuracy() != null) {
+      out.add(drop(t.prefix() + "clean-accuracy", current.cleanAccuracy(), base.cleanAccuracy(), t.cleanWarn(),
+          t.cleanFail(), where));
     }
     for (Map.Entry<String, Double> e : current.robustAccuracy().entrySet()) {
-      Double b = baseline.robustAccuracy().get(e.getKey());
-      if (b != null) {
-        checks.add(drop("robust-accuracy:" + e.getKey(), e.getValue(), b, policy.robustDropWarn(), policy.robustDropFail()));
+      Double v = base.robustAccuracy().get(e.getKey());
+      if (v != null) {
+        out.add(drop(t.prefix() + "robust-accuracy:" + e.getKey(), e.getValue(), v, t.robustWarn(), t.robustFail(), where));
       }
     }
     for (Map.Entry<String, Double> e : current.certifiedAccuracy().entrySet()) {
-      Double b = baseline.certifiedAccuracy().get(e.getKey());
-      if (b != null) {
-        checks.add(drop("certified-accuracy:" + e.getKey(), e.getValue(), b, policy.certifiedDropWarn(), policy.certifiedDropFail()));
+      Double v = base.certifiedAccuracy().get(e.getKey());
+      if (v != null) {
+        out.add(drop(t.prefix() + "certified-accuracy:" + e.getKey(), e.getValue(), v, t.certifiedWarn(),
+            t.certifiedFail(), where));
       }
     }
-    Double gap = gap(current);
-    Double baseGap = gap(baseline);
-    if (gap != null && baseGap != null && baseGap > 0) {
-      double growth = gap / baseGap;
-      checks.add(higher("bound-gap-growth", growth, 1.0, policy.gapGrowthWarn(), policy.gapGrowthFail(),
-          String.format("bestUpper/bestLower %.3g vs %.3g in v%d", gap, baseGap, baseline.version())));
+    out.forEach(c -> checks.add(c.against(baseVersion, kind)));
+  }
+
+  /**
+   * WARN when the line through the recent versions, carried {@code horizon} versions ahead, moves by a step FAIL
+   * threshold from its value at the current version (bestUpper as a ratio, accuracies in points).
+   */
+  private void trend(List<Check> checks, List<VersionSummary> recent) {
+    TrendPolicy t = policy.trend();
+    if (recent.isEmpty()) {
+      return;
     }
-    return new Verdict(model, current.version(), worst(checks), checks, baseline.version(), baselineKind, Instant.now().toString());
+    long first = recent.get(0).version();
+    String span = String.format("over v%d–v%d (%d versions), %d ahead", first, recent.get(recent.size() - 1).version(),
+        recent.size(), t.horizon());
+    TrendLine upper = TrendLine.fit(recent.stream().map(VersionSummary::bestUpper).filter(java.util.Objects::nonNull).toList(),
+        TrendPolicy.MIN_POINTS);
+    if (upper != null && upper.atLast() > 0 && policy.upperGrowthFail() != null) {
+      double ratio = upper.ahead(t.horizon()) / upper.atLast();
+      String status = ratio >= policy.upperGrowthFail() ? Verdict.WARN : Verdict.PASS;
+      checks.add(new Check("trend-best-upper", status, ratio, 1.0, policy.upperGrowthFail(), null,
+          String.format("bestUpper line %s: %.4g → %.4g (×%.3f)", span, upper.atLast(), upper.ahead(t.horizon()), ratio))
+          .against(first, TREND));
+    }
+    VersionSummary current = recent.get(recent.size() - 1);
+    for (String key : current.robustAccuracy().keySet()) {
+      trendDrop(checks, "trend-robust-accuracy:" + key, recent.stream().map(v -> v.robustAccuracy().get(key)).toList(),
+          policy.robustDropFail(), span, first);
+    }
+    for (String key : current.certifiedAccuracy().keySet()) {
+      trendDrop(checks, "trend-certified-accuracy:" + key, recent.stream().map(v -> v.certifiedAccuracy().get(key)).toList(),
+          policy.certifiedDropFail(), span, first);
+    }
+  }
+
+  private void trendDrop(List<Check> checks, String name, List<Double> values, Double failDrop, String span, long first) {
+    TrendLine line = TrendLine.fit(values.stream().filter(java.util.Objects::nonNull).toList(), TrendPolicy.MIN_POINTS);
+    if (line == null || failDrop == null) {
+      return;
+    }
+    double ahead = line.ahead(policy.trend().horizon());
+    double d = line.atLast() - ahead;
+    checks.add(new Check(name, d >= failDrop ? Verdict.WARN : Verdict.PASS, ahead, line.atLast(), failDrop, null,
+        String.format("line %s: %.4f → %.4f (%+.2f points)", span, line.atLast(), ahead, -100 * d)).against(first, TREND));
   }
 
   /**
@@ -101,11 +190,12 @@ public final class VerdictPolicy {
     return new Check(name, status, value, base, warn, fail, msg);
   }
 
-  private static Check drop(String name, double value, double base, Double warn, Double fail) {
-    double d = base - value;
+  private static Check drop(String name, double value, double base, Double warn, Double fail, String where) {
+    // rounded to 1e-9 so that a drop of exactly a threshold (0.30 − 0.25) meets it despite binary fractions
+    double d = Math.rint((base - value) * 1e9) / 1e9;
     String status = fail != null && d >= fail ? Verdict.FAIL : warn != null && d >= warn ? Verdict.WARN : Verdict.PASS;
     return new Check(name, status, value, base, warn, fail,
-        String.format("%.4f vs %.4f in the baseline (%+.2f points)", value, base, -100 * d));
+        String.format("%.4f vs %.4f in %s (%+.2f points)", value, base, where, -100 * d));
   }
 
   static String worst(List<Check> checks) {

@@ -9,13 +9,15 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * What the monitor keeps of one version: the figures the policy compares, and the verdict it got. A version the
- * estimator rejected has no figures; {@code rejected} holds its DLQ reason and {@code rejectedAt} when it failed.
+ * What the monitor keeps of one version: the figures the policy compares, and the verdict it got with the versions it
+ * was compared with (step baseline and reference). A version the estimator rejected has no figures; {@code rejected}
+ * holds its DLQ reason and {@code rejectedAt} when it failed.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record VersionSummary(long version, String sha256, String estimatedAt, Double bestUpper, Double bestLower,
     Double cleanAccuracy, Map<String, Double> robustAccuracy, Map<String, Double> certifiedAccuracy,
-    String verdict, List<Verdict.Check> checks, Long baselineVersion, String rejected, String rejectedAt) {
+    String verdict, List<Verdict.Check> checks, Long baselineVersion, String rejected, String rejectedAt,
+    String baselineKind, Long referenceVersion, String referenceKind) {
 
   public VersionSummary {
     robustAccuracy = robustAccuracy == null ? Map.of() : robustAccuracy;
@@ -37,12 +39,19 @@ public record VersionSummary(long version, String sha256, String estimatedAt, Do
       }
     }
     return new VersionSummary(e.version(), e.sha256(), e.estimatedAt(), e.lipschitz() == null ? null : e.lipschitz().bestUpper(),
-        e.lipschitz() == null ? null : e.lipschitz().bestLower(), clean, robust, certified, null, null, null, null, null);
+        e.lipschitz() == null ? null : e.lipschitz().bestLower(), clean, robust, certified, null, null, null, null, null, null,
+        null, null);
   }
 
   /** A version the estimator rejected: no figures, only the (bounded) reason label. */
   public static VersionSummary rejected(long version, String sha256, String reason, String rejectedAt) {
-    return new VersionSummary(version, sha256, null, null, null, null, Map.of(), Map.of(), null, null, null, reason, rejectedAt);
+    return new VersionSummary(version, sha256, null, null, null, null, Map.of(), Map.of(), null, null, null, reason, rejectedAt,
+        null, null, null);
+  }
+
+  /** True for an estimated version that passed: a candidate baseline and reference. */
+  public boolean passed() {
+    return estimated() && Verdict.PASS.equals(verdict);
   }
 
   /** True for a version with an estimate, false for a rejected one (never a baseline). */
@@ -52,6 +61,7 @@ public record VersionSummary(long version, String sha256, String estimatedAt, Do
 
   public VersionSummary withVerdict(Verdict v) {
     return new VersionSummary(version, sha256, estimatedAt, bestUpper, bestLower, cleanAccuracy, robustAccuracy,
-        certifiedAccuracy, v.verdict(), v.checks(), v.baselineVersion(), rejected, rejectedAt);
+        certifiedAccuracy, v.verdict(), v.checks(), v.baselineVersion(), rejected, rejectedAt, v.baselineKind(),
+        v.referenceVersion(), v.referenceKind());
   }
 }
