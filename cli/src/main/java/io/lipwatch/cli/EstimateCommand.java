@@ -10,9 +10,10 @@ import io.lipwatch.estimator.estimate.UpperBound;
 import io.lipwatch.estimator.probes.IdxReader;
 import io.lipwatch.estimator.probes.ProbeConfig;
 import io.lipwatch.estimator.probes.ProbeSet;
-import io.lipwatch.estimator.snapshot.RestoredModel;
+import io.lipwatch.estimator.format.LoadedModel;
+import io.lipwatch.estimator.format.ModelFormat;
+import io.lipwatch.estimator.format.ModelFormats;
 import io.lipwatch.estimator.pipeline.EstimatePipeline;
-import io.lipwatch.estimator.snapshot.SafeModelRestorer;
 import io.lipwatch.estimator.snapshot.Sha256;
 import io.lipwatch.estimator.snapshot.SnapshotLimits;
 import io.lipwatch.estimator.snapshot.SnapshotMetadata;
@@ -31,10 +32,13 @@ import picocli.CommandLine.Parameters;
 
 /** {@code lipwatch estimate FILE.zip}: the estimator's engine offline, without Kafka. */
 @Command(name = "estimate", mixinStandardHelpOptions = true,
-    description = "Estimate Lipschitz bounds of a DL4J model zip offline (no Kafka). Prints a table, or the estimate JSON with --json.")
+    description = "Estimate Lipschitz bounds of a model (DL4J zip or ONNX file) offline (no Kafka). Prints a table, or the estimate JSON with --json.")
 public final class EstimateCommand implements Callable<Integer> {
-  @Parameters(index = "0", paramLabel = "FILE.zip", description = "DL4J ModelSerializer zip (MultiLayerNetwork or ComputationGraph).")
+  @Parameters(index = "0", paramLabel = "FILE", description = "DL4J ModelSerializer zip (MultiLayerNetwork or ComputationGraph) or ONNX file.")
   Path file;
+
+  @Option(names = "--format", paramLabel = "FORMAT", description = "dl4j or onnx (default: from the file extension, .onnx is onnx).")
+  String format;
 
   @Option(names = "--json", description = "Print the estimate JSON record (the schema in docs/architecture.md) instead of a table.")
   boolean json;
@@ -71,12 +75,14 @@ public final class EstimateCommand implements Callable<Integer> {
       return 2;
     }
     byte[] zip = Files.readAllBytes(file);
-    String name = model != null ? model : file.getFileName().toString().replaceAll("\\.zip$", "");
+    String name = model != null ? model : file.getFileName().toString().replaceAll("\\.(zip|onnx)$", "");
     EngineConfig cfg = EngineConfig.defaults().withBudget(budget).withMethods(methods == null ? null : new LinkedHashSet<>(methods));
     cfg = new EngineConfig(cfg.methods(), cfg.methodBudget(), cfg.powerIterations(), cfg.tolerance(), seed);
     Estimate e;
     try {
-      RestoredModel restored = new SafeModelRestorer(limits).restore(zip);
+      ModelFormat fmt = format != null ? ModelFormats.of(format)
+          : java.util.Objects.requireNonNullElse(ModelFormats.byFileName(file.toString()), ModelFormats.DL4J);
+      LoadedModel restored = fmt.read(zip, null, limits);
       ProbeSet set = null;
       if (probeData != null) {
         set = IdxReader.split(probeData, "t10k", probeData.getFileName() == null ? "probe-data" : probeData.getFileName().toString());

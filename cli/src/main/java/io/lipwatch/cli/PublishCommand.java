@@ -1,7 +1,8 @@
 package io.lipwatch.cli;
 
 import io.lipwatch.estimator.snapshot.DirectorySnapshotStore;
-import io.lipwatch.estimator.snapshot.SafeModelRestorer;
+import io.lipwatch.estimator.format.ModelFormat;
+import io.lipwatch.estimator.format.ModelFormats;
 import io.lipwatch.estimator.snapshot.Sha256;
 import io.lipwatch.estimator.snapshot.SnapshotLimits;
 import io.lipwatch.estimator.snapshot.SnapshotMetadata;
@@ -19,7 +20,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code lipwatch publish}: sends a model zip to lipwatch.snapshots with the lipwatch.* headers. */
-@Command(name = "publish", description = "Publish a DL4J model zip as a snapshot to lipwatch.snapshots.")
+@Command(name = "publish", description = "Publish a model (DL4J zip or ONNX file) as a snapshot to lipwatch.snapshots.")
 public final class PublishCommand implements Callable<Integer> {
   @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
   boolean help;
@@ -50,7 +51,11 @@ public final class PublishCommand implements Callable<Integer> {
   @Option(names = "--no-verify", description = "Skip restoring the model locally before publishing.")
   boolean noVerify;
 
-  @Parameters(index = "0", paramLabel = "FILE.zip", description = "The model zip.")
+  @Option(names = "--format", paramLabel = "FORMAT",
+      description = "Snapshot format, dl4j or onnx (lipwatch.format; default: from the file extension, .onnx is onnx).")
+  String format;
+
+  @Parameters(index = "0", paramLabel = "FILE", description = "The model: a DL4J zip or an ONNX file.")
   Path file;
 
   @Override
@@ -61,9 +66,16 @@ public final class PublishCommand implements Callable<Integer> {
     }
     SnapshotLimits limits = SnapshotLimits.defaults().withInlineBytes(inlineLimit);
     byte[] zip = Files.readAllBytes(file);
+    ModelFormat fmt;
+    try {
+      fmt = format != null ? ModelFormats.of(format) : java.util.Objects.requireNonNullElse(ModelFormats.byFileName(file.toString()), ModelFormats.DL4J);
+    } catch (SnapshotRejectedException e) {
+      System.err.println("error: --format: " + e.detail());
+      return 2;
+    }
     if (!noVerify) {
       try {
-        new SafeModelRestorer(limits).restore(zip);
+        fmt.read(zip, null, limits);
       } catch (SnapshotRejectedException e) {
         System.err.println("error: " + file + " is not a usable model (" + e.reason().label() + "): " + e.detail());
         return 2;
@@ -78,7 +90,8 @@ public final class PublishCommand implements Callable<Integer> {
       return 2;
     }
     long v = version != null ? version : System.currentTimeMillis();
-    SnapshotMetadata meta = SnapshotMetadata.of(model, v, Sha256.hex(zip)).withProvenance(dataset, range, null, null, null, null, null);
+    SnapshotMetadata meta = SnapshotMetadata.of(model, v, Sha256.hex(zip)).withProvenance(dataset, range, null, null, null, null, null)
+        .withFormat(fmt == ModelFormats.DL4J ? null : fmt.name()); // no header for dl4j: older estimators read it too
     try (SnapshotPublisher p = new SnapshotPublisher(kafka.connection(), limits, store == null ? null : new DirectorySnapshotStore(store), null)) {
       RecordMetadata md = p.publish(meta, zip);
       System.out.printf("published %s v%d (%d bytes, sha256 %s) to %s partition %d offset %d%n", model, v, zip.length,

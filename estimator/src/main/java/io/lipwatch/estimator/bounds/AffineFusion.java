@@ -319,6 +319,13 @@ public final class AffineFusion {
     if (a instanceof Conv2dOperator c) {
       return c.abs();
     }
+    if (a instanceof SparseMatrix s) {
+      double[] v = s.values().clone();
+      for (int i = 0; i < v.length; i++) {
+        v[i] = Math.abs(v[i]);
+      }
+      return new SparseMatrix(s.rows(), s.cols(), s.rowStart(), s.colIndex(), v);
+    }
     throw new IllegalArgumentException("no absolute version of " + a.getClass().getSimpleName());
   }
 }

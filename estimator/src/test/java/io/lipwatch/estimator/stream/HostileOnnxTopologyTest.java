@@ -1,0 +1,111 @@
+package io.lipwatch.estimator.stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.networknt.schema.JsonSchema;
+import com.networknt.schema.JsonSchemaFactory;
+import com.networknt.schema.SpecVersion;
+import io.lipwatch.estimator.bounds.EngineConfig;
+import io.lipwatch.estimator.estimate.Estimate;
+import io.lipwatch.estimator.estimate.EstimateJson;
+import io.lipwatch.estimator.metrics.EstimatorMetrics;
+import io.lipwatch.estimator.snapshot.RejectReason;
+import io.lipwatch.estimator.snapshot.SnapshotLimits;
+import io.lipwatch.estimator.testing.HostileOnnx;
+import io.lipwatch.estimator.testing.HostileSnapshots;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.test.TestRecord;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Hostile ONNX snapshots (truncated, huge dims, external data, unknown ops and attributes, cycles, NaN weights, deep
+ * nesting, huge inputs, bad format headers) through the real estimator topology: one outcome each, the expected DLQ
+ * reason where it is certain, valid ONNX estimated with a schema-valid record.
+ */
+class HostileOnnxTopologyTest {
+  static final int CASES = Integer.getInteger("lipwatch.fuzz.onnx.cases", 140);
+
+  @TempDir
+  Path tmp;
+
+  @Test
+  void everyOnnxRecordHasExactlyOneSaneOutcome() throws Exception {
+    EstimatorMetrics metrics = new EstimatorMetrics();
+    metrics.bindTo(new SimpleMeterRegistry());
+    EngineConfig engine = EngineConfig.defaults().withBudget(Duration.ofSeconds(1))
+        .withMethods(Set.of("autolip", "autolip-power", "seqlip", "gram", "gradient-norm"));
+    EstimatorSettings settings = new EstimatorSettings(SnapshotLimits.defaults(), engine, null, null, null);
+    Properties p = new Properties();
+    p.put(StreamsConfig.APPLICATION_ID_CONFIG, "fuzz-onnx");
+    p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+    p.put(StreamsConfig.STATE_DIR_CONFIG, tmp.toString());
+    JsonSchema schema;
+    try (InputStream in = getClass().getResourceAsStream("/schema/estimate.schema.json")) {
+      schema = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012).getSchema(in);
+    }
+    Map<String, Map<String, Integer>> tally = new TreeMap<>();
+    HostileOnnx corpus = new HostileOnnx(20261201L);
+    try (TopologyTestDriver driver = new TopologyTestDriver(EstimatorTopology.build(settings, metrics), p)) {
+      TestInputTopic<String, byte[]> in = driver.createInputTopic(Topics.SNAPSHOTS.name(),
+          Topics.SNAPSHOTS.keySerde().serializer(), Topics.SNAPSHOTS.valueSerde().serializer());
+      TestOutputTopic<String, Estimate> estimates = driver.createOutputTopic(Topics.ESTIMATES.name(),
+          Topics.ESTIMATES.keySerde().deserializer(), Topics.ESTIMATES.valueSerde().deserializer());
+      TestOutputTopic<String, DlqRecord> dlq = driver.createOutputTopic(Topics.SNAPSHOTS_DLQ.name(),
+          Topics.SNAPSHOTS_DLQ.keySerde().deserializer(), Topics.SNAPSHOTS_DLQ.valueSerde().deserializer());
+      for (int i = 0; i < CASES; i++) {
+        HostileSnapshots.Case c = corpus.next(i);
+        RecordHeaders h = new RecordHeaders();
+        c.headers().forEach((k, v) -> h.add(k, v.getBytes(StandardCharsets.UTF_8)));
+        in.pipeInput(new TestRecord<>(c.key(), c.value(), h));
+        List<Estimate> es = estimates.readValuesToList();
+        List<DlqRecord> ds = dlq.readValuesToList();
+        String where = "case " + i + " (" + c.kind() + ")";
+        assertEquals(1, es.size() + ds.size(), where + ": exactly one outcome");
+        tally.computeIfAbsent(c.kind(), k -> new TreeMap<>()).merge(es.isEmpty() ? ds.get(0).reason() : "estimate", 1, Integer::sum);
+        switch (c.expect()) {
+          case ESTIMATE -> assertEquals(1, es.size(), where + " should be estimated, got " + (ds.isEmpty() ? "" : ds.get(0)));
+          case DLQ -> assertEquals(1, ds.size(), where + " should go to the DLQ, got an estimate");
+          default -> { }
+        }
+        if (!ds.isEmpty()) {
+          DlqRecord d = ds.get(0);
+          assertNotNull(RejectReason.ofLabel(d.reason()), where + ": unknown reason " + d.reason());
+          assertFalse(d.detail() == null || d.detail().isBlank(), where);
+          assertTrue(!d.reason().equals("estimation-failed"), where + ": hostile input must have its own reason: " + d.detail());
+          if (c.reason() != null) {
+            assertEquals(c.reason(), d.reason(), where + ": " + d.detail());
+          }
+        } else {
+          Estimate e = es.get(0);
+          String json = new String(EstimateJson.toBytes(e), StandardCharsets.UTF_8);
+          assertFalse(json.contains("NaN") || json.contains("Infinity"), where + ": " + json);
+          assertEquals(Set.of(), schema.validate(EstimateJson.mapper().readTree(json)), where);
+          assertEquals("ONNX", e.architecture().kind(), where);
+          assertNotNull(e.lipschitz().bestUpper(), where);
+        }
+      }
+    }
+    System.out.println("hostile ONNX corpus: " + CASES + " cases " + tally);
+    // every generator ran and the valid ones were estimated
+    assertEquals(14, tally.size(), tally.toString());
+    assertEquals(Map.of("estimate", CASES / 14), tally.get("onnx-valid"));
+  }
+}
