@@ -1,6 +1,7 @@
 package io.lipwatch.monitor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -92,8 +93,9 @@ class MonitorTopologyTest {
     assertTrue(text.contains("lipwatch_snapshots_total{model=\"m\",outcome=\"estimated\"} 2.0"), text);
     assertTrue(text.contains("lipwatch_snapshots_total{model=\"m\",outcome=\"rejected\"} 1.0"), text);
     assertTrue(text.contains("lipwatch_verdict{model=\"m\"} 0.0"), text);
-    // the power estimate of version 1 is gone in version 2: its series reads NaN, not a stale value
-    assertTrue(text.contains("lipwatch_lipschitz_upper_bound{method=\"autolip-power\",model=\"m\",sound=\"false\"} NaN"), text);
+    // the power estimate of version 1 is gone in version 2: its series is removed, neither stale nor NaN
+    assertFalse(text.contains("lipwatch_lipschitz_upper_bound{method=\"autolip-power\",model=\"m\""), text);
+    assertFalse(text.lines().anyMatch(l -> l.startsWith("lipwatch_") && l.endsWith(" NaN")), text);
     KeyValueStore<String, ModelState> h = driver.getKeyValueStore(MonitorTopology.HISTORY_STORE);
     assertEquals(2, h.get("m").versions().size());
   }
@@ -142,5 +144,19 @@ class MonitorTopologyTest {
     Path bad = Files.writeString(tmp.resolve("bad.json"), "{\"upperGrowthFial\": 1.5}");
     var e = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class, () -> Policy.load(bad));
     assertTrue(e.getMessage().contains("upperGrowthFial"), e.getMessage());
+  }
+
+  /** An estimate marked inconsistent (bestLower above bestUpper) is a FAIL, never a baseline, and exports no figures. */
+  @Test
+  void inconsistentEstimateIsAFailAndExportsNoFigures() {
+    estimates.pipeInput("m", estimate("m", 1, 10.0, null, 5.0, 0.9, 0.15, 0.4));
+    estimates.pipeInput("m", estimate("m", 2, 12.0, null, 50.0, 0.9, 0.15, 0.4).markedInconsistent());
+    estimates.pipeInput("m", estimate("m", 3, 10.1, null, 5.0, 0.9, 0.15, 0.4));
+    List<Verdict> vs = verdicts.readValuesToList();
+    assertEquals(List.of("PASS", "FAIL", "PASS"), vs.stream().map(Verdict::verdict).toList());
+    assertEquals("inconsistent", vs.get(1).checks().get(0).name());
+    assertEquals(1L, vs.get(2).baselineVersion(), "v3 is judged against v1, not the inconsistent v2");
+    String text = registry.scrape();
+    assertTrue(text.contains("lipwatch_lipschitz_best_lower_bound{model=\"m\"} 5.0"), text);
   }
 }

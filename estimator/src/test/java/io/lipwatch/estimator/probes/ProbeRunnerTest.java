@@ -195,8 +195,7 @@ class ProbeRunnerTest {
         .build();
     MultiLayerNetwork net = new MultiLayerNetwork(conf);
     net.init();
-    // well-separated classes: scale the output layer so margins are large against the float32 rounding
-    net.getOutputLayer().setParam("W", net.getOutputLayer().getParam("W").mul(8));
+    // moderate logits: a saturated softmax would zero the cross-entropy gradient in float32
     net.getOutputLayer().setParam("b", Nd4j.createFromArray(new float[][] {{0.3f, -0.2f, 0.1f}}));
     return net;
   }
@@ -210,16 +209,16 @@ class ProbeRunnerTest {
   @Test
   void convolutionalModelMatchesItsExactRobustness() {
     MultiLayerNetwork cnn = linearCnn(31);
-    ProbeSet s = Fixtures.labelledBy(cnn, Fixtures.uniformSet("cnn", 200, List.of(8, 8), 3, 0.2, 0.8, 32), 0.1, 33);
+    ProbeSet s = Fixtures.labelledBy(cnn, Fixtures.uniformSet("cnn", 120, List.of(8, 8), 3, 0.2, 0.8, 32), 0.1, 33);
     LinearTruth t = LinearTruth.of(cnn, s);
     double lip = t.frobenius();
     double[] l2 = {t.quantile(t.l2(), 0.25), t.quantile(t.l2(), 0.5)};
     double linf = t.quantile(t.linf(), 0.5);
     double[] ce = {t.quantile(t.l2(), 0.25) / 4, t.quantile(t.l2(), 0.5) / 4};
     ProbeConfig cfg = ProbeConfig.defaults().withNoiseSigmas(List.of(0.0, 0.3))
-        .withAttacks(List.of(AttackSpec.fgsm(Norm.LINF, linf), AttackSpec.pgd(Norm.L2, l2[0], 100, l2[0] / 8).withRestarts(2),
-            AttackSpec.pgd(Norm.L2, l2[1], 100, l2[1] / 8).withRestarts(2)))
-        .withCertifiedEps(List.of(ce[0], ce[1])).withMinPerturbation(new ProbeConfig.MinPerturbationSpec(4.0, 12, 40))
+        .withAttacks(List.of(AttackSpec.fgsm(Norm.LINF, linf), AttackSpec.pgd(Norm.L2, l2[0], 40, l2[0] / 8),
+            AttackSpec.pgd(Norm.L2, l2[1], 40, l2[1] / 8)))
+        .withCertifiedEps(List.of(ce[0], ce[1])).withMinPerturbation(new ProbeConfig.MinPerturbationSpec(4.0, 10, 20))
         .withTimeBudget(Duration.ofMinutes(5));
     ProbeResult r = ProbeRunner.run(cnn, s, cfg, lip);
     assertTrue(r.warnings().isEmpty(), r.warnings().toString());

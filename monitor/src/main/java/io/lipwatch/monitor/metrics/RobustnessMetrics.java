@@ -24,13 +24,17 @@ public final class RobustnessMetrics implements MeterBinder {
   private MeterRegistry registry;
   private final Map<String, GaugeCell> cells = new ConcurrentHashMap<>();
   private final Map<String, Set<String>> cellsByModel = new ConcurrentHashMap<>();
+  private final Map<String, Set<String>> referenceByModel = new ConcurrentHashMap<>();
 
   @Override
   public void bindTo(MeterRegistry r) {
     this.registry = r;
   }
 
-  /** Updates every gauge of the estimate's model; series the estimate no longer has go to NaN. */
+  /**
+   * Updates every gauge of the estimate's model. A series the estimate no longer has (or whose value is not finite) is
+   * removed, never set to NaN: /metrics carries finite numbers only.
+   */
   public synchronized void record(Estimate e) {
     if (registry == null) {
       return;
@@ -42,10 +46,14 @@ public final class RobustnessMetrics implements MeterBinder {
         Tags.of(MeterNames.TAG_MODEL, model), System.currentTimeMillis() / 1000.0);
     var lip = e.lipschitz();
     if (lip != null) {
-      set(touched, MeterNames.BEST_UPPER_BOUND, "Smallest sound upper bound of the L2 Lipschitz constant of the logits",
-          Tags.of(MeterNames.TAG_MODEL, model), lip.bestUpper() == null ? Double.NaN : lip.bestUpper());
-      set(touched, MeterNames.BEST_LOWER_BOUND, "Largest lower bound of the L2 Lipschitz constant of the logits",
-          Tags.of(MeterNames.TAG_MODEL, model), lip.bestLower() == null ? Double.NaN : lip.bestLower());
+      if (lip.bestUpper() != null) {
+        set(touched, MeterNames.BEST_UPPER_BOUND, "Smallest sound upper bound of the L2 Lipschitz constant of the logits",
+            Tags.of(MeterNames.TAG_MODEL, model), lip.bestUpper());
+      }
+      if (lip.bestLower() != null) {
+        set(touched, MeterNames.BEST_LOWER_BOUND, "Largest lower bound of the L2 Lipschitz constant of the logits",
+            Tags.of(MeterNames.TAG_MODEL, model), lip.bestLower());
+      }
       for (UpperBound u : lip.upper()) {
         if (Boolean.FALSE.equals(u.converged())) {
           continue; // stopped by its budget before converging: not a number to plot beside bounds
@@ -75,12 +83,7 @@ public final class RobustnessMetrics implements MeterBinder {
       }
     }
     Set<String> before = cellsByModel.computeIfAbsent(model, m -> new HashSet<>());
-    for (String key : before) {
-      if (!touched.contains(key)) {
-        cells.get(key).set(Double.NaN);
-      }
-    }
-    before.addAll(touched);
+    removeStale(before, touched);
     snapshots(model, "estimated").increment();
   }
 
@@ -97,7 +100,8 @@ public final class RobustnessMetrics implements MeterBinder {
 
   /**
    * {@code lipwatch_reference_ratio{model,metric}}: the latest version's figures over its reference version's (see
-   * {@code ReferenceRatios}); NaN without a reference. {@code metric} is one of a fixed set.
+   * {@code ReferenceRatios}); absent without a reference (or when a ratio is not finite). {@code metric} is one of a
+   * fixed set.
    */
   public synchronized void reference(String model, Map<String, Double> ratios) {
     if (registry == null) {
@@ -107,7 +111,21 @@ public final class RobustnessMetrics implements MeterBinder {
     ratios.forEach((metric, value) -> set(touched, MeterNames.REFERENCE_RATIO,
         "Figure of the last estimated version over its reference version's (slow drift): best_upper above 1 and accuracies below 1 are worse",
         Tags.of(MeterNames.TAG_MODEL, model, "metric", metric), value));
-    cellsByModel.computeIfAbsent(model, m -> new HashSet<>()).addAll(touched);
+    removeStale(referenceByModel.computeIfAbsent(model, m -> new HashSet<>()), touched);
+  }
+
+  /** Removes the series of {@code before} that were not {@code touched} now, and remembers the touched ones. */
+  private void removeStale(Set<String> before, Set<String> touched) {
+    for (String key : Set.copyOf(before)) {
+      if (!touched.contains(key)) {
+        GaugeCell cell = cells.remove(key);
+        if (cell != null && cell.gauge != null) {
+          registry.remove(cell.gauge);
+        }
+        before.remove(key);
+      }
+    }
+    before.addAll(touched);
   }
 
   /**
@@ -131,11 +149,15 @@ public final class RobustnessMetrics implements MeterBinder {
     return eps == Math.rint(eps) ? String.format("%.1f", eps) : Double.toString(eps);
   }
 
+  /** Sets a gauge, registering it on first use; a non-finite value leaves it untouched (so it is removed as stale). */
   private void set(Set<String> touched, String name, String help, Tags tags, double value) {
+    if (!Double.isFinite(value)) {
+      return;
+    }
     String key = name + tags;
     GaugeCell cell = cells.computeIfAbsent(key, k -> {
       GaugeCell c = new GaugeCell();
-      Gauge.builder(name, c, GaugeCell::get).description(help).tags(tags).strongReference(true).register(registry);
+      c.gauge = Gauge.builder(name, c, GaugeCell::get).description(help).tags(tags).strongReference(true).register(registry);
       return c;
     });
     cell.set(value);

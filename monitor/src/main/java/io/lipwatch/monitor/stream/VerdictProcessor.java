@@ -64,15 +64,19 @@ final class VerdictProcessor implements Processor<String, Estimate, String, Verd
     VersionSummary current = VersionSummary.of(e);
     BaselinePin pin = pins.get(model);
     Baselines b = selector.select(state.versions(), current, pin == null ? null : pin.version(), state.lastPassVersion());
-    Verdict v = policy.decide(model, current, b);
+    // an estimate whose bounds contradict each other is not a normal estimate: FAIL, and none of its figures exported
+    boolean inconsistent = e.hasInconsistentBounds();
+    Verdict v = inconsistent ? policy.inconsistent(model, e.version()) : policy.decide(model, current, b);
     Long lastPass = state.lastPassVersion();
     if (Verdict.PASS.equals(v.verdict()) && (lastPass == null || e.version() >= lastPass)) {
       lastPass = e.version();
     }
     history.put(model, state.with(current.withVerdict(v), lastPass));
-    metrics.record(e);
+    if (!inconsistent) {
+      metrics.record(e);
+      metrics.reference(model, ReferenceRatios.of(current, b.reference()));
+    }
     metrics.verdict(model, v);
-    metrics.reference(model, ReferenceRatios.of(current, b.reference()));
     context.forward(new Record<>(model, v, rec.timestamp()));
     if (!Verdict.PASS.equals(v.verdict())) {
       LOG.warn("{} v{}: {} against {} baseline v{} and {} reference v{}: {}", model, e.version(), v.verdict(), b.stepKind(),

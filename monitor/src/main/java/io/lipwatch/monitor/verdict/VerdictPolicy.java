@@ -172,6 +172,19 @@ public final class VerdictPolicy {
     return new Verdict(model, version, Verdict.FAIL, List.of(c), null, null, Instant.now().toString());
   }
 
+  /** Name of the check of an estimate whose bounds contradict each other. */
+  public static final String INCONSISTENT_CHECK = "inconsistent";
+
+  /**
+   * The verdict of an estimate marked {@code inconsistent} (its best lower bound exceeded its best sound upper bound):
+   * an internal error in a bound method, so none of its figures can be trusted and the version cannot be passed.
+   */
+  public Verdict inconsistent(String model, long version) {
+    Check c = new Check(INCONSISTENT_CHECK, Verdict.FAIL, null, null, null, null,
+        "the estimate's bounds contradict each other (bestLower > bestUpper): an internal error, see the estimator's log");
+    return new Verdict(model, version, Verdict.FAIL, List.of(c), null, null, Instant.now().toString());
+  }
+
   static String printable(String s, int max) {
     StringBuilder b = new StringBuilder(Math.min(s.length(), max + 1));
     for (int i = 0; i < s.length() && b.length() < max; i++) {
