@@ -43,9 +43,12 @@ public final class EstimateCommand implements Callable<Integer> {
   @Option(names = "--json", description = "Print the estimate JSON record (the schema in docs/architecture.md) instead of a table.")
   boolean json;
 
-  @Option(names = "--methods", split = ",", paramLabel = "METHOD",
-      description = "Methods to run, comma-separated (default: all that apply): autolip, autolip-power, seqlip, seqlip-greedy, lipbound, gram, gradient-norm, clip-pairs.")
+  @Option(names = "--methods", split = ",", paramLabel = "METHOD", completionCandidates = MethodNames.class,
+      description = "Methods to run, comma-separated (default: all that apply by default): ${COMPLETION-CANDIDATES}.")
   List<String> methods;
+
+  @picocli.CommandLine.Spec
+  picocli.CommandLine.Model.CommandSpec spec;
 
   @Option(names = "--budget", converter = DurationConverter.class, defaultValue = "3s", paramLabel = "DURATION",
       description = "Time budget per method (default: ${DEFAULT-VALUE}).")
@@ -76,6 +79,7 @@ public final class EstimateCommand implements Callable<Integer> {
     }
     byte[] zip = Files.readAllBytes(file);
     String name = model != null ? model : file.getFileName().toString().replaceAll("\\.(zip|onnx)$", "");
+    MethodNames.check(methods, spec);
     EngineConfig cfg = EngineConfig.defaults().withBudget(budget).withMethods(methods == null ? null : new LinkedHashSet<>(methods));
     cfg = new EngineConfig(cfg.methods(), cfg.methodBudget(), cfg.powerIterations(), cfg.tolerance(), seed);
     Estimate e;

@@ -32,8 +32,12 @@ public final class EstimatorCommand implements Callable<Integer> {
   @Option(names = "--snapshot-store", paramLabel = "DIR", description = "Snapshot store for claim-check snapshots.")
   Path store;
 
-  @Option(names = "--methods", split = ",", description = "Methods to run (default: all that apply).")
+  @Option(names = "--methods", split = ",", paramLabel = "METHOD", completionCandidates = MethodNames.class,
+      description = "Methods to run, comma-separated (default: all that apply by default): ${COMPLETION-CANDIDATES}.")
   List<String> methods;
+
+  @picocli.CommandLine.Spec
+  picocli.CommandLine.Model.CommandSpec spec;
 
   @Option(names = "--budget", converter = DurationConverter.class, defaultValue = "3s", description = "Time budget per method (default: ${DEFAULT-VALUE}).")
   Duration budget;
@@ -53,6 +57,7 @@ public final class EstimatorCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     kafka.requireBootstrap();
+    MethodNames.check(methods, spec);
     Path state = stateDir.resolve();
     EstimatorSettings settings = new EstimatorSettings(SnapshotLimits.defaults(),
         EngineConfig.defaults().withBudget(budget).withMethods(methods == null ? null : new LinkedHashSet<>(methods)),

@@ -70,6 +70,14 @@ class CliTest {
   }
 
   @Test
+  void unknownMethodIsAUsageErrorListingTheKnownOnes(@TempDir Path tmp) throws Exception {
+    Path zip = Files.write(tmp.resolve("m.zip"), TestModels.zip(TestModels.mlp(1, Activation.RELU, 4, 3, 2)));
+    Run r = run("estimate", "--methods", "autolip,nope", zip.toString());
+    assertEquals(2, r.code());
+    assertTrue(r.err().contains("unknown method(s) [nope]") && r.err().contains("eclipse-fast"), r.err());
+  }
+
+  @Test
   void publishWithoutBootstrapSaysSo(@TempDir Path tmp) throws Exception {
     Path zip = Files.write(tmp.resolve("m.zip"), TestModels.zip(TestModels.mlp(1, Activation.RELU, 4, 3, 2)));
     Run r = run("publish", "--model", "m", zip.toString());
