@@ -182,11 +182,6 @@ final class DenseClassifier implements Classifier {
     }
     Transforms.softmax(g, false);
     g.subi(oh);
-    return new Step(logits.dup(), backwardBuffered(buf, g));
-  }
-
-  /** Input gradient of ⟨g, logits⟩ per row into the buffers, from the activations of the last forward pass. */
-  private INDArray backwardBuffered(Buffers buf, INDArray g) {
     for (int i = stages.size() - 1; i >= 0; i--) {
       INDArray prev = buf.grad[i];
       // g·Wᵀ: the transpose flag, no transposed copy
@@ -197,7 +192,7 @@ final class DenseClassifier implements Classifier {
       }
       g = prev;
     }
-    return g;
+    return new Step(logits.dup(), g);
   }
 
   @Override
@@ -255,14 +250,6 @@ final class DenseClassifier implements Classifier {
   public Step step(INDArray x, INDArray onehot, int[] labels, LogitLoss loss) {
     if (loss == LogitLoss.CE) {
       return step(x, onehot);
-    }
-    if (buffered) {
-      synchronized (this) {
-        INDArray xc = contiguous(x);
-        INDArray logits = forwardBuffered(xc).dup();
-        INDArray top = loss.gradient(logits, labels);
-        return new Step(logits, backwardBuffered(buffers((int) xc.size(0)), top.castTo(DataType.FLOAT)));
-      }
     }
     INDArray[] zs = new INDArray[stages.size()];
     INDArray logits = forward(x, zs, false);
