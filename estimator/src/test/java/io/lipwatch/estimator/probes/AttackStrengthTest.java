@@ -66,7 +66,7 @@ class AttackStrengthTest {
 
   static ProbeConfig attacksOnly(List<AttackSpec> a) {
     return ProbeConfig.defaults().withAttacks(a).withNoiseSigmas(List.of()).withCertifiedEps(List.of())
-        .withMinPerturbation(null).withTimeBudget(Duration.ofMinutes(5));
+        .withMinPerturbation(null).withTimeBudget(Duration.ofMinutes(30)); // figures, not speed, are checked here
   }
 
   /** The default PGD-L2 attacks (ε 0.5, 1, 2): never below exact robust accuracy, at most 0.5 point above. */

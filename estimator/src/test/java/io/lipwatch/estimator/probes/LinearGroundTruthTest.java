@@ -149,7 +149,7 @@ class LinearGroundTruthTest {
       attacks.add(AttackSpec.pgd(Norm.L2, e, 100, e / 8).withRestarts(2));
     }
     ProbeConfig cfg = ProbeConfig.defaults().withAttacks(attacks).withNoiseSigmas(List.of()).withCertifiedEps(List.of())
-        .withMinPerturbation(null).withTimeBudget(Duration.ofMinutes(5));
+        .withMinPerturbation(null).withTimeBudget(Duration.ofMinutes(30)); // figures, not speed, are checked here
     ProbeResult res = ProbeRunner.run(Fixtures.linear(w, b, Activation.SOFTMAX), set, cfg, null, fast, null);
     assertEquals(fraction(correct), res.probes().cleanAccuracy(), 1e-12);
     for (int a = 0; a < eps.length; a++) {
@@ -180,7 +180,7 @@ class LinearGroundTruthTest {
     double[] ce = {quantile(0.1) / 4, quantile(0.25) / 4, quantile(0.5) / 4};
     ProbeConfig cfg = ProbeConfig.defaults().withAttacks(List.of()).withNoiseSigmas(List.of())
         .withCertifiedEps(Arrays.stream(ce).boxed().toList())
-        .withMinPerturbation(new ProbeConfig.MinPerturbationSpec(1.0, 10, 40)).withTimeBudget(Duration.ofMinutes(5));
+        .withMinPerturbation(new ProbeConfig.MinPerturbationSpec(1.0, 10, 40)).withTimeBudget(Duration.ofMinutes(30));
     ProbeResult res = ProbeRunner.run(Fixtures.linear(w, b, Activation.SOFTMAX), set, cfg, lip);
     List<Probes.CertifiedAccuracy> cert = res.probes().certified();
     assertEquals(3, cert.size());

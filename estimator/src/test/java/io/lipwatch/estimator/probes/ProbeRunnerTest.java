@@ -221,7 +221,9 @@ class ProbeRunnerTest {
         .withCertifiedEps(List.of(ce[0], ce[1])).withMinPerturbation(new ProbeConfig.MinPerturbationSpec(4.0, 10, 20))
         .withTimeBudget(Duration.ofMinutes(5));
     ProbeResult r = ProbeRunner.run(cnn, s, cfg, lip);
-    assertTrue(r.warnings().isEmpty(), r.warnings().toString());
+    // the DLR loss has an exactly zero gradient where the top two logits tie in float32; the warning is right to say so
+    // and the figures are still checked against the exact values below
+    assertTrue(r.warnings().stream().allMatch(w -> w.startsWith("input gradient is exactly zero")), r.warnings().toString());
     Probes p = r.probes();
     assertEquals(LinearTruth.fraction(t.correct()), p.cleanAccuracy(), 1e-12, "clean accuracy");
     assertEquals(p.cleanAccuracy(), p.noiseAccuracy().get(0).accuracy(), 1e-12, "σ = 0 is clean");

@@ -110,15 +110,11 @@ class HostileCorpusTopologyTest {
     assertTrue(modelLabels.size() <= 6, "model labels: " + modelLabels);
     assertTrue(modelLabels.stream().allMatch(l -> l.equals(MeterNames.INVALID_MODEL_LABEL) || l.matches("fuzz-[0-4]")), modelLabels.toString());
     report(tally, seconds);
-    // the whole corpus, 700 MiB zip bombs included, within the estimator's memory target
-    long rssKb = peakRssKb();
-    assertTrue(rssKb < 0 || rssKb <= 1_500_000, "peak RSS " + rssKb + " kB over 1.5 GB");
+    // the peak RSS in the report is the whole test JVM's (other test classes share the fork), so it is reported, not
+    // asserted; run this class alone at -Xmx1g for the estimator's memory figure (README)
   }
 
-  static long peakRssKb() throws Exception {
-    String line = peakRss();
-    return line.startsWith("VmHWM") ? Long.parseLong(line.replaceAll("[^0-9]", "")) : -1;
-  }
+
 
   private static void checkDlq(DlqRecord d, HostileSnapshots.Case c, String where) {
     assertNotNull(RejectReason.ofLabel(d.reason()), where + ": unknown reason " + d.reason());
