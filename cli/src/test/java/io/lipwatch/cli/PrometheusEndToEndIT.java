@@ -81,8 +81,9 @@ class PrometheusEndToEndIT {
         "--web.listen-address=127.0.0.1:" + promPort).redirectErrorStream(true).redirectOutput(tmp.resolve("prometheus.log").toFile()).start();
     await("Prometheus ready", Duration.ofSeconds(60), () -> get("/-/ready").contains("Ready"));
     // published once Prometheus has seen the rejection counter at zero, so increases over the dashboards' ranges see them
-    await("the rejection counter scraped at 0", Duration.ofSeconds(60),
-        () -> has("lipwatch_snapshots_rejected_total{reason=\"not-a-model-zip\"} == 0"));
+    // the model's counter exists at zero from its first estimate on (the estimator registers it then)
+    await("the model's rejection counter scraped at 0", Duration.ofMinutes(4),
+        () -> has("lipwatch_snapshots_rejected_total{model=\"" + MODEL + "\",reason=\"not-a-model-zip\"} == 0"));
     publishBadAndRegressingSnapshots();
     await("the demo model, the regression and the rejection in Prometheus", Duration.ofMinutes(4),
         () -> has("lipwatch_verdict{model=\"" + MODEL + "\"}") && has("lipwatch_verdict{model=\"" + REGRESSING + "\"} == 2")

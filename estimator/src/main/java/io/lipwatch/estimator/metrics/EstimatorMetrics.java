@@ -58,6 +58,11 @@ public final class EstimatorMetrics implements MeterBinder {
     if (registry == null) {
       return;
     }
+    // a model's rejection counters exist at zero from its first estimate on, so increase() sees its first rejection
+    // (a counter created at 1 shows no increase)
+    for (RejectReason reason : RejectReason.values()) {
+      rejected(reason, MeterNames.modelLabel(e.model()));
+    }
     for (UpperBound u : e.lipschitz().upper()) {
       duration(u.method()).record(Duration.ofNanos((long) (u.seconds() * 1e9)));
     }
