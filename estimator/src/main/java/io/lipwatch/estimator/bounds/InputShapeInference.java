@@ -105,6 +105,7 @@ public final class InputShapeInference {
           }
           v = height ? geo[0] : geo[1];
         } catch (RuntimeException e) {
+          // pure integer geometry (no native code): an UnsupportedLayerException here only rules this candidate out
           ok = false;
           break;
         }

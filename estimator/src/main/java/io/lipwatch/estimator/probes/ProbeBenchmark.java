@@ -35,7 +35,7 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
 /**
  * {@code lipwatch bench probes}: the full probe suite on 1000 Fashion-MNIST test samples of an MLP 784-256-256-10
  * (ReLU), trained for one epoch on the first 10 000 training images (Adam, batch 128) so that the attacks have
- * something to break. Targets (design §10, PyTorch CPU on 2 cores): PGD-L2 ε=2 100 steps ≤ 3 s, FGSM ≤ 60 ms, whole
+ * something to break. Targets (README, "Performance"; PyTorch CPU on 2 cores): PGD-L2 ε=2 100 steps ≤ 3 s, FGSM ≤ 60 ms, whole
  * suite ≤ 10 s.
  */
 public final class ProbeBenchmark {

@@ -3,7 +3,7 @@ package io.lipwatch.trainer.regularize;
 /**
  * Settings of the regulariser and of its discrepancy principle.
  *
- * <p>Defaults, and why (the CLIP paper and its reference code differ; see design §7):
+ * <p>Defaults, and why (the CLIP paper and its reference code differ; trainer/CLIP.md has the comparison):
  * <ul>
  *   <li>{@link Form#LIPSCHITZ}: the penalty is λ·L as the paper writes, not λ·L² as its code does. With L² the
  *       effective weight 2λL grows with L itself, which is unstable while L is large (their code has to skip the
