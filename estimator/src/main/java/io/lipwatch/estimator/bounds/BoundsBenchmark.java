@@ -67,7 +67,7 @@ public final class BoundsBenchmark {
       out.append(String.format("%s: 100 power iterations, all layers: %.2f ms (%.2f GFLOP/s); AutoLip sound: %.2f ms%n",
           name, bestPower, flops / bestPower / 1e6, bestAuto));
     }
-    out.append("targets (README, "Performance"): AutoLip with exact SVD ≤ 50 ms; 100 power iterations, all layers ≤ 10 ms (MLP)\n");
+    out.append("targets (README, Performance section): AutoLip with exact SVD ≤ 50 ms; 100 power iterations, all layers ≤ 10 ms (MLP)\n");
     return out.toString();
   }
 
