@@ -134,26 +134,6 @@ public final class NormCertificate {
 
   /** In-place lower Cholesky (row-major); true when every pivot is positive and finite. */
   static boolean cholesky(double[] a, int n) {
-    for (int j = 0; j < n; j++) {
-      int rj = j * n;
-      double d = a[rj + j];
-      for (int k = 0; k < j; k++) {
-        d -= a[rj + k] * a[rj + k];
-      }
-      if (!(d > 0) || !Double.isFinite(d)) {
-        return false;
-      }
-      double ljj = Math.sqrt(d);
-      a[rj + j] = ljj;
-      for (int i = j + 1; i < n; i++) {
-        int ri = i * n;
-        double v = a[ri + j];
-        for (int k = 0; k < j; k++) {
-          v -= a[ri + k] * a[rj + k];
-        }
-        a[ri + j] = v / ljj;
-      }
-    }
-    return true;
+    return io.lipwatch.estimator.bounds.lipsdp.LmiCertificate.cholesky(a, n) < 0;
   }
 }

@@ -16,7 +16,7 @@ package io.lipwatch.estimator.bounds.lipsdp;
  *
  * The weights, ρ and T are taken as the exact doubles given; nothing else is assumed.
  */
-final class LmiCertificate {
+public final class LmiCertificate {
   private static final double U = Math.ulp(1.0) / 2; // unit roundoff 2^-53
 
   private LmiCertificate() {}
@@ -72,8 +72,11 @@ final class LmiCertificate {
     return new Check(failed < 0, shift, failed);
   }
 
-  /** In-place lower Cholesky (row-major); returns −1 on success, else the index of the first non-positive pivot. */
-  static int cholesky(double[] a, int n) {
+  /**
+   * In-place lower Cholesky (row-major); returns −1 on success, else the index of the first non-positive pivot. The
+   * one Cholesky of the certificates (LipSDP here, per-layer norms in {@code NormCertificate}).
+   */
+  public static int cholesky(double[] a, int n) {
     for (int j = 0; j < n; j++) {
       int rj = j * n;
       double d = a[rj + j];
