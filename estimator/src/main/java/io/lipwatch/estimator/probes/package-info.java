@@ -1,7 +1,8 @@
 /**
  * Probe sets and the adversarial-probe engine.
  *
- * <p>{@link io.lipwatch.estimator.probes.ProbeRunner} measures, on a labelled {@link io.lipwatch.estimator.probes.ProbeSet},
+ * <p>{@link io.lipwatch.estimator.probes.ProbeRunner} runs the probe phases (one class each, listed in {@code ProbePhases};
+ * attack algorithms behind the {@code Attack} interface, listed in {@code AttackAlgorithms}). It measures, on a labelled {@link io.lipwatch.estimator.probes.ProbeSet},
  * clean and Gaussian-noise accuracy, FGSM and PGD robust accuracy (L∞ and L2), certified accuracy from a sound Lipschitz
  * bound of the logit map, and the median minimal L2 adversarial perturbation. Everything is batched over ND4J arrays
  * built once, deterministic for a seed, and bounded by a time budget. Attack figures are empirical (upper estimates of
