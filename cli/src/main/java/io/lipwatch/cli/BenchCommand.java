@@ -1,6 +1,6 @@
 package io.lipwatch.cli;
 
-import io.lipwatch.estimator.bounds.BoundsBenchmark;
+import io.lipwatch.estimator.bench.BoundsBenchmark;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

@@ -3,7 +3,7 @@ package io.lipwatch.cli;
 import io.lipwatch.estimator.stream.KafkaConnection;
 import io.lipwatch.estimator.stream.TopicAdmin;
 import io.lipwatch.estimator.stream.Topics;
-import io.lipwatch.monitor.broker.EmbeddedBroker;
+import io.lipwatch.broker.EmbeddedBroker;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;

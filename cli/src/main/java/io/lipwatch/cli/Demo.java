@@ -8,7 +8,7 @@ import io.lipwatch.estimator.stream.EstimatorService;
 import io.lipwatch.estimator.stream.EstimatorSettings;
 import io.lipwatch.estimator.stream.KafkaConnection;
 import io.lipwatch.estimator.stream.TopicAdmin;
-import io.lipwatch.monitor.broker.EmbeddedBroker;
+import io.lipwatch.broker.EmbeddedBroker;
 import io.lipwatch.monitor.stream.MonitorService;
 import io.lipwatch.trainer.loop.RetrainingLoop;
 import io.lipwatch.trainer.loop.TrainerConfig;

@@ -12,7 +12,7 @@ import io.lipwatch.estimator.stream.EstimatorSettings;
 import io.lipwatch.estimator.stream.KafkaConnection;
 import io.lipwatch.estimator.stream.TopicAdmin;
 import io.lipwatch.estimator.stream.Topics;
-import io.lipwatch.monitor.broker.EmbeddedBroker;
+import io.lipwatch.broker.EmbeddedBroker;
 import io.lipwatch.trainer.data.Datasets;
 import io.lipwatch.trainer.loop.RetrainingLoop;
 import io.lipwatch.trainer.loop.TrainerConfig;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.lipwatch.estimator.estimate.EstimateJson;
-import io.lipwatch.estimator.onnx.OnnxFixtures;
+import io.lipwatch.estimator.format.onnx.OnnxFixtures;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;

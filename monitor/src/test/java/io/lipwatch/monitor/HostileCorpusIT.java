@@ -16,7 +16,7 @@ import io.lipwatch.estimator.stream.TopicAdmin;
 import io.lipwatch.estimator.stream.Topics;
 import io.lipwatch.estimator.testing.HostileSnapshots;
 import io.lipwatch.estimator.testing.TestModels;
-import io.lipwatch.monitor.broker.EmbeddedBroker;
+import io.lipwatch.broker.EmbeddedBroker;
 import io.lipwatch.monitor.stream.MonitorService;
 import java.net.URI;
 import java.net.http.HttpClient;

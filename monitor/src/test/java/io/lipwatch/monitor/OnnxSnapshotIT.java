@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lipwatch.estimator.estimate.Estimate;
-import io.lipwatch.estimator.onnx.OnnxFixtures;
+import io.lipwatch.estimator.format.onnx.OnnxFixtures;
 import io.lipwatch.estimator.probes.ProbeSet;
 import io.lipwatch.estimator.probes.ProbeSetPublisher;
 import io.lipwatch.estimator.snapshot.SnapshotHeaders;
@@ -16,7 +16,7 @@ import io.lipwatch.estimator.stream.KafkaConnection;
 import io.lipwatch.estimator.stream.TopicAdmin;
 import io.lipwatch.estimator.stream.Topics;
 import io.lipwatch.estimator.testing.TestModels;
-import io.lipwatch.monitor.broker.EmbeddedBroker;
+import io.lipwatch.broker.EmbeddedBroker;
 import io.lipwatch.monitor.stream.MonitorService;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -9,7 +9,7 @@ import io.lipwatch.estimator.stream.KafkaConnection;
 import io.lipwatch.estimator.stream.TopicAdmin;
 import io.lipwatch.estimator.stream.Topics;
 import io.lipwatch.estimator.testing.Required;
-import io.lipwatch.monitor.broker.EmbeddedBroker;
+import io.lipwatch.broker.EmbeddedBroker;
 import io.lipwatch.monitor.stream.MonitorService;
 import io.lipwatch.monitor.verdict.DriftEstimates;
 import java.net.URI;

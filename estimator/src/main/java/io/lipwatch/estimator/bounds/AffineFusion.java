@@ -1,5 +1,14 @@
 package io.lipwatch.estimator.bounds;
 
+import io.lipwatch.estimator.linalg.Conv2dOperator;
+import io.lipwatch.estimator.linalg.DenseMatrix;
+import io.lipwatch.estimator.linalg.DiagonalOperator;
+import io.lipwatch.estimator.linalg.LinearOperator;
+import io.lipwatch.estimator.linalg.SparseMatrix;
+import io.lipwatch.estimator.network.ExtractedNetwork;
+import io.lipwatch.estimator.network.Node;
+import io.lipwatch.estimator.network.Op;
+
 import io.lipwatch.estimator.estimate.UpperBound;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,5 +1,15 @@
 package io.lipwatch.estimator.bounds;
 
+import io.lipwatch.estimator.linalg.Conv2dOperator;
+import io.lipwatch.estimator.linalg.ConvSpectral;
+import io.lipwatch.estimator.linalg.DenseMatrix;
+import io.lipwatch.estimator.linalg.DiagonalOperator;
+import io.lipwatch.estimator.linalg.OperatorNorms;
+import io.lipwatch.estimator.linalg.SpectralNorm;
+import io.lipwatch.estimator.network.ExtractedNetwork;
+import io.lipwatch.estimator.network.Node;
+import io.lipwatch.estimator.network.Op;
+
 import io.lipwatch.estimator.estimate.UpperBound;
 import java.util.ArrayList;
 import java.util.HashMap;

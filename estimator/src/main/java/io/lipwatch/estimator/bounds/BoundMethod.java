@@ -1,5 +1,7 @@
 package io.lipwatch.estimator.bounds;
 
+import io.lipwatch.estimator.network.ExtractedNetwork;
+
 import java.util.Set;
 
 /**

@@ -1,5 +1,8 @@
 package io.lipwatch.estimator.bounds;
 
+import io.lipwatch.estimator.network.ActivationSpec;
+import io.lipwatch.estimator.network.ExtractedNetwork;
+
 import io.lipwatch.estimator.bounds.eclipse.EclipseFastBound;
 import io.lipwatch.estimator.estimate.UpperBound;
 import java.util.List;

@@ -1,5 +1,12 @@
 package io.lipwatch.estimator.bounds;
 
+import io.lipwatch.estimator.linalg.DenseMatrix;
+import io.lipwatch.estimator.linalg.LinearOperator;
+import io.lipwatch.estimator.network.ActivationSpec;
+import io.lipwatch.estimator.network.ExtractedNetwork;
+import io.lipwatch.estimator.network.Node;
+import io.lipwatch.estimator.network.Op;
+
 import io.lipwatch.estimator.bounds.lipsdp.LipSdp;
 import io.lipwatch.estimator.bounds.lipsdp.LipSdpException;
 import io.lipwatch.estimator.estimate.UpperBound;

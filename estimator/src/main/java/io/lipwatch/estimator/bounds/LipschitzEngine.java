@@ -1,5 +1,7 @@
 package io.lipwatch.estimator.bounds;
 
+import io.lipwatch.estimator.network.ExtractedNetwork;
+
 import io.lipwatch.estimator.estimate.LipschitzBounds;
 import io.lipwatch.estimator.estimate.LowerBound;
 import io.lipwatch.estimator.estimate.UpperBound;

@@ -1,5 +1,9 @@
 package io.lipwatch.estimator.bounds;
 
+import io.lipwatch.estimator.linalg.SpectralNorm;
+import io.lipwatch.estimator.network.ExtractedNetwork;
+import io.lipwatch.estimator.network.Node;
+
 import io.lipwatch.estimator.estimate.LowerBound;
 import java.util.ArrayList;
 import java.util.Comparator;

@@ -1,5 +1,11 @@
 package io.lipwatch.estimator.bounds;
 
+import io.lipwatch.estimator.linalg.DenseMatrix;
+import io.lipwatch.estimator.network.ActivationSpec;
+import io.lipwatch.estimator.network.ExtractedNetwork;
+import io.lipwatch.estimator.network.Node;
+import io.lipwatch.estimator.network.Op;
+
 import io.lipwatch.estimator.estimate.LowerBound;
 import java.util.ArrayList;
 import java.util.List;

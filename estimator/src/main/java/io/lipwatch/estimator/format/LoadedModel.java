@@ -1,6 +1,6 @@
 package io.lipwatch.estimator.format;
 
-import io.lipwatch.estimator.bounds.ExtractedNetwork;
+import io.lipwatch.estimator.network.ExtractedNetwork;
 import io.lipwatch.estimator.probes.Classifier;
 import io.lipwatch.estimator.probes.ProbeSet;
 import io.lipwatch.estimator.snapshot.RestoredModel;

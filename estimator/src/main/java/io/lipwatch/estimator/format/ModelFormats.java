@@ -1,6 +1,8 @@
 package io.lipwatch.estimator.format;
 
-import io.lipwatch.estimator.onnx.OnnxFormat;
+import io.lipwatch.estimator.format.dl4j.Dl4jFormat;
+
+import io.lipwatch.estimator.format.onnx.OnnxFormat;
 import io.lipwatch.estimator.snapshot.RejectReason;
 import io.lipwatch.estimator.snapshot.SnapshotRejectedException;
 import java.util.List;

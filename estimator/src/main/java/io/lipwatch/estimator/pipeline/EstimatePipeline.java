@@ -1,6 +1,7 @@
 package io.lipwatch.estimator.pipeline;
 
-import io.lipwatch.estimator.bounds.ExtractedNetwork;
+import io.lipwatch.estimator.network.ExtractedNetwork;
+import io.lipwatch.estimator.network.UnsupportedLayerException;
 import io.lipwatch.estimator.bounds.LipschitzEngine;
 import io.lipwatch.estimator.bounds.WarmStart;
 import io.lipwatch.estimator.estimate.Architecture;
@@ -13,7 +14,7 @@ import io.lipwatch.estimator.probes.ProbeRunner;
 import io.lipwatch.estimator.probes.ProbeSet;
 import io.lipwatch.estimator.snapshot.ClaimCheck;
 import io.lipwatch.estimator.snapshot.RejectReason;
-import io.lipwatch.estimator.format.Dl4jFormat;
+import io.lipwatch.estimator.format.dl4j.Dl4jFormat;
 import io.lipwatch.estimator.format.LoadedModel;
 import io.lipwatch.estimator.format.ModelFormats;
 import io.lipwatch.estimator.probes.Classifier;
@@ -81,11 +82,11 @@ public final class EstimatePipeline {
     // the format header picks the reader (dl4j when absent); an unknown format is a bad header
     long[] inputShape;
     try {
-      inputShape = io.lipwatch.estimator.bounds.NetworkExtractor.parseInputShape(headers.get(SnapshotHeaders.INPUT_SHAPE));
+      inputShape = io.lipwatch.estimator.format.dl4j.NetworkExtractor.parseInputShape(headers.get(SnapshotHeaders.INPUT_SHAPE));
     } catch (IllegalArgumentException e) {
       throw new SnapshotRejectedException(RejectReason.BAD_HEADERS, SnapshotHeaders.INPUT_SHAPE + ": " + e.getMessage());
     }
-    LoadedModel model = ModelFormats.of(meta.format()).read(zip, meta.sha256(), limits);
+    LoadedModel model = representable(() -> ModelFormats.of(meta.format()).read(zip, meta.sha256(), limits));
     if (inputShape == null) {
       inputShape = shapeHint(model, probeSet);
     }
@@ -105,7 +106,7 @@ public final class EstimatePipeline {
     long t0 = System.nanoTime();
     List<String> warnings = new ArrayList<>(notes == null ? List.of() : notes);
     WarmStart start = warm == null ? WarmStart.EMPTY : warm;
-    ExtractedNetwork net = model.network();
+    ExtractedNetwork net = representable(model::network);
     ProbeSet set = probeSet;
     LipschitzEngine.Computed bounds;
     try {
@@ -123,17 +124,27 @@ public final class EstimatePipeline {
     Estimate e = new Estimate(meta.model(), meta.version(), meta.sha256(), Instant.now().toString(), architecture(net),
         lipschitz, null, List.of(), 0, provenance(meta));
     if (set != null && probes != null) {
-      e = probe(e, model, set, warnings);
+      e = probe(e, model, net, set, warnings);
     }
     e = e.withWarnings(warnings).withSeconds((System.nanoTime() - t0) / 1e9);
     return new Result(EstimateChecks.check(e), bounds.warm());
   }
 
-  private Estimate probe(Estimate e, LoadedModel model, ProbeSet set, List<String> warnings) {
+  /** Runs a reader; a layer the engine cannot represent rejects the snapshot as {@code unsupported-layer}. */
+  private static <T> T representable(java.util.function.Supplier<T> reader) {
+    try {
+      return reader.get();
+    } catch (UnsupportedLayerException e) {
+      throw new SnapshotRejectedException(RejectReason.UNSUPPORTED_LAYER, e.getMessage(), e);
+    }
+  }
+
+  private Estimate probe(Estimate e, LoadedModel model, ExtractedNetwork net, ProbeSet set, List<String> warnings) {
     try {
       List<String> pathNotes = new ArrayList<>();
       Classifier c = model.classifier(set, pathNotes);
-      ProbeResult pr = ProbeRunner.run(c, set, probes, e.lipschitz().bestUpper());
+      // the engine's network: pairwise and local certificates run on it
+      ProbeResult pr = ProbeRunner.run(c, set, probes, e.lipschitz().bestUpper(), net);
       warnings.addAll(pathNotes);
       warnings.addAll(pr.warnings());
       return e.withProbes(pr.probes());
@@ -151,8 +162,8 @@ public final class EstimatePipeline {
    */
   private static long[] shapeHint(LoadedModel model, ProbeSet set) {
     var mln = model.dl4j() == null ? null : model.dl4j().mln();
-    if (set == null || mln == null || !io.lipwatch.estimator.bounds.InputShapeInference.needsShape(mln)
-        || io.lipwatch.estimator.bounds.InputShapeInference.fromConfiguration(mln) != null) {
+    if (set == null || mln == null || !io.lipwatch.estimator.format.dl4j.InputShapeInference.needsShape(mln)
+        || io.lipwatch.estimator.format.dl4j.InputShapeInference.fromConfiguration(mln) != null) {
       return null;
     }
     List<Integer> s = set.shape();

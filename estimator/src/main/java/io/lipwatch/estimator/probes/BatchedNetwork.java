@@ -1,10 +1,10 @@
 package io.lipwatch.estimator.probes;
 
-import io.lipwatch.estimator.bounds.DenseMatrix;
-import io.lipwatch.estimator.bounds.ExtractedNetwork;
-import io.lipwatch.estimator.bounds.LinearOperator;
-import io.lipwatch.estimator.bounds.Node;
-import io.lipwatch.estimator.bounds.Op;
+import io.lipwatch.estimator.linalg.DenseMatrix;
+import io.lipwatch.estimator.network.ExtractedNetwork;
+import io.lipwatch.estimator.linalg.LinearOperator;
+import io.lipwatch.estimator.network.Node;
+import io.lipwatch.estimator.network.Op;
 import java.util.List;
 import java.util.stream.IntStream;
 import org.nd4j.linalg.api.buffer.DataType;

@@ -1,6 +1,6 @@
 package io.lipwatch.estimator.probes;
 
-import io.lipwatch.estimator.bounds.ExtractedNetwork;
+import io.lipwatch.estimator.network.ExtractedNetwork;
 import java.util.List;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;

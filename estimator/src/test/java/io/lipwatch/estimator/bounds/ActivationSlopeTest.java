@@ -1,5 +1,7 @@
 package io.lipwatch.estimator.bounds;
 
+import io.lipwatch.estimator.network.ActivationSpec;
+
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.SplittableRandom;

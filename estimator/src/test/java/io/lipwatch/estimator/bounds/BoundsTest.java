@@ -1,5 +1,12 @@
 package io.lipwatch.estimator.bounds;
 
+import io.lipwatch.estimator.format.dl4j.NetworkExtractor;
+import io.lipwatch.estimator.linalg.DenseMatrix;
+import io.lipwatch.estimator.linalg.SpectralNorm;
+import io.lipwatch.estimator.network.ExtractedNetwork;
+import io.lipwatch.estimator.network.Op;
+import io.lipwatch.estimator.network.UnsupportedLayerException;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,5 +1,8 @@
 package io.lipwatch.estimator.bounds;
 
+import io.lipwatch.estimator.format.dl4j.NetworkExtractor;
+import io.lipwatch.estimator.network.ExtractedNetwork;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

@@ -1,5 +1,12 @@
 package io.lipwatch.estimator.bounds;
 
+import io.lipwatch.estimator.linalg.DenseMatrix;
+import io.lipwatch.estimator.linalg.SpectralNorm;
+import io.lipwatch.estimator.network.ActivationSpec;
+import io.lipwatch.estimator.network.ExtractedNetwork;
+import io.lipwatch.estimator.network.Node;
+import io.lipwatch.estimator.network.Op;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,5 +1,10 @@
 package io.lipwatch.estimator.bounds;
 
+import io.lipwatch.estimator.network.ExtractedNetwork;
+import io.lipwatch.estimator.network.Op;
+
+import io.lipwatch.estimator.format.dl4j.NetworkExtractor;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

@@ -1,5 +1,12 @@
 package io.lipwatch.estimator.bounds;
 
+import io.lipwatch.estimator.format.dl4j.NetworkExtractor;
+import io.lipwatch.estimator.linalg.Conv2dOperator;
+import io.lipwatch.estimator.linalg.ConvSpectral;
+import io.lipwatch.estimator.linalg.DenseMatrix;
+import io.lipwatch.estimator.linalg.OperatorNorms;
+import io.lipwatch.estimator.network.ExtractedNetwork;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,5 +1,7 @@
 package io.lipwatch.estimator.bounds;
 
+import io.lipwatch.estimator.linalg.DenseMatrix;
+
 import java.util.Random;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;

@@ -1,5 +1,7 @@
 package io.lipwatch.estimator.bounds;
 
+import io.lipwatch.estimator.bench.BoundsBenchmark;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

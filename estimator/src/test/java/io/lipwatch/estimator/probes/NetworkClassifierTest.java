@@ -4,12 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.lipwatch.estimator.bounds.DenseMatrix;
-import io.lipwatch.estimator.bounds.ExtractedNetwork;
-import io.lipwatch.estimator.bounds.NetworkExtractor;
-import io.lipwatch.estimator.bounds.Op;
-import io.lipwatch.estimator.onnx.OnnxFixtures;
-import io.lipwatch.estimator.onnx.OnnxModelReader;
+import io.lipwatch.estimator.linalg.DenseMatrix;
+import io.lipwatch.estimator.network.ExtractedNetwork;
+import io.lipwatch.estimator.format.dl4j.NetworkExtractor;
+import io.lipwatch.estimator.network.Op;
+import io.lipwatch.estimator.format.onnx.OnnxFixtures;
+import io.lipwatch.estimator.format.onnx.OnnxModelReader;
 import io.lipwatch.estimator.probes.ProbeConfig.AttackSpec;
 import io.lipwatch.estimator.probes.ProbeConfig.Norm;
 import io.lipwatch.estimator.snapshot.SnapshotLimits;

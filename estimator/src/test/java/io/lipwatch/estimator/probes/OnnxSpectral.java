@@ -1,6 +1,6 @@
 package io.lipwatch.estimator.probes;
 
-import io.lipwatch.estimator.bounds.DenseMatrix;
+import io.lipwatch.estimator.linalg.DenseMatrix;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 

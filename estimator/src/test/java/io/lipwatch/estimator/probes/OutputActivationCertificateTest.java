@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lipwatch.estimator.bounds.EngineConfig;
-import io.lipwatch.estimator.bounds.ExtractedNetwork;
+import io.lipwatch.estimator.network.ExtractedNetwork;
 import io.lipwatch.estimator.bounds.LipschitzEngine;
-import io.lipwatch.estimator.bounds.NetworkExtractor;
+import io.lipwatch.estimator.format.dl4j.NetworkExtractor;
 import io.lipwatch.estimator.bounds.WarmStart;
 import java.time.Duration;
 import java.util.List;

@@ -11,7 +11,7 @@ import io.lipwatch.estimator.bounds.EngineConfig;
 import io.lipwatch.estimator.bounds.LipschitzEngine;
 import io.lipwatch.estimator.bounds.MethodContext;
 import io.lipwatch.estimator.bounds.MethodOutcome;
-import io.lipwatch.estimator.bounds.NetworkExtractor;
+import io.lipwatch.estimator.format.dl4j.NetworkExtractor;
 import io.lipwatch.estimator.bounds.WarmStart;
 import io.lipwatch.estimator.estimate.Estimate;
 import io.lipwatch.estimator.estimate.LowerBound;

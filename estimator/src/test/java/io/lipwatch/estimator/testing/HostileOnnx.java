@@ -1,6 +1,6 @@
 package io.lipwatch.estimator.testing;
 
-import io.lipwatch.estimator.onnx.OnnxFixtures;
+import io.lipwatch.estimator.format.onnx.OnnxFixtures;
 import io.lipwatch.estimator.snapshot.SnapshotHeaders;
 import io.lipwatch.estimator.testing.HostileSnapshots.Case;
 import io.lipwatch.estimator.testing.HostileSnapshots.Expect;

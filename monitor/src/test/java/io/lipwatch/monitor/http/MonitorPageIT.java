@@ -17,7 +17,7 @@ import io.lipwatch.estimator.stream.KafkaConnection;
 import io.lipwatch.estimator.stream.TopicAdmin;
 import io.lipwatch.estimator.testing.Required;
 import io.lipwatch.estimator.testing.TestModels;
-import io.lipwatch.monitor.broker.EmbeddedBroker;
+import io.lipwatch.broker.EmbeddedBroker;
 import io.lipwatch.monitor.stream.MonitorService;
 import java.io.IOException;
 import java.net.URI;

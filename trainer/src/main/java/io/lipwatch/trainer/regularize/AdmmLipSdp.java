@@ -1,7 +1,7 @@
 package io.lipwatch.trainer.regularize;
 
-import io.lipwatch.estimator.bounds.ActivationSpec;
-import io.lipwatch.estimator.bounds.DenseMatrix;
+import io.lipwatch.estimator.network.ActivationSpec;
+import io.lipwatch.estimator.linalg.DenseMatrix;
 import io.lipwatch.estimator.bounds.lipsdp.LipSdp;
 import io.lipwatch.estimator.bounds.lipsdp.LipSdpException;
 import java.util.ArrayList;

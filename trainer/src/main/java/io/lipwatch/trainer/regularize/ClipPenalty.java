@@ -333,7 +333,7 @@ public final class ClipPenalty {
       return Double.NaN;
     }
     int p = reg.pairs();
-    io.lipwatch.estimator.bounds.ExtractedNetwork x = io.lipwatch.estimator.bounds.NetworkExtractor.extract(
+    io.lipwatch.estimator.network.ExtractedNetwork x = io.lipwatch.estimator.format.dl4j.NetworkExtractor.extract(
         io.lipwatch.estimator.snapshot.RestoredModel.of(net), null);
     double[][] m = pairs.toDoubleMatrix();
     java.util.List<double[][]> seeds = new java.util.ArrayList<>();

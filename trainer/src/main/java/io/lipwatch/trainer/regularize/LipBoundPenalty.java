@@ -1,6 +1,6 @@
 package io.lipwatch.trainer.regularize;
 
-import io.lipwatch.estimator.bounds.ConvSpectral;
+import io.lipwatch.estimator.linalg.ConvSpectral;
 import java.util.ArrayList;
 import java.util.List;
 import org.deeplearning4j.nn.api.Layer;

@@ -2,7 +2,7 @@ package io.lipwatch.trainer.reproduce;
 
 import io.lipwatch.estimator.bounds.EngineConfig;
 import io.lipwatch.estimator.bounds.LipschitzEngine;
-import io.lipwatch.estimator.bounds.NetworkExtractor;
+import io.lipwatch.estimator.format.dl4j.NetworkExtractor;
 import io.lipwatch.estimator.bounds.WarmStart;
 import io.lipwatch.estimator.estimate.LipschitzBounds;
 import io.lipwatch.estimator.estimate.Probes;

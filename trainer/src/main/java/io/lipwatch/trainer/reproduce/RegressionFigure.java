@@ -1,9 +1,9 @@
 package io.lipwatch.trainer.reproduce;
 
 import io.lipwatch.estimator.bounds.AutoLip;
-import io.lipwatch.estimator.bounds.ExtractedNetwork;
+import io.lipwatch.estimator.network.ExtractedNetwork;
 import io.lipwatch.estimator.bounds.LowerBounds;
-import io.lipwatch.estimator.bounds.NetworkExtractor;
+import io.lipwatch.estimator.format.dl4j.NetworkExtractor;
 import io.lipwatch.estimator.snapshot.RestoredModel;
 import io.lipwatch.trainer.data.Regression1D;
 import io.lipwatch.trainer.model.Architectures;

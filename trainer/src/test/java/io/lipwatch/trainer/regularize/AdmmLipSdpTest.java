@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lipwatch.estimator.bounds.EngineConfig;
 import io.lipwatch.estimator.bounds.LipschitzEngine;
-import io.lipwatch.estimator.bounds.NetworkExtractor;
+import io.lipwatch.estimator.format.dl4j.NetworkExtractor;
 import io.lipwatch.estimator.bounds.WarmStart;
 import io.lipwatch.estimator.bounds.lipsdp.LipSdp;
 import io.lipwatch.estimator.estimate.UpperBound;

@@ -3,9 +3,9 @@ package io.lipwatch.trainer.regularize;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.lipwatch.estimator.bounds.ExtractedNetwork;
+import io.lipwatch.estimator.network.ExtractedNetwork;
 import io.lipwatch.estimator.bounds.LowerBounds;
-import io.lipwatch.estimator.bounds.NetworkExtractor;
+import io.lipwatch.estimator.format.dl4j.NetworkExtractor;
 import io.lipwatch.estimator.snapshot.RestoredModel;
 import io.lipwatch.trainer.data.Datasets;
 import io.lipwatch.trainer.model.Architectures;

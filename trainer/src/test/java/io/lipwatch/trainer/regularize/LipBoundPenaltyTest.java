@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.lipwatch.estimator.bounds.ConvSpectral;
-import io.lipwatch.estimator.bounds.DenseMatrix;
-import io.lipwatch.estimator.bounds.SpectralNorm;
+import io.lipwatch.estimator.linalg.ConvSpectral;
+import io.lipwatch.estimator.linalg.DenseMatrix;
+import io.lipwatch.estimator.linalg.SpectralNorm;
 import io.lipwatch.trainer.model.Architectures;
 import java.util.Random;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;

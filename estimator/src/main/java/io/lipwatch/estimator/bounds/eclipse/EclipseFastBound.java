@@ -1,6 +1,6 @@
 package io.lipwatch.estimator.bounds.eclipse;
 
-import io.lipwatch.estimator.bounds.DenseMatrix;
+import io.lipwatch.estimator.linalg.DenseMatrix;
 import java.util.List;
 
 /**

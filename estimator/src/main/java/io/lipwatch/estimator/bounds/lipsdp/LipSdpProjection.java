@@ -1,7 +1,7 @@
 package io.lipwatch.estimator.bounds.lipsdp;
 
-import io.lipwatch.estimator.bounds.ActivationSpec;
-import io.lipwatch.estimator.bounds.DenseMatrix;
+import io.lipwatch.estimator.network.ActivationSpec;
+import io.lipwatch.estimator.linalg.DenseMatrix;
 import java.util.List;
 
 /**

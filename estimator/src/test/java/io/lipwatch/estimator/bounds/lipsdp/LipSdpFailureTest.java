@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.lipwatch.estimator.bounds.ActivationSpec;
-import io.lipwatch.estimator.bounds.DenseMatrix;
+import io.lipwatch.estimator.network.ActivationSpec;
+import io.lipwatch.estimator.linalg.DenseMatrix;
 import io.lipwatch.estimator.bounds.lipsdp.LipSdp.Mode;
 import io.lipwatch.estimator.bounds.lipsdp.LipSdpException.Reason;
 import io.lipwatch.estimator.estimate.UpperBound;

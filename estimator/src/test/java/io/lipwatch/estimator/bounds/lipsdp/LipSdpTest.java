@@ -3,9 +3,9 @@ package io.lipwatch.estimator.bounds.lipsdp;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.lipwatch.estimator.bounds.ActivationSpec;
-import io.lipwatch.estimator.bounds.DenseMatrix;
-import io.lipwatch.estimator.bounds.SpectralNorm;
+import io.lipwatch.estimator.network.ActivationSpec;
+import io.lipwatch.estimator.linalg.DenseMatrix;
+import io.lipwatch.estimator.linalg.SpectralNorm;
 import io.lipwatch.estimator.bounds.lipsdp.LipSdp.Mode;
 import io.lipwatch.estimator.estimate.UpperBound;
 import java.util.List;

@@ -3,8 +3,8 @@ package io.lipwatch.estimator.bounds.lipsdp;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.lipwatch.estimator.bounds.ActivationSpec;
-import io.lipwatch.estimator.bounds.DenseMatrix;
+import io.lipwatch.estimator.network.ActivationSpec;
+import io.lipwatch.estimator.linalg.DenseMatrix;
 import io.lipwatch.estimator.bounds.lipsdp.LipSdp.Mode;
 import java.util.List;
 import java.util.Random;

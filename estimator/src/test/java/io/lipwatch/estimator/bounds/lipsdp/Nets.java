@@ -1,8 +1,8 @@
 package io.lipwatch.estimator.bounds.lipsdp;
 
-import io.lipwatch.estimator.bounds.ActivationSpec;
-import io.lipwatch.estimator.bounds.DenseMatrix;
-import io.lipwatch.estimator.bounds.SpectralNorm;
+import io.lipwatch.estimator.network.ActivationSpec;
+import io.lipwatch.estimator.linalg.DenseMatrix;
+import io.lipwatch.estimator.linalg.SpectralNorm;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;

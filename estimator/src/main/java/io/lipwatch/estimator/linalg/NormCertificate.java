@@ -1,0 +1,139 @@
+package io.lipwatch.estimator.linalg;
+
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * A floating-point proof that s ≥ ‖W‖₂ for the exact doubles of W: s²I − G ⪰ 0, G = WᵀW (or WWᵀ, the smaller),
+ * checked by a Cholesky factorisation with every rounding error accounted for, as in the LipSDP certificate:
+ *
+ * <ol>
+ *   <li>each entry of the assembled S = s²I − fl(G) is off by at most γ_{m+2}·abs_ij (m terms of the inner product, the
+ *       product s·s and the subtraction; γ_k = ku/(1 − ku), u = 2⁻⁵³; any summation order, so BLAS is fine), with
+ *       abs = |W|ᵀ|W| + s²I; hence ‖S − S̃‖₂ ≤ e_S = γ_{m+2}·max_i Σ_j abs_ij (the ∞-norm of a symmetric bound);</li>
+ *   <li>Cholesky of fl(S̃ − σI) with σ = e_S + 2γ_{n+1}/(1 − 2γ_{n+1})·tr⁺(S̃) + an underflow term (Rump, "Verification of
+ *       positive definiteness", BIT 2006, with a safety factor 2): if it runs to completion S̃ − e_S·I is positive
+ *       definite, so the exact S is positive semidefinite and ‖W‖₂ ≤ s.</li>
+ * </ol>
+ *
+ * A certificate for s below the true norm cannot succeed (S is then indefinite); for s above it by more than the
+ * rounding margin (about n²u relative) it does.
+ */
+public final class NormCertificate {
+  private static final double U = Math.ulp(1.0) / 2;
+  /** Relative inflations tried over the SVD value before falling back to the Frobenius norm. */
+  private static final double[] STEPS = {0x1p-40, 1e-10, 1e-8, 1e-6, 1e-4, 1e-2};
+
+  private NormCertificate() {}
+
+  /** A proven upper bound of ‖W‖₂ and how it was proven. */
+  public record Proven(double value, String how) {}
+
+  static double gamma(long k) {
+    double ku = k * U;
+    return ku / (1 - ku);
+  }
+
+  /** The Gram matrix of the smaller side, row-major, with the row sums of |W|ᵀ|W| (or |W||W|ᵀ) and m. */
+  private record Gram(double[] g, double[] absRowSums, int n, int m) {}
+
+  private static Gram gram(DenseMatrix w) {
+    int rows = w.rows();
+    int cols = w.cols();
+    INDArray a = w.toNd4j().castTo(DataType.DOUBLE);
+    boolean colsSide = cols <= rows; // G = WᵀW (cols×cols) sums over rows
+    INDArray g = colsSide ? a.transpose().mmul(a) : a.mmul(a.transpose());
+    int n = colsSide ? cols : rows;
+    double[] d = w.data();
+    double[] abs = new double[n];
+    if (colsSide) {
+      double[] rs = w.absRowSums();
+      for (int p = 0; p < rows; p++) {
+        for (int i = 0; i < cols; i++) {
+          abs[i] += Math.abs(d[p * cols + i]) * rs[p];
+        }
+      }
+    } else {
+      double[] cs = w.absColSums();
+      for (int i = 0; i < rows; i++) {
+        for (int q = 0; q < cols; q++) {
+          abs[i] += Math.abs(d[i * cols + q]) * cs[q];
+        }
+      }
+    }
+    return new Gram(g.dup('c').data().asDouble(), abs, n, colsSide ? rows : cols);
+  }
+
+  /** Whether s ≥ ‖W‖₂ is proven. */
+  public static boolean certifies(DenseMatrix w, double s) {
+    return check(gram(w), s);
+  }
+
+  private static boolean check(Gram gr, double s) {
+    if (!(s > 0) || !Double.isFinite(s)) {
+      return false;
+    }
+    int n = gr.n();
+    double s2 = s * s;
+    double[] a = new double[n * n];
+    double rowMax = 0;
+    double tracePos = 0;
+    double diagMax = 0;
+    for (int i = 0; i < n; i++) {
+      for (int j = 0; j < n; j++) {
+        a[i * n + j] = (i == j ? s2 : 0) - gr.g()[i * n + j];
+      }
+      rowMax = Math.max(rowMax, gr.absRowSums()[i] + s2);
+      double d = a[i * n + i];
+      if (!Double.isFinite(d)) {
+        return false;
+      }
+      tracePos += Math.max(d, 0);
+      diagMax = Math.max(diagMax, Math.abs(d));
+    }
+    // the row sums and the trace are themselves rounded: (1 + 4un) covers them
+    double errS = gamma(gr.m() + 2L) * rowMax * (1 + 4 * U * n);
+    double gn = gamma(n + 1L);
+    double chol = 2 * gn / (1 - 2 * gn) * tracePos * (1 + 4 * U * n);
+    double underflow = 8.0 * n * (2.0 * n + diagMax) * Double.MIN_VALUE;
+    double shift = (errS + chol + underflow) * (1 + 8 * U);
+    for (int i = 0; i < n; i++) {
+      a[i * n + i] -= shift;
+    }
+    return cholesky(a, n);
+  }
+
+  /**
+   * A proven bound near {@code estimate} (an SVD or Gram value): the smallest of estimate·(1 + δ), δ from 2⁻⁴⁰ up to
+   * 1 %, that the certificate accepts; else the Frobenius norm rounded upward (always a bound).
+   */
+  public static Proven prove(DenseMatrix w, double estimate) {
+    if (w.rows() == 0 || w.cols() == 0) {
+      return new Proven(0.0, "empty");
+    }
+    if (estimate > 0 && Double.isFinite(estimate)) {
+      Gram gr = gram(w);
+      for (double d : STEPS) {
+        double s = estimate * (1 + d);
+        if (check(gr, s)) {
+          return new Proven(s, "cholesky-certified");
+        }
+      }
+    }
+    return new Proven(frobeniusUp(w), "frobenius");
+  }
+
+  /** ‖W‖_F ≥ ‖W‖₂ with every operation rounded upward (nextUp after each round-to-nearest result). */
+  public static double frobeniusUp(DenseMatrix w) {
+    double s = 0;
+    for (double v : w.data()) {
+      s = Math.nextUp(s + Math.nextUp(v * v));
+    }
+    return Math.nextUp(Math.sqrt(s));
+  }
+
+  /** In-place lower Cholesky (row-major); true when every pivot is positive and finite. */
+  static boolean cholesky(double[] a, int n) {
+    return io.lipwatch.estimator.bounds.lipsdp.LmiCertificate.cholesky(a, n) < 0;
+  }
+}

@@ -1,0 +1,160 @@
+package io.lipwatch.estimator.linalg;
+
+import io.lipwatch.estimator.bounds.SeqLip;
+
+import java.util.Random;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Spectral norms of linear operators: exact (LAPACK SVD, with a rounding allowance so it is an upper bound), Gram
+ * iteration (a certified upper bound), and power iteration (a lower bound: an estimate of the norm).
+ */
+public final class SpectralNorm {
+  private SpectralNorm() {}
+
+  /**
+   * A proven upper bound of ‖A‖₂ at the largest singular value of a double-precision LAPACK SVD: the SVD value, raised
+   * by the least relative step (from 2⁻⁴⁰) that {@link NormCertificate} proves (a verified Cholesky of s²I − AᵀA with
+   * its rounding accounted for); LAPACK's backward-error constant is never relied on.
+   */
+  public static double exactUpper(DenseMatrix a) {
+    if (a.rows() == 0 || a.cols() == 0) {
+      return 0.0;
+    }
+    return NormCertificate.prove(a, svdLargest(a)).value();
+  }
+
+  /** The largest singular value as LAPACK computes it (an estimate, accurate to rounding). */
+  public static double svdLargest(DenseMatrix a) {
+    if (a.rows() == 0 || a.cols() == 0) {
+      return 0.0;
+    }
+    INDArray m = a.toNd4j();
+    long k = Math.min(a.rows(), a.cols());
+    INDArray s = Nd4j.create(DataType.DOUBLE, k);
+    Nd4j.getBlasWrapper().lapack().gesvd(m, s, null, null);
+    double sigma = s.getDouble(0);
+    for (int i = 1; i < k; i++) {
+      sigma = Math.max(sigma, s.getDouble(i));
+    }
+    return sigma;
+  }
+
+  /** All singular values (descending), for tests and SeqLip. */
+  public static double[] singularValues(DenseMatrix a) {
+    INDArray m = a.toNd4j();
+    long k = Math.min(a.rows(), a.cols());
+    INDArray s = Nd4j.create(DataType.DOUBLE, k);
+    Nd4j.getBlasWrapper().lapack().gesvd(m, s, null, null);
+    double[] out = s.data().asDouble();
+    java.util.Arrays.sort(out);
+    for (int i = 0; i < out.length / 2; i++) {
+      double t = out[i];
+      out[i] = out[out.length - 1 - i];
+      out[out.length - 1 - i] = t;
+    }
+    return out;
+  }
+
+  /**
+   * Gram iteration (Delattre et al. 2023): with G₀ = AᵀA (or AAᵀ, the smaller), G_{t+1} = G_t², σ_max² = λ_max(G₀)
+   * ≤ ‖G₀^(2^t)‖_F^(1/2^t) for every t — an upper bound at each step, tightening to σ_max. Each step is rescaled by its
+   * Frobenius norm (the log of the scale is carried) so nothing overflows. The value is then proven (not assumed) by
+   * {@link NormCertificate}: the least step above it that the verified Cholesky of s²I − AᵀA accepts.
+   */
+  public static double gramUpper(DenseMatrix a, int steps) {
+    if (a.rows() == 0 || a.cols() == 0) {
+      return 0.0;
+    }
+    INDArray m = Nd4j.create(a.data(), new long[] {a.rows(), a.cols()}, 'c').castTo(DataType.DOUBLE);
+    INDArray g = a.rows() >= a.cols() ? m.transpose().mmul(m) : m.mmul(m.transpose());
+    double logBound = 0; // log of c_t / 2^t, c_t the carried scale of G₀^(2^t)
+    double f = g.norm2Number().doubleValue();
+    if (f == 0) {
+      return 0.0;
+    }
+    g.divi(f);
+    logBound = Math.log(f);
+    double pow = 1;
+    for (int t = 0; t < steps; t++) {
+      g = g.mmul(g);
+      pow *= 2;
+      double n = g.norm2Number().doubleValue();
+      if (n == 0) {
+        break;
+      }
+      g.divi(n);
+      logBound += Math.log(n) / pow;
+    }
+    // λ_max(G₀) ≤ exp(logBound); σ_max = √λ_max (in exact arithmetic: the certificate makes it a proof)
+    return NormCertificate.prove(a, Math.exp(logBound / 2)).value();
+  }
+
+  /** Result of a power iteration: the estimate (a lower bound up to rounding), the right singular vector, iterations. */
+  public record PowerResult(double sigma, double[] vector, int iterations, boolean converged) {}
+
+  /**
+   * Power iteration on AᵀA from {@code start} (or a seeded random vector), stopping when the estimate changes by less
+   * than {@code tol} relative or after {@code maxIter}, or at the deadline (System.nanoTime; 0 = none). Converges from
+   * below: an estimate, not a bound.
+   */
+  public static PowerResult power(LinearOperator a, double[] start, int maxIter, double tol, long seed, long deadline) {
+    int n = a.inDim();
+    double[] v = new double[n];
+    if (start != null && start.length == n && norm(start) > 0) {
+      System.arraycopy(start, 0, v, 0, n);
+    } else {
+      Random r = new Random(seed);
+      for (int i = 0; i < n; i++) {
+        v[i] = r.nextGaussian();
+      }
+    }
+    scale(v, 1.0 / norm(v));
+    double[] u = new double[a.outDim()];
+    double sigma = 0;
+    int it = 0;
+    boolean converged = false;
+    while (it < maxIter) {
+      it++;
+      a.apply(v, u);
+      double s = norm(u);
+      if (s == 0) {
+        return new PowerResult(0, v, it, true);
+      }
+      // ‖Av‖ with ‖v‖ = 1 never exceeds σ_max: each iterate is itself a lower bound.
+      double next = Math.max(sigma, s);
+      a.applyTranspose(u, v);
+      scale(v, 1.0 / norm(v));
+      if (Math.abs(next - sigma) <= tol * next) {
+        sigma = next;
+        converged = true;
+        break;
+      }
+      sigma = next;
+      if (deadline != 0 && System.nanoTime() > deadline) {
+        break;
+      }
+    }
+    return new PowerResult(sigma, v, it, converged);
+  }
+
+  public static PowerResult power(LinearOperator a, double[] start, int maxIter, double tol, long seed) {
+    return power(a, start, maxIter, tol, seed, 0);
+  }
+
+  public static double norm(double[] v) {
+    double s = 0;
+    for (double d : v) {
+      s += d * d;
+    }
+    return Math.sqrt(s);
+  }
+
+  public static void scale(double[] v, double f) {
+    for (int i = 0; i < v.length; i++) {
+      v[i] *= f;
+    }
+  }
+}

@@ -1,0 +1,9 @@
+/**
+ * Linear algebra for the bounds, free of any network notion: linear operators (dense, sparse, diagonal, 2-D
+ * convolution) with products by vectors and their transposes, spectral norms (SVD, warm-started power iteration,
+ * Gram iteration), convolution norms through the Fourier symbol ({@link io.lipwatch.estimator.linalg.ConvSpectral}),
+ * the per-operator norm choice used by AutoLip ({@link io.lipwatch.estimator.linalg.OperatorNorms}), and
+ * {@link io.lipwatch.estimator.linalg.NormCertificate}, which proves a floating-point value is at least a matrix's
+ * spectral norm (a verified Cholesky factorisation of s²I − AᵀA).
+ */
+package io.lipwatch.estimator.linalg;
