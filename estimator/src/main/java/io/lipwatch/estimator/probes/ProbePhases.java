@@ -10,8 +10,6 @@ final class ProbePhases {
       new CleanAccuracyPhase(),
       new NoiseAccuracyPhase(),
       new CertifiedAccuracyPhase(),
-      new PairwiseLocalCertifiedPhase(),
       new AttackPhase(),
-      new MinPerturbationPhase(),
-      new CertificateCheckPhase());
+      new MinPerturbationPhase());
 }
