@@ -8,23 +8,21 @@ import io.lipwatch.estimator.stream.EstimatorService;
 import io.lipwatch.estimator.stream.EstimatorSettings;
 import io.lipwatch.estimator.stream.KafkaConnection;
 import io.lipwatch.estimator.stream.TopicAdmin;
-import io.lipwatch.broker.EmbeddedBroker;
+import io.lipwatch.estimator.lifecycle.Service;
 import io.lipwatch.monitor.stream.MonitorService;
 import io.lipwatch.trainer.loop.RetrainingLoop;
 import io.lipwatch.trainer.loop.TrainerConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.List;
 import java.util.stream.Stream;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The all-in-one pipeline: embedded broker (unless a bootstrap is given), topics, monitor, estimator and a retraining
  * trainer, in one process. {@link DemoCommand} runs it from the command line; the end-to-end tests start it directly.
  */
 public final class Demo implements AutoCloseable {
-  private static final Logger LOG = LoggerFactory.getLogger(Demo.class);
 
   /**
    * @param bootstrap  an existing cluster, or null for an embedded broker
@@ -50,7 +48,6 @@ public final class Demo implements AutoCloseable {
   private final String bootstrap;
   private final MonitorService monitor;
   private final RetrainingLoop trainer;
-  private final Thread trainerThread;
   private final Path work;
   private final boolean tempWork;
 
@@ -62,8 +59,8 @@ public final class Demo implements AutoCloseable {
     }
     String servers = cfg.bootstrap();
     if (servers == null) {
-      EmbeddedBroker broker = EmbeddedBroker.start(cfg.brokerPort(), tempWork ? null : work.resolve("kafka"));
-      resources.register(broker);
+      BrokerService broker = resources.register(new BrokerService(cfg.brokerPort(), tempWork ? null : work.resolve("kafka")));
+      broker.start();
       servers = broker.bootstrapServers();
     }
     bootstrap = servers;
@@ -81,18 +78,10 @@ public final class Demo implements AutoCloseable {
     trainer = new RetrainingLoop(cfg.trainer(), kafka, publisher, monitor.registry())
         .dropRegularizationAfter(cfg.scenario() == Scenario.regression ? REGRESS_AFTER : 0)
         .warmup(WARMUP_EPOCHS, FINE_TUNE_LEARNING_RATE);
-    resources.register((AutoCloseable) trainer::stop);
-    monitor.start();
-    estimator.start();
-    trainerThread = new Thread(() -> {
-      try {
-        trainer.run();
-      } catch (RuntimeException e) {
-        LOG.error("trainer stopped: {}", e.getMessage());
-      }
-    }, "lipwatch-trainer");
-    trainerThread.setDaemon(true);
-    trainerThread.start();
+    resources.register(trainer);
+    for (Service s : List.of(monitor, estimator, trainer)) {
+      s.start();
+    }
   }
 
   public static Demo start(Config cfg) throws Exception {

@@ -69,7 +69,7 @@ public final class EstimatorCommand implements Callable<Integer> {
       EstimatorService svc = run.register(new EstimatorService(kafka.connection(), settings, state, registry));
       if (metricsPort >= 0) {
         MonitorHttpServer http = run.register(new MonitorHttpServer("0.0.0.0", metricsPort, registry, ModelApi.NONE,
-            () -> svc.state().isRunningOrRebalancing()));
+            () -> svc.state() == io.lipwatch.estimator.lifecycle.Service.State.RUNNING));
         System.out.println("estimator metrics: http://localhost:" + http.port() + "/metrics");
       }
       svc.start();

@@ -90,7 +90,7 @@ class HostileCorpusIT {
   }
 
   static boolean owns(EstimatorService s) {
-    return s.state() == KafkaStreams.State.RUNNING
+    return s.streamsState() == KafkaStreams.State.RUNNING
         && s.streams().metadataForLocalThreads().stream().anyMatch(t -> !t.activeTasks().isEmpty());
   }
 
@@ -132,8 +132,8 @@ class HostileCorpusIT {
       }
     }
     assertEquals(Set.of(), leftRunning, "no stream thread stopped");
-    assertEquals(KafkaStreams.State.RUNNING, a.state());
-    assertEquals(KafkaStreams.State.RUNNING, b.state());
+    assertEquals(KafkaStreams.State.RUNNING, a.streamsState());
+    assertEquals(KafkaStreams.State.RUNNING, b.streamsState());
     await("rejections on /metrics", Duration.ofSeconds(30), () -> metrics().contains("lipwatch_snapshots_rejected_total"));
     for (String line : metrics().split("\n")) {
       if (line.startsWith("lipwatch_")) {

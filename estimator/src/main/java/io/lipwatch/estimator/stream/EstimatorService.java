@@ -1,5 +1,7 @@
 package io.lipwatch.estimator.stream;
 
+import io.lipwatch.estimator.lifecycle.Service;
+import io.lipwatch.estimator.lifecycle.ServiceStates;
 import io.lipwatch.estimator.metrics.EstimatorMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
@@ -12,7 +14,7 @@ import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
 
 /** Runs the estimator topology as a Kafka Streams application ({@code exactly_once_v2}, one snapshot per poll). */
-public final class EstimatorService implements AutoCloseable {
+public final class EstimatorService implements Service {
   public static final String APPLICATION_ID = "lipwatch-estimator";
   /** Consumer-group session timeout: the takeover time after an instance dies (≤ 15 s wanted). */
   public static final int SESSION_TIMEOUT_MS = StreamsProperties.SESSION_TIMEOUT_MS;
@@ -48,11 +50,23 @@ public final class EstimatorService implements AutoCloseable {
     return p;
   }
 
+  @Override
+  public String name() {
+    return "estimator";
+  }
+
+  @Override
   public void start() {
     streams.start();
   }
 
-  public KafkaStreams.State state() {
+  @Override
+  public State state() {
+    return ServiceStates.of(streams.state());
+  }
+
+  /** Kafka Streams' own state, finer than {@link #state()}. */
+  public KafkaStreams.State streamsState() {
     return streams.state();
   }
 
@@ -61,7 +75,7 @@ public final class EstimatorService implements AutoCloseable {
   }
 
   @Override
-  public void close() {
+  public synchronized void close() {
     streams.close(Duration.ofSeconds(30));
     if (streamsMetrics != null) {
       streamsMetrics.close();

@@ -1,5 +1,7 @@
 package io.lipwatch.monitor.stream;
 
+import io.lipwatch.estimator.lifecycle.Service;
+import io.lipwatch.estimator.lifecycle.ServiceStates;
 import io.lipwatch.estimator.stream.KafkaConnection;
 import io.lipwatch.monitor.http.MonitorHttpServer;
 import io.lipwatch.estimator.estimate.BaselinePin;
@@ -28,7 +30,7 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
 
 /** The monitor: a Kafka Streams app over the estimates, a Prometheus registry and the HTTP endpoints. */
-public final class MonitorService implements AutoCloseable {
+public final class MonitorService implements Service {
   public static final String APPLICATION_ID = "lipwatch-monitor";
 
   private final PrometheusMeterRegistry registry;
@@ -74,6 +76,12 @@ public final class MonitorService implements AutoCloseable {
     return r;
   }
 
+  @Override
+  public String name() {
+    return "monitor";
+  }
+
+  @Override
   public void start() {
     gc = new JvmGcMetrics();
     gc.bindTo(registry);
@@ -97,12 +105,18 @@ public final class MonitorService implements AutoCloseable {
     return http.port();
   }
 
-  public KafkaStreams.State state() {
+  @Override
+  public State state() {
+    return ServiceStates.of(streams.state());
+  }
+
+  /** Kafka Streams' own state, finer than {@link #state()}. */
+  public KafkaStreams.State streamsState() {
     return streams.state();
   }
 
   @Override
-  public void close() {
+  public synchronized void close() {
     http.close();
     streams.close(Duration.ofSeconds(30));
     streamsMetrics.close();

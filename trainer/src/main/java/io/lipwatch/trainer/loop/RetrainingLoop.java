@@ -1,5 +1,6 @@
 package io.lipwatch.trainer.loop;
 
+import io.lipwatch.estimator.lifecycle.Service;
 import io.lipwatch.estimator.metrics.MeterNames;
 import io.lipwatch.estimator.probes.ProbeSet;
 import io.lipwatch.estimator.probes.ProbeSetPublisher;
@@ -41,7 +42,7 @@ import org.slf4j.LoggerFactory;
  * a new version and its provenance headers; warm-starts each cycle from the last weights. Publishes the held-out
  * split as the probe set first.
  */
-public final class RetrainingLoop implements Runnable {
+public final class RetrainingLoop implements Runnable, Service {
   private static final Logger LOG = LoggerFactory.getLogger(RetrainingLoop.class);
 
   private final TrainerConfig cfg;
@@ -112,15 +113,63 @@ public final class RetrainingLoop implements Runnable {
     notifyAll();
   }
 
+  private volatile Thread thread;
+  private volatile State state = State.NEW;
+
+  @Override
+  public String name() {
+    return "trainer";
+  }
+
+  /** Runs the loop on its own daemon thread ({@link #run()} runs it on the caller's). */
+  @Override
+  public synchronized void start() {
+    if (thread != null) {
+      throw new IllegalStateException("trainer for " + cfg.model() + " already started");
+    }
+    thread = new Thread(() -> {
+      try {
+        run();
+      } catch (RuntimeException e) {
+        // run() has logged it; the state says it
+      }
+    }, "lipwatch-trainer");
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  @Override
+  public State state() {
+    return state;
+  }
+
+  /** Stops the loop and waits (up to 10 s) for the current epoch or publish to end. */
+  @Override
+  public void close() {
+    stop();
+    Thread t = thread;
+    if (t != null && t != Thread.currentThread()) {
+      try {
+        t.join(10_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
   @Override
   public void run() {
+    state = State.RUNNING;
     try {
       loop();
+      state = State.STOPPED;
     } catch (InterruptedException e) {
+      state = State.STOPPED;
       Thread.currentThread().interrupt();
-    } catch (IOException e) {
+    } catch (IOException | RuntimeException e) {
+      state = State.FAILED;
       LOG.error("trainer for {} stopped: {}", cfg.model(), e.getMessage());
-      throw new IllegalStateException(e.getMessage(), e);
+      throw e instanceof RuntimeException r ? r : new IllegalStateException(e.getMessage(), e);
     }
   }
 
