@@ -13,7 +13,18 @@ public record Probes(
     List<AttackResult> attacks,
     List<CertifiedAccuracy> certified,
     MinPerturbation medianMinPerturbation,
-    Double seconds) {
+    Double seconds,
+    SampleOutcomes outcomes) {
+
+  /** Without per-sample outcomes (an estimate the monitor can only compare by its accuracies). */
+  public Probes(String dataset, int samples, double cleanAccuracy, List<NoiseAccuracy> noiseAccuracy,
+      List<AttackResult> attacks, List<CertifiedAccuracy> certified, MinPerturbation medianMinPerturbation, Double seconds) {
+    this(dataset, samples, cleanAccuracy, noiseAccuracy, attacks, certified, medianMinPerturbation, seconds, null);
+  }
+
+  public Probes withOutcomes(SampleOutcomes o) {
+    return new Probes(dataset, samples, cleanAccuracy, noiseAccuracy, attacks, certified, medianMinPerturbation, seconds, o);
+  }
 
   public record NoiseAccuracy(double sigma, double accuracy) {}
 

@@ -26,11 +26,15 @@ public record Verdict(String model, long version, String verdict, List<Check> ch
    * One policy check: its status (PASS/WARN/FAIL), the values compared and the threshold applied; {@code reason} is the
    * DLQ reason label of a {@code rejected} check (a version the estimator refused), null otherwise;
    * {@code baselineVersion}/{@code baselineKind} the version compared with ("last-pass" or "pinned" for the step baseline,
-   * "reference" for the verdict's reference, "trend" for the line fitted to recent versions).
+   * "reference" for the verdict's reference, "trend" for the line fitted to recent versions). An accuracy check says how
+   * it compared: {@code test} "mcnemar-exact" (both versions' per-sample outcomes on the same samples; {@code pValue}
+   * the one-sided exact p-value of the drop, {@code discordantLost} the samples that passed in the baseline and fail
+   * now, {@code discordantGained} the reverse) or "unpaired" (accuracies only).
    */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record Check(String name, String status, Double value, Double baseline, Double warnAt, Double failAt, String message,
-      String reason, Long baselineVersion, String baselineKind) {
+      String reason, Long baselineVersion, String baselineKind, String test, Double pValue, Integer discordantLost,
+      Integer discordantGained) {
     public Check(String name, String status, Double value, Double baseline, Double warnAt, Double failAt, String message) {
       this(name, status, value, baseline, warnAt, failAt, message, null, null, null);
     }
@@ -40,9 +44,22 @@ public record Verdict(String model, long version, String verdict, List<Check> ch
       this(name, status, value, baseline, warnAt, failAt, message, reason, null, null);
     }
 
+    public Check(String name, String status, Double value, Double baseline, Double warnAt, Double failAt, String message,
+        String reason, Long baselineVersion, String baselineKind) {
+      this(name, status, value, baseline, warnAt, failAt, message, reason, baselineVersion, baselineKind, null, null, null,
+          null);
+    }
+
     /** This check, naming the version (and kind of baseline) it compared with. */
     public Check against(Long version, String kind) {
-      return new Check(name, status, value, baseline, warnAt, failAt, message, reason, version, kind);
+      return new Check(name, status, value, baseline, warnAt, failAt, message, reason, version, kind, test, pValue,
+          discordantLost, discordantGained);
+    }
+
+    /** This check, saying how the two versions were compared (p-value and discordant counts null when unpaired). */
+    public Check tested(String test, Double pValue, Integer discordantLost, Integer discordantGained) {
+      return new Check(name, status, value, baseline, warnAt, failAt, message, reason, baselineVersion, baselineKind, test,
+          pValue, discordantLost, discordantGained);
     }
   }
 

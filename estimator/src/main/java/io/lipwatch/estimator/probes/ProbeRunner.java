@@ -67,8 +67,11 @@ public final class ProbeRunner {
     warnings.addAll(run.health.warnings());
     Probes probes = new Probes(s.name(), s.count(), run.clean, run.noise, run.attacks, run.certified,
         run.minPerturbation, round((System.nanoTime() - t0) / 1e9));
-    return new ProbeResult(probes, List.copyOf(warnings), new ProbeResult.Detail(run.correct, run.margins,
-        run.attackDetail, run.certifiedDetail, run.minPerturbationPerSample));
+    ProbeResult.Detail detail = new ProbeResult.Detail(run.correct, run.margins, run.attackDetail, run.certifiedDetail,
+        run.minPerturbationPerSample);
+    // per-sample outcomes in the estimate: the monitor compares versions probed on the same samples sample by sample
+    probes = probes.withOutcomes(SampleOutcomesRecorder.of(s, probes, detail));
+    return new ProbeResult(probes, List.copyOf(warnings), detail);
   }
 
   static Classifier classifierFor(Model model, ProbeSet s, boolean fastPath, List<String> warnings) {

@@ -6,6 +6,7 @@ import io.lipwatch.estimator.estimate.Verdict;
 import io.lipwatch.monitor.metrics.MetricLabels;
 import io.lipwatch.monitor.metrics.RobustnessMetrics;
 import io.lipwatch.monitor.verdict.BaselineSelector;
+import io.lipwatch.monitor.verdict.OutcomeRetention;
 import io.lipwatch.monitor.verdict.Baselines;
 import io.lipwatch.monitor.verdict.ReferenceRatios;
 import io.lipwatch.monitor.verdict.VerdictPolicy;
@@ -28,6 +29,7 @@ final class VerdictProcessor implements Processor<String, Estimate, String, Verd
   private final VerdictPolicy policy;
   private final RobustnessMetrics metrics;
   private final BaselineSelector selector;
+  private final OutcomeRetention retention;
   private ProcessorContext<String, Verdict> context;
   private KeyValueStore<String, ModelState> history;
   private KeyValueStore<String, BaselinePin> pins;
@@ -36,6 +38,7 @@ final class VerdictProcessor implements Processor<String, Estimate, String, Verd
     this.policy = policy;
     this.metrics = metrics;
     this.selector = new BaselineSelector(policy.policy());
+    this.retention = new OutcomeRetention(policy.policy());
   }
 
   @Override
@@ -71,7 +74,9 @@ final class VerdictProcessor implements Processor<String, Estimate, String, Verd
     if (Verdict.PASS.equals(v.verdict()) && (lastPass == null || e.version() >= lastPass)) {
       lastPass = e.version();
     }
-    history.put(model, state.with(current.withVerdict(v), lastPass));
+    // per-sample outcomes stay only on versions a later one can be compared with (bounded store records)
+    ModelState next = state.with(current.withVerdict(v), lastPass);
+    history.put(model, new ModelState(retention.apply(next.versions(), lastPass, pin == null ? null : pin.version()), lastPass));
     if (!inconsistent) {
       metrics.record(e);
       metrics.reference(model, ReferenceRatios.of(current, b.reference()));

@@ -24,27 +24,40 @@ import java.util.Set;
  * @param gapGrowthFail      …
  * @param reference          thresholds against the reference version (slow drift) and its window
  * @param trend              the trend check
+ * @param significance       when an accuracy drop compared sample by sample (both versions' outcomes on the same
+ *                           samples) is more than sampling noise: it WARNs or FAILs only then
  */
 public record Policy(Double upperGrowthWarn, Double upperGrowthFail, Double robustDropWarn, Double robustDropFail,
     Double certifiedDropWarn, Double certifiedDropFail, Double cleanDropWarn, Double cleanDropFail,
-    Double gapGrowthWarn, Double gapGrowthFail, ReferencePolicy reference, TrendPolicy trend) {
+    Double gapGrowthWarn, Double gapGrowthFail, ReferencePolicy reference, TrendPolicy trend,
+    SignificancePolicy significance) {
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Set<String> NUMBER_FIELDS = Set.of("upperGrowthWarn", "upperGrowthFail", "robustDropWarn",
       "robustDropFail", "certifiedDropWarn", "certifiedDropFail", "cleanDropWarn", "cleanDropFail", "gapGrowthWarn",
       "gapGrowthFail", "referenceUpperGrowthWarn", "referenceUpperGrowthFail", "referenceRobustDropWarn",
       "referenceRobustDropFail", "referenceCertifiedDropWarn", "referenceCertifiedDropFail", "referenceCleanDropWarn",
-      "referenceCleanDropFail", "referenceWindowDays");
+      "referenceCleanDropFail", "referenceWindowDays", "significance");
+  private static final Set<String> SCOPES = Set.of(SignificancePolicy.VERDICT, SignificancePolicy.CHECK);
   /** Whole numbers ≥ 1 (referenceWindowVersions may be null: no bound by count). */
   private static final Set<String> COUNT_FIELDS = Set.of("referenceWindowVersions", "trendVersions", "trendHorizon");
-  private static final Set<String> FIELDS = union(NUMBER_FIELDS, COUNT_FIELDS, Set.of("trendEnabled"));
+  private static final Set<String> FIELDS = union(NUMBER_FIELDS, COUNT_FIELDS, Set.of("trendEnabled", "significanceScope"));
 
   public Policy {
     reference = reference == null ? ReferencePolicy.defaults() : reference;
     trend = trend == null ? TrendPolicy.defaults() : trend;
+    significance = significance == null ? SignificancePolicy.defaults() : significance;
   }
 
-  /** Step thresholds only; reference and trend at their defaults. */
+  /** At the default significance. */
+  public Policy(Double upperGrowthWarn, Double upperGrowthFail, Double robustDropWarn, Double robustDropFail,
+      Double certifiedDropWarn, Double certifiedDropFail, Double cleanDropWarn, Double cleanDropFail,
+      Double gapGrowthWarn, Double gapGrowthFail, ReferencePolicy reference, TrendPolicy trend) {
+    this(upperGrowthWarn, upperGrowthFail, robustDropWarn, robustDropFail, certifiedDropWarn, certifiedDropFail,
+        cleanDropWarn, cleanDropFail, gapGrowthWarn, gapGrowthFail, reference, trend, null);
+  }
+
+  /** Step thresholds only; reference, trend and significance at their defaults. */
   public Policy(Double upperGrowthWarn, Double upperGrowthFail, Double robustDropWarn, Double robustDropFail,
       Double certifiedDropWarn, Double certifiedDropFail, Double cleanDropWarn, Double cleanDropFail,
       Double gapGrowthWarn, Double gapGrowthFail) {
@@ -54,12 +67,17 @@ public record Policy(Double upperGrowthWarn, Double upperGrowthFail, Double robu
 
   public Policy withReference(ReferencePolicy r) {
     return new Policy(upperGrowthWarn, upperGrowthFail, robustDropWarn, robustDropFail, certifiedDropWarn,
-        certifiedDropFail, cleanDropWarn, cleanDropFail, gapGrowthWarn, gapGrowthFail, r, trend);
+        certifiedDropFail, cleanDropWarn, cleanDropFail, gapGrowthWarn, gapGrowthFail, r, trend, significance);
   }
 
   public Policy withTrend(TrendPolicy t) {
     return new Policy(upperGrowthWarn, upperGrowthFail, robustDropWarn, robustDropFail, certifiedDropWarn,
-        certifiedDropFail, cleanDropWarn, cleanDropFail, gapGrowthWarn, gapGrowthFail, reference, t);
+        certifiedDropFail, cleanDropWarn, cleanDropFail, gapGrowthWarn, gapGrowthFail, reference, t, significance);
+  }
+
+  public Policy withSignificance(SignificancePolicy s) {
+    return new Policy(upperGrowthWarn, upperGrowthFail, robustDropWarn, robustDropFail, certifiedDropWarn,
+        certifiedDropFail, cleanDropWarn, cleanDropFail, gapGrowthWarn, gapGrowthFail, reference, trend, s);
   }
 
   /**
@@ -69,7 +87,7 @@ public record Policy(Double upperGrowthWarn, Double upperGrowthFail, Double robu
    */
   public static Policy defaults() {
     return new Policy(1.10, 1.25, 0.02, 0.05, 0.02, 0.05, 0.01, 0.03, 1.5, null, ReferencePolicy.defaults(),
-        TrendPolicy.defaults());
+        TrendPolicy.defaults(), SignificancePolicy.defaults());
   }
 
   /** Defaults overridden by the fields of a JSON file; unknown fields and bad values are errors naming them. */
@@ -96,6 +114,10 @@ public record Policy(Double upperGrowthWarn, Double upperGrowthFail, Double robu
         if (!v.isBoolean()) {
           throw new IOException("policy file " + file + ": 'trendEnabled' must be true or false");
         }
+      } else if (f.equals("significanceScope")) {
+        if (!v.isTextual() || !SCOPES.contains(v.asText())) {
+          throw new IOException("policy file " + file + ": 'significanceScope' must be one of " + SCOPES);
+        }
       } else if (COUNT_FIELDS.contains(f)) {
         boolean nullable = f.equals("referenceWindowVersions");
         if (!(v.isNull() && nullable) && (!v.canConvertToInt() || !v.isIntegralNumber() || v.asInt() < 1)) {
@@ -103,6 +125,8 @@ public record Policy(Double upperGrowthWarn, Double upperGrowthFail, Double robu
         }
       } else if (!v.isNull() && (!v.isNumber() || v.asDouble() < 0)) {
         throw new IOException("policy file " + file + ": '" + f + "' must be a non-negative number or null");
+      } else if (f.equals("significance") && !v.isNull() && !(v.asDouble() > 0 && v.asDouble() <= 1)) {
+        throw new IOException("policy file " + file + ": 'significance' must be in (0, 1] or null");
       }
     }
     Policy d = defaults();
@@ -124,7 +148,9 @@ public record Policy(Double upperGrowthWarn, Double upperGrowthFail, Double robu
             get(n, "referenceWindowDays", r.windowDays())),
         new TrendPolicy(n.has("trendEnabled") ? n.get("trendEnabled").asBoolean() : t.enabled(),
             n.has("trendVersions") ? n.get("trendVersions").asInt() : t.versions(),
-            n.has("trendHorizon") ? n.get("trendHorizon").asInt() : t.horizon()));
+            n.has("trendHorizon") ? n.get("trendHorizon").asInt() : t.horizon()),
+        new SignificancePolicy(get(n, "significance", d.significance.alpha()),
+            n.has("significanceScope") ? n.get("significanceScope").asText() : d.significance.scope()));
   }
 
   @SafeVarargs

@@ -2,6 +2,8 @@ package io.lipwatch.monitor.verdict;
 
 import io.lipwatch.estimator.estimate.Verdict;
 import io.lipwatch.estimator.estimate.Verdict.Check;
+import io.lipwatch.monitor.verdict.PairedOutcomes.Family;
+import io.lipwatch.monitor.verdict.PairedOutcomes.Pairing;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -69,6 +71,8 @@ public final class VerdictPolicy {
       compare(checks, current, b.reference(), ref, "the " + b.referenceKind() + " reference v" + b.reference().version(),
           b.reference().version(), REFERENCE);
     }
+    // paired accuracy checks WARN/FAIL only when their drops are significant together (Holm at the policy's α)
+    checks = Significance.apply(checks, policy.significance());
     if (policy.trend().enabled()) {
       trend(checks, b.recent());
     }
@@ -86,6 +90,10 @@ public final class VerdictPolicy {
   private record Thresholds(String prefix, Double upperWarn, Double upperFail, Double robustWarn, Double robustFail,
       Double certifiedWarn, Double certifiedFail, Double cleanWarn, Double cleanFail) {}
 
+  /**
+   * The bound ratio (deterministic: thresholds alone) and the accuracy checks, each paired with the base's per-sample
+   * outcomes when both versions were probed on the same samples ({@link AccuracyDrop}).
+   */
   private static void compare(List<Check> checks, VersionSummary current, VersionSummary base, Thresholds t, String where,
       long baseVersion, String kind) {
     List<Check> out = new ArrayList<>();
@@ -95,20 +103,21 @@ public final class VerdictPolicy {
           String.format("bestUpper %.4g vs %.4g in %s (×%.3f)", current.bestUpper(), base.bestUpper(), where, ratio)));
     }
     if (current.cleanAccuracy() != null && base.cleanAccuracy() != null) {
-      out.add(drop(t.prefix() + "clean-accuracy", current.cleanAccuracy(), base.cleanAccuracy(), t.cleanWarn(),
-          t.cleanFail(), where));
+      out.add(AccuracyDrop.check(t.prefix() + "clean-accuracy", current.cleanAccuracy(), base.cleanAccuracy(), t.cleanWarn(),
+          t.cleanFail(), where, Pairing.of(current, base, Family.CLEAN, null)));
     }
     for (Map.Entry<String, Double> e : current.robustAccuracy().entrySet()) {
       Double v = base.robustAccuracy().get(e.getKey());
       if (v != null) {
-        out.add(drop(t.prefix() + "robust-accuracy:" + e.getKey(), e.getValue(), v, t.robustWarn(), t.robustFail(), where));
+        out.add(AccuracyDrop.check(t.prefix() + "robust-accuracy:" + e.getKey(), e.getValue(), v, t.robustWarn(),
+            t.robustFail(), where, Pairing.of(current, base, Family.ROBUST, e.getKey())));
       }
     }
     for (Map.Entry<String, Double> e : current.certifiedAccuracy().entrySet()) {
       Double v = base.certifiedAccuracy().get(e.getKey());
       if (v != null) {
-        out.add(drop(t.prefix() + "certified-accuracy:" + e.getKey(), e.getValue(), v, t.certifiedWarn(),
-            t.certifiedFail(), where));
+        out.add(AccuracyDrop.check(t.prefix() + "certified-accuracy:" + e.getKey(), e.getValue(), v, t.certifiedWarn(),
+            t.certifiedFail(), where, Pairing.of(current, base, Family.CERTIFIED, e.getKey())));
       }
     }
     out.forEach(c -> checks.add(c.against(baseVersion, kind)));
@@ -201,14 +210,6 @@ public final class VerdictPolicy {
   private static Check higher(String name, double value, double base, Double warn, Double fail, String msg) {
     String status = fail != null && value >= fail ? Verdict.FAIL : warn != null && value >= warn ? Verdict.WARN : Verdict.PASS;
     return new Check(name, status, value, base, warn, fail, msg);
-  }
-
-  private static Check drop(String name, double value, double base, Double warn, Double fail, String where) {
-    // rounded to 1e-9 so that a drop of exactly a threshold (0.30 − 0.25) meets it despite binary fractions
-    double d = Math.rint((base - value) * 1e9) / 1e9;
-    String status = fail != null && d >= fail ? Verdict.FAIL : warn != null && d >= warn ? Verdict.WARN : Verdict.PASS;
-    return new Check(name, status, value, base, warn, fail,
-        String.format("%.4f vs %.4f in %s (%+.2f points)", value, base, where, -100 * d));
   }
 
   static String worst(List<Check> checks) {

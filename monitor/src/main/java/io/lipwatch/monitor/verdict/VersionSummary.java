@@ -10,18 +10,38 @@ import java.util.TreeMap;
 
 /**
  * What the monitor keeps of one version: the figures the policy compares, and the verdict it got with the versions it
- * was compared with (step baseline and reference). A version the estimator rejected has no figures; {@code rejected}
+ * was compared with (step baseline and reference), and, while it may serve as a baseline, its per-sample outcomes
+ * ({@link PairedOutcomes}) for paired comparisons. A version the estimator rejected has no figures; {@code rejected}
  * holds its DLQ reason and {@code rejectedAt} when it failed.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record VersionSummary(long version, String sha256, String estimatedAt, Double bestUpper, Double bestLower,
     Double cleanAccuracy, Map<String, Double> robustAccuracy, Map<String, Double> certifiedAccuracy,
     String verdict, List<Verdict.Check> checks, Long baselineVersion, String rejected, String rejectedAt,
-    String baselineKind, Long referenceVersion, String referenceKind) {
+    String baselineKind, Long referenceVersion, String referenceKind, PairedOutcomes outcomes) {
 
   public VersionSummary {
     robustAccuracy = robustAccuracy == null ? Map.of() : robustAccuracy;
     certifiedAccuracy = certifiedAccuracy == null ? Map.of() : certifiedAccuracy;
+  }
+
+  /** Without per-sample outcomes: accuracy checks against it are unpaired. */
+  public VersionSummary(long version, String sha256, String estimatedAt, Double bestUpper, Double bestLower,
+      Double cleanAccuracy, Map<String, Double> robustAccuracy, Map<String, Double> certifiedAccuracy,
+      String verdict, List<Verdict.Check> checks, Long baselineVersion, String rejected, String rejectedAt,
+      String baselineKind, Long referenceVersion, String referenceKind) {
+    this(version, sha256, estimatedAt, bestUpper, bestLower, cleanAccuracy, robustAccuracy, certifiedAccuracy, verdict,
+        checks, baselineVersion, rejected, rejectedAt, baselineKind, referenceVersion, referenceKind, null);
+  }
+
+  /** Key of a robust accuracy: {@code attack/norm/eps}. */
+  public static String robustKey(String attack, String norm, double eps) {
+    return attack + "/" + norm + "/" + eps;
+  }
+
+  /** Key of a certified accuracy: {@code norm/eps}. */
+  public static String certifiedKey(String norm, double eps) {
+    return norm + "/" + eps;
   }
 
   public static VersionSummary of(Estimate e) {
@@ -32,15 +52,15 @@ public record VersionSummary(long version, String sha256, String estimatedAt, Do
     if (p != null) {
       clean = p.cleanAccuracy();
       if (p.attacks() != null) {
-        p.attacks().forEach(a -> robust.put(a.attack() + "/" + a.norm() + "/" + a.eps(), a.robustAccuracy()));
+        p.attacks().forEach(a -> robust.put(robustKey(a.attack(), a.norm(), a.eps()), a.robustAccuracy()));
       }
       if (p.certified() != null) {
-        p.certified().forEach(c -> certified.put(c.norm() + "/" + c.eps(), c.accuracy()));
+        p.certified().forEach(c -> certified.put(certifiedKey(c.norm(), c.eps()), c.accuracy()));
       }
     }
     return new VersionSummary(e.version(), e.sha256(), e.estimatedAt(), e.lipschitz() == null ? null : e.lipschitz().bestUpper(),
         e.lipschitz() == null ? null : e.lipschitz().bestLower(), clean, robust, certified, null, null, null, null, null, null,
-        null, null);
+        null, null, PairedOutcomes.of(p));
   }
 
   /** A version the estimator rejected: no figures, only the (bounded) reason label. */
@@ -62,6 +82,13 @@ public record VersionSummary(long version, String sha256, String estimatedAt, Do
   public VersionSummary withVerdict(Verdict v) {
     return new VersionSummary(version, sha256, estimatedAt, bestUpper, bestLower, cleanAccuracy, robustAccuracy,
         certifiedAccuracy, v.verdict(), v.checks(), v.baselineVersion(), rejected, rejectedAt, v.baselineKind(),
-        v.referenceVersion(), v.referenceKind());
+        v.referenceVersion(), v.referenceKind(), outcomes);
+  }
+
+  /** This version without its per-sample outcomes (kept only while it may serve as a baseline). */
+  public VersionSummary withoutOutcomes() {
+    return outcomes == null ? this : new VersionSummary(version, sha256, estimatedAt, bestUpper, bestLower, cleanAccuracy,
+        robustAccuracy, certifiedAccuracy, verdict, checks, baselineVersion, rejected, rejectedAt, baselineKind,
+        referenceVersion, referenceKind, null);
   }
 }
