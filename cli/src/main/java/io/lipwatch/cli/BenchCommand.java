@@ -3,6 +3,7 @@ package io.lipwatch.cli;
 import io.lipwatch.estimator.bench.BoundsBenchmark;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -18,8 +19,8 @@ public final class BenchCommand implements Callable<Integer> {
 
   enum What { bounds, probes, train }
 
-  @Option(names = "--train-samples", defaultValue = "0", description = "train: first N training samples (default: 0, all).")
-  int trainSamples;
+  @Mixin
+  DataOptions data;
 
   @Option(names = "--pairs", defaultValue = "64", description = "train: CLIP pairs (default: ${DEFAULT-VALUE}).")
   int pairs;
@@ -56,7 +57,7 @@ public final class BenchCommand implements Callable<Integer> {
         case probes -> System.out.print(io.lipwatch.estimator.probes.ProbeBenchmark.compare(seed,
             io.lipwatch.estimator.probes.ProbeBenchmark.DEFAULT_DATA, samples, repeats, !noSuite));
         case train -> System.out.print(io.lipwatch.trainer.bench.TrainBenchmark.compare(
-            io.lipwatch.trainer.data.Datasets.FASHION_MNIST, trainSamples, batch, pairs, seed, repeats));
+            data.dir, data.trainSamples, batch, pairs, seed, repeats));
       }
       System.out.println("machine: " + Runtime.getRuntime().availableProcessors() + " cores; load average "
           + String.format(java.util.Locale.ROOT, "%.2f",
@@ -68,7 +69,7 @@ public final class BenchCommand implements Callable<Integer> {
       case bounds -> System.out.println(BoundsBenchmark.run(seed));
       case probes -> System.out.println(io.lipwatch.estimator.probes.ProbeBenchmark.run(seed));
       case train -> System.out.print(io.lipwatch.trainer.bench.TrainBenchmark.run(
-          io.lipwatch.trainer.data.Datasets.FASHION_MNIST, trainSamples, batch, pairs, seed).table());
+          data.dir, data.trainSamples, batch, pairs, seed).table());
     }
     return 0;
   }

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code lipwatch demo}: broker, trainer, estimator and monitor in one process, on real Fashion-MNIST. */
@@ -29,15 +30,12 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(names = "--broker-port", defaultValue = "0", description = "Client port of the embedded broker (default: a free port).")
   int brokerPort;
 
-  @Option(names = "--data", defaultValue = "/usr/share/datasets/fashion-mnist", paramLabel = "DIR",
-      description = "Fashion-MNIST IDX directory (default: ${DEFAULT-VALUE}).")
-  Path data;
+  @Mixin
+  DataOptions data;
 
   @Option(names = "--model", defaultValue = "fmnist-mlp", description = "Model name (default: ${DEFAULT-VALUE}).")
   String model;
 
-  @Option(names = "--train-samples", defaultValue = "0", description = "Train on the first N samples (default: 0, all 60000).")
-  int trainSamples;
 
   @Option(names = "--every", converter = DurationConverter.class, defaultValue = "20s", paramLabel = "INTERVAL",
       description = "Start a retraining cycle at most this often (default: ${DEFAULT-VALUE}).")
@@ -80,13 +78,12 @@ public final class DemoCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (!Files.isDirectory(data)) {
-      System.err.println("error: dataset directory " + data + " not found: " + Datasets.INSTALL_HINT);
+    if (!data.present()) {
       return 2;
     }
     try (RunUntilStopped run = new RunUntilStopped()) {
       Demo demo = run.register(Demo.start(new Demo.Config(bootstrap, brokerPort, metricsPort, workDir,
-          trainer(model, data, trainSamples, every, demoRegularization(regularizer)), scenario)));
+          trainer(model, data.dir, data.trainSamples, every, demoRegularization(regularizer)), scenario)));
       System.out.println();
       System.out.println("lipwatch demo running");
       System.out.println("  Kafka bootstrap: " + demo.bootstrap() + (bootstrap == null ? "  (embedded KRaft broker)" : ""));

@@ -12,6 +12,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -29,8 +30,8 @@ public final class ReproduceCommand implements Callable<Integer> {
 
   enum What { clip, regression, lipsdp }
 
-  @Option(names = "--data", defaultValue = "/usr/share/datasets/fashion-mnist", paramLabel = "DIR", description = "IDX directory (default: ${DEFAULT-VALUE}).")
-  Path data;
+  @Mixin
+  DataOptions data;
 
   @Option(names = "--arch", defaultValue = "mlp", description = "clip: mlp or cnn (default: ${DEFAULT-VALUE}).")
   String arch;
@@ -53,8 +54,6 @@ public final class ReproduceCommand implements Callable<Integer> {
   @Option(names = "--admm-rho", defaultValue = "2", description = "lipsdp: ADMM ρ (default: ${DEFAULT-VALUE}).")
   double admmRho;
 
-  @Option(names = "--train-samples", defaultValue = "0", description = "clip: first N training samples (default: 0, all 60000).")
-  int trainSamples;
 
   @Option(names = "--samples", defaultValue = "1000", description = "clip: test samples for noise and PGD (default: ${DEFAULT-VALUE}).")
   int samples;
@@ -97,8 +96,8 @@ public final class ReproduceCommand implements Callable<Integer> {
     System.setProperty("java.awt.headless", "true");
     if (what == What.lipsdp) {
       LipSdpTable.Options d = LipSdpTable.Options.defaults();
-      LipSdpTable.Options o = new LipSdpTable.Options(data, hidden == null ? d.hidden() : Architectures.parseHidden(hidden),
-          epochs == null ? d.epochs() : epochs, admmEpochs, trainSamples, samples, d.batch(), d.learningRate(),
+      LipSdpTable.Options o = new LipSdpTable.Options(data.dir, hidden == null ? d.hidden() : Architectures.parseHidden(hidden),
+          epochs == null ? d.epochs() : epochs, admmEpochs, data.trainSamples, samples, d.batch(), d.learningRate(),
           lipschitzTarget == null ? Double.NaN : lipschitzTarget, d.targetFraction(), admmMu, admmRho, d.weightDecay(),
           lambda, targets.get(0), pairs, d.eps(), d.certifiedEps(), seed);
       long t0 = System.nanoTime();
@@ -113,7 +112,7 @@ public final class ReproduceCommand implements Callable<Integer> {
       Regularization clip = clipPaper ? Regularization.clip(lambda, dLambda, targets.get(0), pairs)
           .withAggregate(Regularization.Aggregate.MAX).withSchedule(LambdaSchedule.PAPER)
           : Regularization.trackingClip(lambda, targets.get(0), pairs);
-      ClipTable.Options o = new ClipTable.Options(data, arch, h, epochs == null ? 3 : epochs, trainSamples, samples, 128, pairs, lambda, dLambda,
+      ClipTable.Options o = new ClipTable.Options(data.dir, arch, h, epochs == null ? 3 : epochs, data.trainSamples, samples, 128, pairs, lambda, dLambda,
           mu, dMu, targets, seed, clip);
       long t0 = System.nanoTime();
       var rows = ClipTable.run(o, System.out);

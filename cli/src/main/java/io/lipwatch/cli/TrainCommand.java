@@ -40,9 +40,8 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--model", defaultValue = "fmnist-mlp", description = "Model name (default: ${DEFAULT-VALUE}).")
   String model;
 
-  @Option(names = "--data", defaultValue = "/usr/share/datasets/fashion-mnist", paramLabel = "DIR",
-      description = "IDX dataset directory (default: ${DEFAULT-VALUE}).")
-  Path data;
+  @Mixin
+  DataOptions data;
 
   @Option(names = "--dataset", defaultValue = "fashion-mnist", description = "Dataset / probe set name (default: ${DEFAULT-VALUE}).")
   String dataset;
@@ -69,8 +68,6 @@ public final class TrainCommand implements Callable<Integer> {
       description = "Start a retraining cycle at most this often (default: back to back).")
   Duration every;
 
-  @Option(names = "--train-samples", defaultValue = "0", description = "Train on the first N samples (default: 0, all).")
-  int trainSamples;
 
   @Option(names = "--probe-samples", defaultValue = "1000", description = "Held-out samples published as the probe set (default: ${DEFAULT-VALUE}; 0: all).")
   int probeSamples;
@@ -158,6 +155,9 @@ public final class TrainCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (!data.present()) {
+      return 2;
+    }
     Activation act = parseActivation(activation);
     int[] sizes = Architectures.parseHidden(hidden);
     Regularization reg = regularization(regularizer, lambda, dLambda, target, pairs, clipForm, clipAggregate, pairReset, !fixedStep)
@@ -175,8 +175,8 @@ public final class TrainCommand implements Callable<Integer> {
       System.err.println("error: --bootstrap is required (or use --epochs N --out FILE.zip to train offline)");
       return 2;
     }
-    TrainerConfig cfg = new TrainerConfig(model, data, dataset, sizes, act.name().toLowerCase(), batchSize, learningRate,
-        epochsPerSnapshot, snapshots, every == null ? Duration.ZERO : every, trainSamples, probeSamples, seed, arch, reg,
+    TrainerConfig cfg = new TrainerConfig(model, data.dir, dataset, sizes, act.name().toLowerCase(), batchSize, learningRate,
+        epochsPerSnapshot, snapshots, every == null ? Duration.ZERO : every, data.trainSamples, probeSamples, seed, arch, reg,
         admm);
     var registry = MonitorService.newRegistry();
     try (RunUntilStopped run = new RunUntilStopped()) {
@@ -205,10 +205,10 @@ public final class TrainCommand implements Callable<Integer> {
 
   private int offline(Activation act, int[] sizes, Regularization reg, AdmmSettings admm) throws Exception {
     System.out.println("ND4J backend: " + org.nd4j.linalg.factory.Nd4j.getBackend().getClass().getSimpleName());
-    Datasets.Splits splits = Datasets.load(data, dataset);
-    DataSet train = Datasets.toDataSet(splits.train().head(trainSamples));
-    TrainerConfig cfg = new TrainerConfig(model, data, dataset, sizes, act.name().toLowerCase(), batchSize, learningRate,
-        1, 1, Duration.ZERO, trainSamples, probeSamples, seed, arch, reg, admm);
+    Datasets.Splits splits = Datasets.load(data.dir, dataset);
+    DataSet train = Datasets.toDataSet(splits.train().head(data.trainSamples));
+    TrainerConfig cfg = new TrainerConfig(model, data.dir, dataset, sizes, act.name().toLowerCase(), batchSize, learningRate,
+        1, 1, Duration.ZERO, data.trainSamples, probeSamples, seed, arch, reg, admm);
     MultiLayerNetwork net = RetrainingLoop.buildNetwork(cfg, train.numInputs(), splits.train().classes());
     RegularizedTrainer trainer = new RegularizedTrainer(net, reg, splits.train().lo(), splits.train().hi(), seed);
     if (admm != null) {

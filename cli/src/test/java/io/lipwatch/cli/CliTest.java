@@ -63,6 +63,18 @@ class CliTest {
   }
 
   @Test
+  void missingDatasetDirectoryIsNamedByEveryTrainingVerb(@TempDir Path tmp) {
+    String missing = tmp.resolve("no-such-dataset").toString();
+    for (String[] args : new String[][] {
+        {"train", "--data", missing, "--epochs", "1", "--out", tmp.resolve("m.zip").toString()},
+        {"demo", "--data", missing}}) {
+      Run r = run(args);
+      assertEquals(2, r.code(), String.join(" ", args));
+      assertTrue(r.err().contains(missing) && r.err().contains("dataset directory"), r.err());
+    }
+  }
+
+  @Test
   void missingFileNamesTheFile() {
     Run r = run("estimate", "/nonexistent/model.zip");
     assertEquals(1, r.code());
