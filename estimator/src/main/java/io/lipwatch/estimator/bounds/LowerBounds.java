@@ -119,67 +119,12 @@ public final class LowerBounds {
     int iterations = 0;
     boolean late = false;
     for (double[][] p : start) {
-      double[] x = p[0];
-      double[] xp = p[1];
-      double r = ratio(net, x, xp);
-      double tau = 0.1;
-      for (int s = 0; s < steps; s++) {
-        if (deadline != 0 && System.nanoTime() > deadline) {
-          late = true;
-          break;
-        }
-        iterations++;
-        double[][] vx = net.forward(x);
-        double[][] vxp = net.forward(xp);
-        double[] fx = vx[vx.length - 1];
-        double[] fxp = vxp[vxp.length - 1];
-        double[] df = new double[fx.length];
-        for (int i = 0; i < df.length; i++) {
-          df[i] = fx[i] - fxp[i];
-        }
-        double[] d = new double[x.length];
-        for (int i = 0; i < d.length; i++) {
-          d[i] = x[i] - xp[i];
-        }
-        double d2 = dot(d, d);
-        if (d2 == 0) {
-          break;
-        }
-        double f2 = dot(df, df);
-        // ∂R/∂x = 2Jₓᵀ Δf/‖d‖² − 2‖Δf‖² d/‖d‖⁴ ; ∂R/∂x′ = −2J_{x′}ᵀ Δf/‖d‖² + 2‖Δf‖² d/‖d‖⁴
-        double[] gx = net.vjp(vx, x, df);
-        double[] gxp = net.vjp(vxp, xp, df);
-        double[] ax = new double[x.length];
-        double[] axp = new double[x.length];
-        for (int i = 0; i < x.length; i++) {
-          ax[i] = 2 * gx[i] / d2 - 2 * f2 * d[i] / (d2 * d2);
-          axp[i] = -2 * gxp[i] / d2 + 2 * f2 * d[i] / (d2 * d2);
-        }
-        double gn = Math.sqrt(dot(ax, ax) + dot(axp, axp));
-        if (gn == 0) {
-          break;
-        }
-        double scale = tau * Math.sqrt(d2) / gn; // step relative to the pair's distance
-        double[] nx = x.clone();
-        double[] nxp = xp.clone();
-        for (int i = 0; i < x.length; i++) {
-          nx[i] += scale * ax[i];
-          nxp[i] += scale * axp[i];
-        }
-        double nr = ratio(net, nx, nxp);
-        if (nr > r) {
-          x = nx;
-          xp = nxp;
-          r = nr;
-          tau *= 1.3;
-        } else {
-          tau /= 2;
-          if (tau < 1e-8) {
-            break;
-          }
-        }
-      }
-      done.add(new Scored(x, xp, r));
+      // no box: the pairs may leave [0, 1] (clamping to ±∞ leaves every finite value as it is)
+      Ascent a = ascend(net, new Scored(p[0], p[1], ratio(net, p[0], p[1])), steps, Double.NEGATIVE_INFINITY,
+          Double.POSITIVE_INFINITY, deadline);
+      iterations += a.steps();
+      late = a.late();
+      done.add(a.best());
       if (late) {
         break;
       }
@@ -254,7 +199,7 @@ public final class LowerBounds {
         late = true;
         break;
       }
-      Scored best = ascend(net, new Scored(p[0], p[1], ratio(net, p[0], p[1])), ascent, lo, hi, deadline);
+      Scored best = ascend(net, new Scored(p[0], p[1], ratio(net, p[0], p[1])), ascent, lo, hi, deadline).best();
       Scored cur = best;
       double t0Anneal = 0.05 * (hi - lo);
       for (int s = 0; s < anneal; s++) {
@@ -288,7 +233,7 @@ public final class LowerBounds {
           break;
         }
       }
-      best = ascend(net, best, ascent, lo, hi, deadline);
+      best = ascend(net, best, ascent, lo, hi, deadline).best();
       iterations += 2 * ascent;
       done.add(best);
       if (late) {
@@ -324,16 +269,26 @@ public final class LowerBounds {
     return x;
   }
 
-  /** Projected CLIP ascent on the ratio (steps relative to the pair's distance, ×1.3 on success, halved otherwise). */
-  private static Scored ascend(ExtractedNetwork net, Scored s, int steps, double lo, double hi, long deadline) {
+  /** What one ascent reached: the best pair, the steps taken, and whether the deadline stopped it. */
+  private record Ascent(Scored best, int steps, boolean late) {}
+
+  /**
+   * Projected CLIP ascent on the ratio (steps relative to the pair's distance, ×1.3 on success, halved otherwise),
+   * inside the box [lo, hi] on every coordinate.
+   */
+  private static Ascent ascend(ExtractedNetwork net, Scored s, int steps, double lo, double hi, long deadline) {
     double[] x = s.x();
     double[] xp = s.xp();
     double r = s.ratio();
     double tau = 0.1;
+    int taken = 0;
+    boolean late = false;
     for (int k = 0; k < steps; k++) {
       if (deadline != 0 && System.nanoTime() > deadline) {
+        late = true;
         break;
       }
+      taken++;
       double[][] vx = net.forward(x);
       double[][] vxp = net.forward(xp);
       double[] fx = vx[vx.length - 1];
@@ -351,6 +306,7 @@ public final class LowerBounds {
         break;
       }
       double f2 = dot(df, df);
+      // ∂R/∂x = 2Jₓᵀ Δf/‖d‖² − 2‖Δf‖² d/‖d‖⁴ ; ∂R/∂x′ = −2J_{x′}ᵀ Δf/‖d‖² + 2‖Δf‖² d/‖d‖⁴
       double[] gx = net.vjp(vx, x, df);
       double[] gxp = net.vjp(vxp, xp, df);
       double[] ax = new double[x.length];
@@ -363,7 +319,7 @@ public final class LowerBounds {
       if (gn == 0) {
         break;
       }
-      double scale = tau * Math.sqrt(d2) / gn;
+      double scale = tau * Math.sqrt(d2) / gn; // step relative to the pair's distance
       double[] nx = x.clone();
       double[] nxp = xp.clone();
       for (int i = 0; i < x.length; i++) {
@@ -385,7 +341,7 @@ public final class LowerBounds {
         }
       }
     }
-    return new Scored(x, xp, r);
+    return new Ascent(new Scored(x, xp, r), taken, late);
   }
 
   private record Scored(double[] x, double[] xp, double ratio) {}

@@ -2,7 +2,6 @@ package io.lipwatch.estimator.bounds;
 
 import io.lipwatch.estimator.linalg.DenseMatrix;
 
-import java.util.Random;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -67,14 +66,8 @@ final class Nets {
     return new DenseMatrix(m, inDim, a);
   }
 
+  /** Seeded uniform inputs in [0,1]^dim: the engine's own probe generator, arguments in this class's order. */
   static double[][] randomInputs(long seed, int n, int dim) {
-    Random r = new Random(seed);
-    double[][] x = new double[n][dim];
-    for (double[] row : x) {
-      for (int i = 0; i < dim; i++) {
-        row[i] = r.nextDouble();
-      }
-    }
-    return x;
+    return LowerBounds.randomInputs(n, dim, seed);
   }
 }
