@@ -1,5 +1,6 @@
 package io.lipwatch.estimator.bounds.eclipse;
 
+import io.lipwatch.estimator.bounds.lipsdp.LmiCertificate;
 import io.lipwatch.estimator.linalg.DenseMatrix;
 import java.util.List;
 
@@ -490,29 +491,17 @@ public final class EclipseFastBound {
     return s;
   }
 
-  /** In-place lower Cholesky (row-major); false at the first pivot that is not positive and finite. */
+  /**
+   * In-place lower Cholesky (row-major), the certificates' one ({@link LmiCertificate#cholesky}); false at the first
+   * pivot that is not positive and finite. On success the upper triangle is zeroed: it is not part of the factor.
+   */
   static boolean cholesky(double[] a, int n) {
+    if (LmiCertificate.cholesky(a, n) >= 0) {
+      return false;
+    }
     for (int j = 0; j < n; j++) {
-      int rj = j * n;
-      double d = a[rj + j];
-      for (int k = 0; k < j; k++) {
-        d -= a[rj + k] * a[rj + k];
-      }
-      if (!(d > 0) || !Double.isFinite(d)) {
-        return false;
-      }
-      double ljj = Math.sqrt(d);
-      a[rj + j] = ljj;
-      for (int i = j + 1; i < n; i++) {
-        int ri = i * n;
-        double v = a[ri + j];
-        for (int k = 0; k < j; k++) {
-          v -= a[ri + k] * a[rj + k];
-        }
-        a[ri + j] = v / ljj;
-      }
       for (int k = j + 1; k < n; k++) {
-        a[rj + k] = 0; // the upper triangle is not part of the factor
+        a[j * n + k] = 0;
       }
     }
     return true;

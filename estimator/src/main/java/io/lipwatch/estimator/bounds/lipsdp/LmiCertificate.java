@@ -74,7 +74,8 @@ public final class LmiCertificate {
 
   /**
    * In-place lower Cholesky (row-major); returns −1 on success, else the index of the first non-positive pivot. The
-   * one Cholesky of the certificates (LipSDP here, per-layer norms in {@code NormCertificate}).
+   * one Cholesky of the certificates (LipSDP here, per-layer norms in {@code NormCertificate}, the ECLipsE-Fast
+   * Schur complements in {@code EclipseFastBound}).
    */
   public static int cholesky(double[] a, int n) {
     for (int j = 0; j < n; j++) {
