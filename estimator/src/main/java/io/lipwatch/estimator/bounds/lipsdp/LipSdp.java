@@ -211,23 +211,9 @@ public final class LipSdp {
         reduced = String.format("; SDP input side reduced %d→%d via a factor of W₁W₁ᵀ", size[0], size[1]);
       }
     }
-    Path dir;
-    try {
-      dir = Files.createTempDirectory("lipsdp");
-    } catch (IOException e) {
-      throw new LipSdpException(Reason.SOLVER_FAILED, "cannot create a temporary directory: " + e.getMessage(), e);
-    }
-    CsdpRunner.Result res;
-    long lines;
-    try {
-      Path in = dir.resolve("lipsdp.dat-s");
-      lines = SdpaWriter.write(sdp, in, "LipSDP-" + mode + " " + java.util.Arrays.toString(size));
-      res = CsdpRunner.run(limits.csdpExecutable(), dir, in, sdp.numVars, limits.timeout(), limits.threads());
-    } catch (UncheckedIOException e) {
-      throw new LipSdpException(Reason.SOLVER_FAILED, "cannot write the SDP: " + e.getMessage(), e);
-    } finally {
-      deleteRecursively(dir);
-    }
+    Solved solved = solve(sdp, "lipsdp.dat-s", "LipSDP-" + mode + " " + java.util.Arrays.toString(size), limits);
+    CsdpRunner.Result res = solved.result();
+    long lines = solved.lines();
     int code = res.exitCode();
     if (code == 1 || code == 2) {
       throw new LipSdpException(Reason.INFEASIBLE, "csdp exit " + code + " (" + CsdpRunner.describe(code) + ")");
@@ -357,22 +343,7 @@ public final class LipSdp {
       throw new LipSdpException(Reason.TOO_LARGE, "projection has " + proj.numWeights + " weight variables, limit "
           + maxVars + " (CSDP factors a dense matrix of that side every iteration)");
     }
-    Path dir;
-    try {
-      dir = Files.createTempDirectory("lipsdp");
-    } catch (IOException e) {
-      throw new LipSdpException(Reason.SOLVER_FAILED, "cannot create a temporary directory: " + e.getMessage(), e);
-    }
-    CsdpRunner.Result res;
-    try {
-      Path in = dir.resolve("project.dat-s");
-      SdpaWriter.write(proj, in, "LipSDP projection");
-      res = CsdpRunner.run(limits.csdpExecutable(), dir, in, proj.numVariables(), limits.timeout(), limits.threads());
-    } catch (UncheckedIOException e) {
-      throw new LipSdpException(Reason.SOLVER_FAILED, "cannot write the SDP: " + e.getMessage(), e);
-    } finally {
-      deleteRecursively(dir);
-    }
+    CsdpRunner.Result res = solve(proj, "project.dat-s", "LipSDP projection", limits).result();
     int code = res.exitCode();
     if (code == 1 || code == 2) {
       throw new LipSdpException(Reason.INFEASIBLE, "csdp exit " + code + " (" + CsdpRunner.describe(code)
@@ -602,6 +573,30 @@ public final class LipSdp {
 
   private static double seconds(long t0) {
     return (System.nanoTime() - t0) / 1e9;
+  }
+
+  /** CSDP's answer and the length in lines of the problem file it read. */
+  private record Solved(CsdpRunner.Result result, long lines) {}
+
+  /** Writes the SDP as {@code file} in a fresh temporary directory, runs CSDP there, and deletes the directory. */
+  private static Solved solve(SdpData sdp, String file, String comment, Limits limits) {
+    Path dir;
+    try {
+      dir = Files.createTempDirectory("lipsdp");
+    } catch (IOException e) {
+      throw new LipSdpException(Reason.SOLVER_FAILED, "cannot create a temporary directory: " + e.getMessage(), e);
+    }
+    try {
+      Path in = dir.resolve(file);
+      long lines = SdpaWriter.write(sdp, in, comment);
+      CsdpRunner.Result res = CsdpRunner.run(limits.csdpExecutable(), dir, in, sdp.numVariables(), limits.timeout(),
+          limits.threads());
+      return new Solved(res, lines);
+    } catch (UncheckedIOException e) {
+      throw new LipSdpException(Reason.SOLVER_FAILED, "cannot write the SDP: " + e.getMessage(), e);
+    } finally {
+      deleteRecursively(dir);
+    }
   }
 
   static void deleteRecursively(Path dir) {
