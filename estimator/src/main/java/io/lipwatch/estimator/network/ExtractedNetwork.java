@@ -42,21 +42,21 @@ public record ExtractedNetwork(String kind, List<Node> nodes, long[] inputShape,
       Node n = nodes.get(i);
       double[] y = new double[n.outDim()];
       if (n.op() instanceof Op.Affine a) {
-          a.linear().apply(in(v, x, n, 0), y);
+          a.linear().apply(n.input(v, x, 0), y);
           if (a.bias() != null) {
             for (int k = 0; k < y.length; k++) {
               y[k] += a.bias()[k];
             }
           }
       } else if (n.op() instanceof Op.Activation a) {
-          double[] z = in(v, x, n, 0);
+          double[] z = n.input(v, x, 0);
           for (int k = 0; k < y.length; k++) {
             y[k] = a.spec().apply(z[k]);
           }
       } else if (n.op() instanceof Op.Softmax s) {
-        softmax(in(v, x, n, 0), y);
+        softmax(n.input(v, x, 0), y);
       } else if (n.op() instanceof Op.MaxPool p) {
-          double[] z = in(v, x, n, 0);
+          double[] z = n.input(v, x, 0);
           for (int r = 0; r < y.length; r++) {
             double m = Double.NEGATIVE_INFINITY;
             for (int k : p.windows()[r]) {
@@ -66,7 +66,7 @@ public record ExtractedNetwork(String kind, List<Node> nodes, long[] inputShape,
           }
       } else if (n.op() instanceof Op.Sum s) {
           for (int j = 0; j < n.inputs().length; j++) {
-            double[] z = in(v, x, n, j);
+            double[] z = n.input(v, x, j);
             for (int k = 0; k < y.length; k++) {
               y[k] += s.coeffs()[j] * z[k];
             }
@@ -74,7 +74,7 @@ public record ExtractedNetwork(String kind, List<Node> nodes, long[] inputShape,
       } else if (n.op() instanceof Op.Concat c) {
           int off = 0;
           for (int j = 0; j < n.inputs().length; j++) {
-            double[] z = in(v, x, n, j);
+            double[] z = n.input(v, x, j);
             System.arraycopy(z, 0, y, off, z.length);
             off += z.length;
           }
@@ -96,16 +96,16 @@ public record ExtractedNetwork(String kind, List<Node> nodes, long[] inputShape,
       Node n = nodes.get(i);
       double[] y = new double[n.outDim()];
       if (n.op() instanceof Op.Affine a) {
-        a.linear().apply(in(d, t, n, 0), y);
+        a.linear().apply(n.input(d, t, 0), y);
       } else if (n.op() instanceof Op.Activation a) {
-          double[] z = in(vals, x, n, 0);
-          double[] dz = in(d, t, n, 0);
+          double[] z = n.input(vals, x, 0);
+          double[] dz = n.input(d, t, 0);
           for (int k = 0; k < y.length; k++) {
             y[k] = a.spec().derivative(z[k]) * dz[k];
           }
       } else if (n.op() instanceof Op.Softmax s) {
           double[] p = vals[i];
-          double[] dz = in(d, t, n, 0);
+          double[] dz = n.input(d, t, 0);
           double dot = 0;
           for (int k = 0; k < y.length; k++) {
             dot += p[k] * dz[k];
@@ -114,14 +114,14 @@ public record ExtractedNetwork(String kind, List<Node> nodes, long[] inputShape,
             y[k] = p[k] * (dz[k] - dot);
           }
       } else if (n.op() instanceof Op.MaxPool p) {
-          double[] z = in(vals, x, n, 0);
-          double[] dz = in(d, t, n, 0);
+          double[] z = n.input(vals, x, 0);
+          double[] dz = n.input(d, t, 0);
           for (int r = 0; r < y.length; r++) {
             y[r] = dz[argmax(z, p.windows()[r])];
           }
       } else if (n.op() instanceof Op.Sum s) {
           for (int j = 0; j < n.inputs().length; j++) {
-            double[] dz = in(d, t, n, j);
+            double[] dz = n.input(d, t, j);
             for (int k = 0; k < y.length; k++) {
               y[k] += s.coeffs()[j] * dz[k];
             }
@@ -129,7 +129,7 @@ public record ExtractedNetwork(String kind, List<Node> nodes, long[] inputShape,
       } else if (n.op() instanceof Op.Concat c) {
           int off = 0;
           for (int j = 0; j < n.inputs().length; j++) {
-            double[] dz = in(d, t, n, j);
+            double[] dz = n.input(d, t, j);
             System.arraycopy(dz, 0, y, off, dz.length);
             off += dz.length;
           }
@@ -156,7 +156,7 @@ public record ExtractedNetwork(String kind, List<Node> nodes, long[] inputShape,
           a.linear().applyTranspose(gy, gz);
           accumulate(g, gx, n.inputs()[0], gz);
       } else if (n.op() instanceof Op.Activation a) {
-          double[] z = in(vals, x, n, 0);
+          double[] z = n.input(vals, x, 0);
           double[] gz = new double[gy.length];
           for (int k = 0; k < gz.length; k++) {
             gz[k] = a.spec().derivative(z[k]) * gy[k];
@@ -174,7 +174,7 @@ public record ExtractedNetwork(String kind, List<Node> nodes, long[] inputShape,
           }
           accumulate(g, gx, n.inputs()[0], gz);
       } else if (n.op() instanceof Op.MaxPool p) {
-          double[] z = in(vals, x, n, 0);
+          double[] z = n.input(vals, x, 0);
           double[] gz = new double[p.inDim()];
           for (int r = 0; r < gy.length; r++) {
             gz[argmax(z, p.windows()[r])] += gy[r];
@@ -203,24 +203,30 @@ public record ExtractedNetwork(String kind, List<Node> nodes, long[] inputShape,
   }
 
   private static void accumulate(double[][] g, double[] gx, int target, double[] gz) {
-    double[] dst;
-    if (target < 0) {
-      dst = gx;
-    } else if (g[target] == null) {
-      g[target] = gz;
-      return;
-    } else {
-      dst = g[target];
-    }
-    for (int k = 0; k < gz.length; k++) {
-      dst[k] += gz[k];
+    double[] dst = gradientSink(g, gx, target, gz);
+    if (dst != null) {
+      for (int k = 0; k < gz.length; k++) {
+        dst[k] += gz[k];
+      }
     }
   }
 
-  private static double[] in(double[][] v, double[] x, Node n, int j) {
-    int k = n.inputs()[j];
-    return k < 0 ? x : v[k];
+  /**
+   * Where a gradient gz flowing back into node {@code target} goes in a backward pass: the network input's gradient
+   * gx for −1; a node's first gradient is stored as is (null returned); later ones are to be added to the array
+   * returned. One rule for the double pass here and the float batches of the probes.
+   */
+  public static <T> T gradientSink(T[] g, T gx, int target, T gz) {
+    if (target < 0) {
+      return gx;
+    }
+    if (g[target] == null) {
+      g[target] = gz;
+      return null;
+    }
+    return g[target];
   }
+
 
   private static int argmax(double[] z, int[] window) {
     int best = window[0];

@@ -46,7 +46,7 @@ final class BatchedNetwork {
       int out = node.outDim();
       float[] y;
       if (node.op() instanceof Op.Affine af) {
-        float[] z = in(v, x, node, 0);
+        float[] z = node.input(v, x, 0);
         y = apply(i, af.linear(), z, n, false);
         if (af.bias() != null) {
           double[] b = af.bias();
@@ -57,13 +57,13 @@ final class BatchedNetwork {
           }
         }
       } else if (node.op() instanceof Op.Activation act) {
-        float[] z = in(v, x, node, 0);
+        float[] z = node.input(v, x, 0);
         y = new float[z.length];
         for (int k = 0; k < z.length; k++) {
           y[k] = (float) act.spec().apply(z[k]);
         }
       } else if (node.op() instanceof Op.Softmax) {
-        float[] z = in(v, x, node, 0);
+        float[] z = node.input(v, x, 0);
         y = new float[z.length];
         for (int r = 0; r < n; r++) {
           double m = Double.NEGATIVE_INFINITY;
@@ -79,7 +79,7 @@ final class BatchedNetwork {
           }
         }
       } else if (node.op() instanceof Op.MaxPool p) {
-        float[] z = in(v, x, node, 0);
+        float[] z = node.input(v, x, 0);
         int inDim = p.inDim();
         y = new float[n * out];
         for (int r = 0; r < n; r++) {
@@ -94,7 +94,7 @@ final class BatchedNetwork {
       } else if (node.op() instanceof Op.Sum s) {
         y = new float[n * out];
         for (int j = 0; j < node.inputs().length; j++) {
-          float[] z = in(v, x, node, j);
+          float[] z = node.input(v, x, j);
           float c = (float) s.coeffs()[j];
           for (int k = 0; k < y.length; k++) {
             y[k] += c * z[k];
@@ -104,7 +104,7 @@ final class BatchedNetwork {
         y = new float[n * out];
         int off = 0;
         for (int j = 0; j < node.inputs().length; j++) {
-          float[] z = in(v, x, node, j);
+          float[] z = node.input(v, x, j);
           int len = dim(node.inputs()[j]);
           for (int r = 0; r < n; r++) {
             System.arraycopy(z, r * len, y, r * out + off, len);
@@ -136,7 +136,7 @@ final class BatchedNetwork {
       if (node.op() instanceof Op.Affine af) {
         accumulate(g, gx, node.inputs()[0], apply(i, af.linear(), gy, n, true));
       } else if (node.op() instanceof Op.Activation act) {
-        float[] z = in(vals, x, node, 0);
+        float[] z = node.input(vals, x, 0);
         float[] gz = new float[gy.length];
         for (int k = 0; k < gz.length; k++) {
           gz[k] = (float) (act.spec().derivative(z[k]) * gy[k]);
@@ -156,7 +156,7 @@ final class BatchedNetwork {
         }
         accumulate(g, gx, node.inputs()[0], gz);
       } else if (node.op() instanceof Op.MaxPool p) {
-        float[] z = in(vals, x, node, 0);
+        float[] z = node.input(vals, x, 0);
         int inDim = p.inDim();
         float[] gz = new float[n * inDim];
         for (int r = 0; r < n; r++) {
@@ -229,22 +229,12 @@ final class BatchedNetwork {
   }
 
   private static void accumulate(float[][] g, float[] gx, int target, float[] gz) {
-    float[] dst;
-    if (target < 0) {
-      dst = gx;
-    } else if (g[target] == null) {
-      g[target] = gz;
-      return;
-    } else {
-      dst = g[target];
-    }
-    for (int k = 0; k < gz.length; k++) {
-      dst[k] += gz[k];
+    float[] dst = ExtractedNetwork.gradientSink(g, gx, target, gz);
+    if (dst != null) {
+      for (int k = 0; k < gz.length; k++) {
+        dst[k] += gz[k];
+      }
     }
   }
 
-  private static float[] in(float[][] v, float[] x, Node n, int j) {
-    int k = n.inputs()[j];
-    return k < 0 ? x : v[k];
-  }
 }
