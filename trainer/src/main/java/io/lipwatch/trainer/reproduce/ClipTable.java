@@ -1,16 +1,11 @@
 package io.lipwatch.trainer.reproduce;
 
+import io.lipwatch.estimator.estimate.Estimate;
 import io.lipwatch.estimator.bounds.EngineConfig;
-import io.lipwatch.estimator.bounds.LipschitzEngine;
-import io.lipwatch.estimator.format.dl4j.NetworkExtractor;
-import io.lipwatch.estimator.bounds.WarmStart;
 import io.lipwatch.estimator.estimate.LipschitzBounds;
 import io.lipwatch.estimator.estimate.Probes;
 import io.lipwatch.estimator.probes.ProbeConfig;
-import io.lipwatch.estimator.probes.ProbeResult;
-import io.lipwatch.estimator.probes.ProbeRunner;
 import io.lipwatch.estimator.probes.ProbeSet;
-import io.lipwatch.estimator.snapshot.RestoredModel;
 import io.lipwatch.trainer.data.Datasets;
 import io.lipwatch.trainer.loop.RetrainingLoop;
 import io.lipwatch.trainer.loop.TrainerConfig;
@@ -93,7 +88,6 @@ public final class ClipTable {
       names.add(String.format(Locale.ROOT, "CLIP %.0f", a * 100));
     }
     List<Row> rows = new ArrayList<>();
-    double[][] lowerInputs = Datasets.toDataSet(s.test().head(16)).getFeatures().toDoubleMatrix();
     for (int k = 0; k < regs.size(); k++) {
       Regularization r = regs.get(k);
       TrainerConfig cfg = new TrainerConfig("repro", o.data(), "fashion-mnist", o.hidden(), "relu", o.batch(), 1e-3, 1, 1,
@@ -118,15 +112,14 @@ public final class ClipTable {
       double seconds = (System.nanoTime() - t0) / 1e9;
       double trainAcc = net.evaluate(new ListDataSetIterator<>(trainEval, 1)).accuracy();
       double testAcc = net.evaluate(new ListDataSetIterator<>(testEval, 1)).accuracy();
-      LipschitzEngine.Computed c = new LipschitzEngine(EngineConfig.defaults().withBudget(Duration.ofSeconds(5)))
-          .compute(NetworkExtractor.extract(RestoredModel.of(net), null), WarmStart.EMPTY, lowerInputs);
-      LipschitzBounds b = c.bounds();
       ProbeConfig pc = ProbeConfig.defaults().withSeed(o.seed()).withNoiseSigmas(List.of(1.0))
           .withAttacks(List.of(ProbeConfig.AttackSpec.pgd(ProbeConfig.Norm.L2, 2.0, 100, 0.25)))
           .withCertifiedEps(List.of()).withMinPerturbation(null).withTimeBudget(Duration.ofMinutes(10));
-      ProbeResult pr = ProbeRunner.run(net, probe, pc, b.bestUpper());
-      Probes p = pr.probes();
-      Double clipPairs = c.lower().stream().filter(l -> l.method().equals(io.lipwatch.estimator.bounds.LowerBounds.CLIP))
+      Estimate est = TableEstimates.of(net, names.get(k), EngineConfig.defaults().withBudget(Duration.ofSeconds(5)), pc,
+          probe);
+      LipschitzBounds b = est.lipschitz();
+      Probes p = est.probes();
+      Double clipPairs = b.lower().stream().filter(l -> l.method().equals(io.lipwatch.estimator.bounds.LowerBounds.CLIP))
           .map(l -> l.value()).findFirst().orElse(null);
       Row row = new Row(names.get(k), trainAcc, testAcc, p.noiseAccuracy().get(0).accuracy(),
           p.attacks().get(0).robustAccuracy(), t.weight(), b.bestUpper(), b.bestLower(), seconds, clipPairs,

@@ -1,16 +1,12 @@
 package io.lipwatch.trainer.reproduce;
 
+import io.lipwatch.estimator.estimate.Estimate;
 import io.lipwatch.estimator.bounds.EngineConfig;
-import io.lipwatch.estimator.bounds.LipschitzEngine;
-import io.lipwatch.estimator.format.dl4j.NetworkExtractor;
-import io.lipwatch.estimator.bounds.WarmStart;
 import io.lipwatch.estimator.estimate.LipschitzBounds;
 import io.lipwatch.estimator.estimate.Probes;
 import io.lipwatch.estimator.estimate.UpperBound;
 import io.lipwatch.estimator.probes.ProbeConfig;
-import io.lipwatch.estimator.probes.ProbeRunner;
 import io.lipwatch.estimator.probes.ProbeSet;
-import io.lipwatch.estimator.snapshot.RestoredModel;
 import io.lipwatch.trainer.data.Datasets;
 import io.lipwatch.trainer.model.Architectures;
 import io.lipwatch.trainer.regularize.AdmmSettings;
@@ -75,7 +71,6 @@ public final class LipSdpTable {
     List<DataSet> batches = new ArrayList<>(Datasets.batches(train, o.batch(), o.seed()));
     List<DataSet> trainEval = train.batchBy(1000);
     List<DataSet> testEval = Datasets.toDataSet(s.test()).batchBy(1000);
-    double[][] lowerInputs = Datasets.toDataSet(s.test().head(16)).getFeatures().toDoubleMatrix();
     log.printf(Locale.ROOT, "Fashion-MNIST: %d training samples; MLP 784-%s-10 ReLU, Adam %.0e, batch %d, seed %d; "
         + "%d + %d epochs per model; PGD-L2 ε=%.2g and certified ε=%.2g on the first %d test samples%n",
         train.numExamples(), String.join("-", Arrays.stream(o.hidden()).mapToObj(Integer::toString).toList()),
@@ -83,18 +78,18 @@ public final class LipSdpTable {
     List<Row> rows = new ArrayList<>();
 
     Trained standard = train("Standard", fresh(o), Regularization.none(), null, o.epochs() + o.admmEpochs(), 0, batches, o, log);
-    rows.add(evaluate(standard, trainEval, testEval, probe, lowerInputs, o, log));
+    rows.add(evaluate(standard, trainEval, testEval, probe, o, log));
 
     Regularization wd = Regularization.weightDecay(o.weightDecay(), 0, Double.NaN);
     Trained wdHalf = train("Weight decay", fresh(o), wd, null, o.epochs(), 0, batches, o, log);
     MultiLayerNetwork warm = wdHalf.net.clone();
     Trained wdFull = train("Weight decay", wdHalf.net, wd, null, o.admmEpochs(), o.epochs(), batches, o, log);
     wdFull = new Trained(wdFull.name, wdFull.net, wdFull.trainer, wdHalf.seconds + wdFull.seconds, "");
-    rows.add(evaluate(wdFull, trainEval, testEval, probe, lowerInputs, o, log));
+    rows.add(evaluate(wdFull, trainEval, testEval, probe, o, log));
 
     double target = o.target();
     if (Double.isNaN(target)) {
-      LipschitzBounds b = bounds(warm, lowerInputs);
+      LipschitzBounds b = bounds(warm, probe);
       Double l = value(b, "lipsdp");
       if (l == null) {
         throw new IllegalStateException("LipSDP of the weight-decay net failed; give the target explicitly");
@@ -106,16 +101,16 @@ public final class LipSdpTable {
     AdmmSettings pen = AdmmSettings.penalize(o.mu()).withRho(o.rho());
     Trained admmP = train("ADMM µ=" + o.mu(), warm.clone(), Regularization.admmLipSdp(o.mu()), pen, o.admmEpochs(),
         o.epochs(), batches, o, log);
-    rows.add(evaluate(withSeconds(admmP, wdHalf.seconds), trainEval, testEval, probe, lowerInputs, o, log));
+    rows.add(evaluate(withSeconds(admmP, wdHalf.seconds), trainEval, testEval, probe, o, log));
     AdmmSettings enf = AdmmSettings.enforce(target).withRho(o.rho());
     Trained admmE = train(String.format(Locale.ROOT, "ADMM L≤%.3g", target), warm.clone(),
         Regularization.admmLipSdp(o.mu()), enf, o.admmEpochs(), o.epochs(), batches, o, log);
-    rows.add(evaluate(withSeconds(admmE, wdHalf.seconds), trainEval, testEval, probe, lowerInputs, o, log));
+    rows.add(evaluate(withSeconds(admmE, wdHalf.seconds), trainEval, testEval, probe, o, log));
 
     Regularization clip = Regularization.clip(o.clipLambda(), o.clipLambda() / 2, o.clipTarget(), o.pairs());
     Trained c = train(String.format(Locale.ROOT, "CLIP %.0f", 100 * o.clipTarget()), fresh(o), clip, null,
         o.epochs() + o.admmEpochs(), 0, batches, o, log);
-    rows.add(evaluate(c, trainEval, testEval, probe, lowerInputs, o, log));
+    rows.add(evaluate(c, trainEval, testEval, probe, o, log));
     return rows;
   }
 
@@ -149,9 +144,10 @@ public final class LipSdpTable {
     return new Trained(name, t.publishedNetwork(), t, seconds, note);
   }
 
-  private static LipschitzBounds bounds(MultiLayerNetwork net, double[][] lowerInputs) {
-    return new LipschitzEngine(EngineConfig.defaults().withBudget(Duration.ofSeconds(10)))
-        .compute(NetworkExtractor.extract(RestoredModel.of(net), null), WarmStart.EMPTY, lowerInputs).bounds();
+  private static final EngineConfig ENGINE = EngineConfig.defaults().withBudget(Duration.ofSeconds(10));
+
+  private static LipschitzBounds bounds(MultiLayerNetwork net, ProbeSet probe) {
+    return TableEstimates.of(net, "weight-decay-warm-start", ENGINE, null, probe).lipschitz();
   }
 
   private static Double value(LipschitzBounds b, String method) {
@@ -164,14 +160,15 @@ public final class LipSdpTable {
   }
 
   private static Row evaluate(Trained t, List<DataSet> trainEval, List<DataSet> testEval, ProbeSet probe,
-      double[][] lowerInputs, Options o, PrintStream log) {
+      Options o, PrintStream log) {
     double trainAcc = t.net.evaluate(new ListDataSetIterator<>(trainEval, 1)).accuracy();
     double testAcc = t.net.evaluate(new ListDataSetIterator<>(testEval, 1)).accuracy();
-    LipschitzBounds b = bounds(t.net, lowerInputs);
     ProbeConfig pc = ProbeConfig.defaults().withSeed(o.seed()).withNoiseSigmas(List.of())
         .withAttacks(List.of(ProbeConfig.AttackSpec.pgd(ProbeConfig.Norm.L2, o.eps(), 100, o.eps() / 8)))
         .withCertifiedEps(List.of(o.certifiedEps())).withMinPerturbation(null).withTimeBudget(Duration.ofMinutes(10));
-    Probes p = ProbeRunner.run(t.net, probe, pc, b.bestUpper()).probes();
+    Estimate est = TableEstimates.of(t.net, t.name, ENGINE, pc, probe);
+    LipschitzBounds b = est.lipschitz();
+    Probes p = est.probes();
     UpperBound seq = null;
     for (UpperBound u : b.upper()) {
       if (u.method().startsWith("seqlip") && (seq == null || u.sound())) {
