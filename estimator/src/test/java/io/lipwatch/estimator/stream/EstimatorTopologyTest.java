@@ -18,6 +18,7 @@ import io.lipwatch.estimator.snapshot.DirectorySnapshotStore;
 import io.lipwatch.estimator.snapshot.Sha256;
 import io.lipwatch.estimator.snapshot.SnapshotHeaders;
 import io.lipwatch.estimator.snapshot.SnapshotLimits;
+import io.lipwatch.estimator.testing.EstimatorDriver;
 import io.lipwatch.estimator.testing.KnownLipschitz;
 import io.lipwatch.estimator.testing.TestModels;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -26,14 +27,8 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
-import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
-import org.apache.kafka.streams.TestOutputTopic;
-import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.state.KeyValueStore;
-import org.apache.kafka.streams.test.TestRecord;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -45,10 +40,7 @@ import org.nd4j.linalg.factory.Nd4j;
 class EstimatorTopologyTest {
   @TempDir
   Path tmp;
-  private TopologyTestDriver driver;
-  private TestInputTopic<String, byte[]> snapshots;
-  private TestOutputTopic<String, Estimate> estimates;
-  private TestOutputTopic<String, DlqRecord> dlq;
+  private EstimatorDriver stream;
   private SimpleMeterRegistry registry;
 
   @BeforeEach
@@ -58,28 +50,16 @@ class EstimatorTopologyTest {
     metrics.bindTo(registry);
     EstimatorSettings settings = new EstimatorSettings(SnapshotLimits.defaults().withInlineBytes(1024),
         EstimatorSettings.defaults().engine(), EstimatorSettings.streamProbes().withSamples(50), new DirectorySnapshotStore(tmp.resolve("store")), null);
-    Properties p = new Properties();
-    p.put(StreamsConfig.APPLICATION_ID_CONFIG, "test-estimator");
-    p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-    p.put(StreamsConfig.STATE_DIR_CONFIG, tmp.resolve("state").toString());
-    driver = new TopologyTestDriver(EstimatorTopology.build(settings, metrics), p);
-    snapshots = driver.createInputTopic(Topics.SNAPSHOTS.name(), Topics.SNAPSHOTS.keySerde().serializer(),
-        Topics.SNAPSHOTS.valueSerde().serializer());
-    estimates = driver.createOutputTopic(Topics.ESTIMATES.name(), Topics.ESTIMATES.keySerde().deserializer(),
-        Topics.ESTIMATES.valueSerde().deserializer());
-    dlq = driver.createOutputTopic(Topics.SNAPSHOTS_DLQ.name(), Topics.SNAPSHOTS_DLQ.keySerde().deserializer(),
-        Topics.SNAPSHOTS_DLQ.valueSerde().deserializer());
+    stream = new EstimatorDriver(EstimatorTopology.build(settings, metrics), "test-estimator", tmp.resolve("state"));
   }
 
   @AfterEach
   void tearDown() {
-    driver.close();
+    stream.close();
   }
 
   private void send(String key, byte[] value, Map<String, String> headers) {
-    RecordHeaders h = new RecordHeaders();
-    headers.forEach((k, v) -> h.add(k, v.getBytes(StandardCharsets.UTF_8)));
-    snapshots.pipeInput(new TestRecord<>(key, value, h));
+    stream.send(key, value, headers);
   }
 
   /**
@@ -92,12 +72,11 @@ class EstimatorTopologyTest {
     MultiLayerNetwork net = KnownLipschitz.model(3, 12, 3.0, 2.0, 1.5, 0.5);
     byte[] zip = TestModels.zip(net);
     ProbeSet probes = labelledBy(net, 40, 7);
-    TestInputTopic<String, byte[]> probeTopic = driver.createInputTopic(Topics.PROBESETS.name(),
-        Topics.PROBESETS.keySerde().serializer(), Topics.PROBESETS.valueSerde().serializer());
+    TestInputTopic<String, byte[]> probeTopic = stream.input(Topics.PROBESETS);
     probeTopic.pipeInput("fashion-mnist", ProbeSetCodec.encode(probes));
     send("m1", zip, TestModels.headers("m1", 5, zip));
-    assertTrue(dlq.isEmpty(), () -> dlq.readValuesToList().toString());
-    var rec = estimates.readRecord();
+    assertTrue(stream.dlq.isEmpty(), () -> stream.dlq.readValuesToList().toString());
+    var rec = stream.estimates.readRecord();
     Estimate e = rec.value();
     assertEquals("m1", rec.key());
     assertEquals("m1", e.model());
@@ -191,7 +170,7 @@ class EstimatorTopologyTest {
     send("m1", zip, wrongSha);
     send("m1", zip, TestModels.headers("m1", 4, zip));
 
-    var reasons = dlq.readValuesToList();
+    var reasons = stream.dlq.readValuesToList();
     assertEquals(4, reasons.size());
     assertEquals("not-a-model-zip", reasons.get(0).reason());
     assertTrue(reasons.get(1).reason().equals("not-a-model-zip") || reasons.get(1).reason().equals("parameter-mismatch"));
@@ -201,7 +180,7 @@ class EstimatorTopologyTest {
     assertEquals("m1", reasons.get(0).headers().get(SnapshotHeaders.MODEL));
     assertEquals(Topics.SNAPSHOTS.name(), reasons.get(0).topic());
     // the stream kept going: the good snapshot after the bad ones is estimated
-    assertEquals(4, estimates.readValue().version());
+    assertEquals(4, stream.estimates.readValue().version());
     assertEquals(1.0, registry.get("lipwatch.snapshots.rejected").tag("reason", "sha256-mismatch").counter().count());
   }
 
@@ -213,12 +192,12 @@ class EstimatorTopologyTest {
     Map<String, String> h = TestModels.headers("m2", 1, zip);
     h.put(SnapshotHeaders.CLAIM_CHECK, "true");
     send("m2", cc.toJson(), h);
-    assertEquals(1, estimates.readValue().version());
+    assertEquals(1, stream.estimates.readValue().version());
     // a claim check pointing outside the store is refused
     Map<String, String> h2 = TestModels.headers("m2", 2, zip);
     h2.put(SnapshotHeaders.CLAIM_CHECK, "true");
     send("m2", ("{\"uri\":\"file:///etc/passwd\",\"sha256\":\"" + cc.sha256() + "\",\"bytes\":10}").getBytes(StandardCharsets.UTF_8), h2);
-    assertEquals("claim-check", dlq.readValue().reason());
+    assertEquals("claim-check", stream.dlq.readValue().reason());
   }
 
   @Test
@@ -233,10 +212,10 @@ class EstimatorTopologyTest {
     }
     byte[] zip2 = TestModels.zip(net);
     send("m3", zip2, TestModels.headers("m3", 2, zip2));
-    var list = estimates.readValuesToList();
+    var list = stream.estimates.readValuesToList();
     int cold = iterations(list.get(0));
     int warm = iterations(list.get(1));
-    KeyValueStore<String, WarmStart> store = driver.getKeyValueStore(EstimatorTopology.WARM_START_STORE);
+    KeyValueStore<String, WarmStart> store = stream.driver.getKeyValueStore(EstimatorTopology.WARM_START_STORE);
     assertNotNull(store.get("m3"));
     assertTrue(warm * 2 <= cold, "warm " + warm + " vs cold " + cold);
   }

@@ -24,6 +24,7 @@ import io.lipwatch.estimator.snapshot.RestoredModel;
 import io.lipwatch.estimator.snapshot.SnapshotHeaders;
 import io.lipwatch.estimator.snapshot.SnapshotLimits;
 import io.lipwatch.estimator.snapshot.SnapshotStore;
+import io.lipwatch.estimator.testing.EstimatorDriver;
 import io.lipwatch.estimator.testing.TestModels;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
@@ -32,16 +33,10 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.function.Function;
-import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.streams.TestInputTopic;
-import org.apache.kafka.streams.TestOutputTopic;
-import org.apache.kafka.streams.TopologyTestDriver;
-import org.apache.kafka.streams.test.TestRecord;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.activations.Activation;
@@ -56,28 +51,25 @@ class FailureIsolationTest {
   Path tmp;
 
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-  private TopologyTestDriver driver;
-  private TestInputTopic<String, byte[]> in;
-  private TestOutputTopic<String, Estimate> estimates;
-  private TestOutputTopic<String, DlqRecord> dlq;
+  private EstimatorDriver stream;
 
   private static final byte[] GOOD = TestModels.zip(TestModels.mlp(11, Activation.RELU, 6, 5, 3));
   private static final EngineConfig FAST = EngineConfig.defaults().withBudget(Duration.ofSeconds(1))
       .withMethods(Set.of("autolip", "gram", "gradient-norm"));
+
+  @AfterEach
+  void tearDown() {
+    if (stream != null) {
+      stream.close();
+    }
+  }
 
   private void start(SnapshotStore store, BoundMethods methods, EngineConfig config) {
     EstimatorMetrics metrics = new EstimatorMetrics();
     metrics.bindTo(registry);
     EstimatePipeline pipeline = new EstimatePipeline(SnapshotLimits.defaults(), null, store,
         new LipschitzEngine(config.withMethods(methodNames(methods, config)), methods), null);
-    Properties p = new Properties();
-    p.put(StreamsConfig.APPLICATION_ID_CONFIG, "isolation");
-    p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-    p.put(StreamsConfig.STATE_DIR_CONFIG, tmp.toString());
-    driver = new TopologyTestDriver(EstimatorTopology.build(pipeline, metrics), p);
-    in = driver.createInputTopic(Topics.SNAPSHOTS.name(), Topics.SNAPSHOTS.keySerde().serializer(), Topics.SNAPSHOTS.valueSerde().serializer());
-    estimates = driver.createOutputTopic(Topics.ESTIMATES.name(), Topics.ESTIMATES.keySerde().deserializer(), Topics.ESTIMATES.valueSerde().deserializer());
-    dlq = driver.createOutputTopic(Topics.SNAPSHOTS_DLQ.name(), Topics.SNAPSHOTS_DLQ.keySerde().deserializer(), Topics.SNAPSHOTS_DLQ.valueSerde().deserializer());
+    stream = new EstimatorDriver(EstimatorTopology.build(pipeline, metrics), "isolation", tmp);
   }
 
   /** The configured methods plus every extra method of the registry (extras are named so they are selected). */
@@ -90,9 +82,7 @@ class FailureIsolationTest {
   private void send(String model, long version, byte[] value, Map<String, String> extra) {
     Map<String, String> h = new HashMap<>(TestModels.headers(model, version, GOOD));
     h.putAll(extra);
-    RecordHeaders headers = new RecordHeaders();
-    h.forEach((k, v) -> headers.add(k, v.getBytes(StandardCharsets.UTF_8)));
-    in.pipeInput(new TestRecord<>(model, value, headers));
+    stream.send(model, value, h);
   }
 
   private void sendGood(String model, long version) {
@@ -124,7 +114,7 @@ class FailureIsolationTest {
 
   private void assertNextGoodStillEstimated() {
     sendGood("after", 9);
-    List<Estimate> es = estimates.readValuesToList();
+    List<Estimate> es = stream.estimates.readValuesToList();
     assertEquals(1, es.size(), "the next good snapshot is estimated");
     assertEquals("after", es.get(0).model());
   }
@@ -133,7 +123,7 @@ class FailureIsolationTest {
   void errorFromNativeCodeBecomesADlqRecord() {
     start(failingStore(c -> new BlasException("Failed to execute dgesvd: -6")), BoundMethods.standard(), FAST);
     sendClaimCheck("m");
-    DlqRecord d = dlq.readValue();
+    DlqRecord d = stream.dlq.readValue();
     assertEquals("estimation-failed", d.reason());
     assertTrue(d.detail().contains("BlasException") && d.detail().contains("dgesvd"), d.detail());
     assertEquals("m", d.model());
@@ -145,7 +135,7 @@ class FailureIsolationTest {
   void outOfMemoryBecomesTooLarge() {
     start(failingStore(c -> new OutOfMemoryError("Java heap space")), BoundMethods.standard(), FAST);
     sendClaimCheck("m");
-    assertEquals("too-large", dlq.readValue().reason());
+    assertEquals("too-large", stream.dlq.readValue().reason());
     assertNextGoodStillEstimated();
   }
 
@@ -154,7 +144,7 @@ class FailureIsolationTest {
     start(failingStore(c -> c.bytes() % 2 == 0 ? new StackOverflowError() : new IllegalStateException("boom")),
         BoundMethods.standard(), FAST);
     sendClaimCheck("m");
-    assertEquals("estimation-failed", dlq.readValue().reason());
+    assertEquals("estimation-failed", stream.dlq.readValue().reason());
     assertNextGoodStillEstimated();
   }
 
@@ -165,11 +155,11 @@ class FailureIsolationTest {
       throw new BlasException("Failed to execute dgesvd: -6");
     })), FAST);
     sendGood("m", 1);
-    Estimate e = estimates.readValue();
+    Estimate e = stream.estimates.readValue();
     assertTrue(e.warnings().stream().anyMatch(w -> w.contains("test-native-crash failed") && w.contains("BlasException")), e.warnings().toString());
     assertTrue(e.lipschitz().upper().stream().noneMatch(u -> u.method().equals("test-native-crash")));
     assertTrue(e.lipschitz().bestUpper() > 0);
-    assertTrue(dlq.isEmpty());
+    assertTrue(stream.dlq.isEmpty());
     assertNextGoodStillEstimated();
   }
 
@@ -180,7 +170,7 @@ class FailureIsolationTest {
         .with(method("test-inf", BoundMethod.Kind.LOWER, ctx -> MethodOutcome.of(new LowerBound("test-inf", Double.POSITIVE_INFINITY, 0), List.of()))),
         FAST);
     sendGood("m", 1);
-    Estimate e = estimates.readValue();
+    Estimate e = stream.estimates.readValue();
     assertTrue(e.lipschitz().upper().stream().noneMatch(u -> u.method().equals("test-nan")));
     assertTrue(e.lipschitz().lower().stream().noneMatch(u -> u.method().equals("test-inf")));
     assertTrue(e.warnings().stream().anyMatch(w -> w.startsWith("test-nan produced NaN")), e.warnings().toString());
@@ -194,11 +184,11 @@ class FailureIsolationTest {
     start(null, BoundMethods.standard().with(method("test-wrong-lower", BoundMethod.Kind.LOWER,
         ctx -> MethodOutcome.of(new LowerBound("test-wrong-lower", 1e9, 0), List.of()))), FAST);
     sendGood("m", 1);
-    Estimate e = estimates.readValue();
+    Estimate e = stream.estimates.readValue();
     assertEquals(Boolean.TRUE, e.inconsistent());
     assertTrue(e.warnings().stream().anyMatch(w -> w.startsWith("inconsistent bounds")), e.warnings().toString());
     assertEquals(1.0, registry.get(MeterNames.ESTIMATE_INCONSISTENT).counter().count());
-    assertNull(driver.<String, WarmStart>getKeyValueStore(EstimatorTopology.WARM_START_STORE).get("m"));
+    assertNull(stream.driver.<String, WarmStart>getKeyValueStore(EstimatorTopology.WARM_START_STORE).get("m"));
   }
 
   /** Even past the restorer's finiteness check, NaN weights only cost warnings in the engine: nothing escapes. */

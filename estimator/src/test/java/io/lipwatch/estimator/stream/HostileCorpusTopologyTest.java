@@ -18,6 +18,7 @@ import io.lipwatch.estimator.metrics.EstimatorMetrics;
 import io.lipwatch.estimator.metrics.MeterNames;
 import io.lipwatch.estimator.snapshot.RejectReason;
 import io.lipwatch.estimator.snapshot.SnapshotLimits;
+import io.lipwatch.estimator.testing.EstimatorDriver;
 import io.lipwatch.estimator.testing.HostileSnapshots;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.InputStream;
@@ -27,16 +28,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
-import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.streams.TestInputTopic;
-import org.apache.kafka.streams.TestOutputTopic;
-import org.apache.kafka.streams.TopologyTestDriver;
-import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -62,10 +56,6 @@ class HostileCorpusTopologyTest {
     EngineConfig engine = EngineConfig.defaults().withBudget(Duration.ofSeconds(1))
         .withMethods(Set.of("autolip", "autolip-power", "seqlip", "lipbound", "gram", "gradient-norm", "clip-pairs"));
     EstimatorSettings settings = new EstimatorSettings(SnapshotLimits.defaults(), engine, null, null, null);
-    Properties p = new Properties();
-    p.put(StreamsConfig.APPLICATION_ID_CONFIG, "fuzz-estimator");
-    p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-    p.put(StreamsConfig.STATE_DIR_CONFIG, tmp.toString());
     JsonSchema schema;
     try (InputStream in = getClass().getResourceAsStream("/schema/estimate.schema.json")) {
       schema = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012).getSchema(in);
@@ -73,20 +63,12 @@ class HostileCorpusTopologyTest {
     Map<String, Map<String, Integer>> tally = new TreeMap<>();
     HostileSnapshots corpus = new HostileSnapshots(SEED);
     long t0 = System.nanoTime();
-    try (TopologyTestDriver driver = new TopologyTestDriver(EstimatorTopology.build(settings, metrics), p)) {
-      TestInputTopic<String, byte[]> in = driver.createInputTopic(Topics.SNAPSHOTS.name(),
-          Topics.SNAPSHOTS.keySerde().serializer(), Topics.SNAPSHOTS.valueSerde().serializer());
-      TestOutputTopic<String, Estimate> estimates = driver.createOutputTopic(Topics.ESTIMATES.name(),
-          Topics.ESTIMATES.keySerde().deserializer(), Topics.ESTIMATES.valueSerde().deserializer());
-      TestOutputTopic<String, DlqRecord> dlq = driver.createOutputTopic(Topics.SNAPSHOTS_DLQ.name(),
-          Topics.SNAPSHOTS_DLQ.keySerde().deserializer(), Topics.SNAPSHOTS_DLQ.valueSerde().deserializer());
+    try (EstimatorDriver stream = new EstimatorDriver(EstimatorTopology.build(settings, metrics), "fuzz-estimator", tmp)) {
       for (int i = 0; i < CASES; i++) {
         HostileSnapshots.Case c = corpus.next(i);
-        RecordHeaders h = new RecordHeaders();
-        c.headers().forEach((k, v) -> h.add(k, v.getBytes(StandardCharsets.UTF_8)));
-        in.pipeInput(new TestRecord<>(c.key(), c.value(), h)); // a stopped stream would throw here
-        List<Estimate> es = estimates.readValuesToList();
-        List<DlqRecord> ds = dlq.readValuesToList();
+        stream.send(c.key(), c.value(), c.headers());
+        List<Estimate> es = stream.estimates.readValuesToList();
+        List<DlqRecord> ds = stream.dlq.readValuesToList();
         String where = "case " + i + " (" + c.kind() + ")";
         assertEquals(1, es.size() + ds.size(), where + ": exactly one outcome");
         String outcome = es.isEmpty() ? ds.get(0).reason() : "estimate";

@@ -14,6 +14,7 @@ import io.lipwatch.estimator.estimate.EstimateJson;
 import io.lipwatch.estimator.metrics.EstimatorMetrics;
 import io.lipwatch.estimator.snapshot.RejectReason;
 import io.lipwatch.estimator.snapshot.SnapshotLimits;
+import io.lipwatch.estimator.testing.EstimatorDriver;
 import io.lipwatch.estimator.testing.HostileOnnx;
 import io.lipwatch.estimator.testing.HostileSnapshots;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -23,15 +24,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
-import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.streams.TestInputTopic;
-import org.apache.kafka.streams.TestOutputTopic;
-import org.apache.kafka.streams.TopologyTestDriver;
-import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -53,30 +47,18 @@ class HostileOnnxTopologyTest {
     EngineConfig engine = EngineConfig.defaults().withBudget(Duration.ofSeconds(1))
         .withMethods(Set.of("autolip", "autolip-power", "seqlip", "gram", "gradient-norm"));
     EstimatorSettings settings = new EstimatorSettings(SnapshotLimits.defaults(), engine, null, null, null);
-    Properties p = new Properties();
-    p.put(StreamsConfig.APPLICATION_ID_CONFIG, "fuzz-onnx");
-    p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-    p.put(StreamsConfig.STATE_DIR_CONFIG, tmp.toString());
     JsonSchema schema;
     try (InputStream in = getClass().getResourceAsStream("/schema/estimate.schema.json")) {
       schema = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012).getSchema(in);
     }
     Map<String, Map<String, Integer>> tally = new TreeMap<>();
     HostileOnnx corpus = new HostileOnnx(20261201L);
-    try (TopologyTestDriver driver = new TopologyTestDriver(EstimatorTopology.build(settings, metrics), p)) {
-      TestInputTopic<String, byte[]> in = driver.createInputTopic(Topics.SNAPSHOTS.name(),
-          Topics.SNAPSHOTS.keySerde().serializer(), Topics.SNAPSHOTS.valueSerde().serializer());
-      TestOutputTopic<String, Estimate> estimates = driver.createOutputTopic(Topics.ESTIMATES.name(),
-          Topics.ESTIMATES.keySerde().deserializer(), Topics.ESTIMATES.valueSerde().deserializer());
-      TestOutputTopic<String, DlqRecord> dlq = driver.createOutputTopic(Topics.SNAPSHOTS_DLQ.name(),
-          Topics.SNAPSHOTS_DLQ.keySerde().deserializer(), Topics.SNAPSHOTS_DLQ.valueSerde().deserializer());
+    try (EstimatorDriver stream = new EstimatorDriver(EstimatorTopology.build(settings, metrics), "fuzz-onnx", tmp)) {
       for (int i = 0; i < CASES; i++) {
         HostileSnapshots.Case c = corpus.next(i);
-        RecordHeaders h = new RecordHeaders();
-        c.headers().forEach((k, v) -> h.add(k, v.getBytes(StandardCharsets.UTF_8)));
-        in.pipeInput(new TestRecord<>(c.key(), c.value(), h));
-        List<Estimate> es = estimates.readValuesToList();
-        List<DlqRecord> ds = dlq.readValuesToList();
+        stream.send(c.key(), c.value(), c.headers());
+        List<Estimate> es = stream.estimates.readValuesToList();
+        List<DlqRecord> ds = stream.dlq.readValuesToList();
         String where = "case " + i + " (" + c.kind() + ")";
         assertEquals(1, es.size() + ds.size(), where + ": exactly one outcome");
         tally.computeIfAbsent(c.kind(), k -> new TreeMap<>()).merge(es.isEmpty() ? ds.get(0).reason() : "estimate", 1, Integer::sum);
