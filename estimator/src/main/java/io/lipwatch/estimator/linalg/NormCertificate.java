@@ -29,7 +29,8 @@ public final class NormCertificate {
   /** A proven upper bound of ‖W‖₂ and how it was proven. */
   public record Proven(double value, String how) {}
 
-  static double gamma(long k) {
+  /** γ_k = ku/(1 − ku): the relative error bound of a k-term floating-point sum of products (Higham). */
+  public static double gamma(long k) {
     double ku = k * U;
     return ku / (1 - ku);
   }
@@ -67,6 +68,116 @@ public final class NormCertificate {
   /** Whether s ≥ ‖W‖₂ is proven. */
   public static boolean certifies(DenseMatrix w, double s) {
     return check(gram(w), s);
+  }
+
+  /**
+   * Whether s ≥ ‖M‖₂ is proven for the real rows×cols matrix M (row-major): the same proof as for a
+   * {@link DenseMatrix}, the Gram matrix summed here in plain Java (no native call: for many small matrices).
+   */
+  public static boolean certifies(double[] m, int rows, int cols, double s) {
+    if (rows == 0 || cols == 0) {
+      return s >= 0;
+    }
+    return check(gram(m, null, rows, cols), s);
+  }
+
+  /**
+   * Whether s ≥ ‖F‖₂ is proven for the complex rows×cols matrix F = re + i·im (row-major). F has the singular values of
+   * its real embedding B = [[re, −im], [im, re]] (each twice), so the real proof applies to B: its Gram matrix BᵀB is
+   * [[Hr, −Hi], [Hi, Hr]] with FᴴF = Hr + i·Hi (or BBᵀ from FFᴴ, the smaller side), each entry a sum of 2·max(rows, cols)
+   * products, which is all the rounding analysis needs (any summation order).
+   */
+  public static boolean certifiesComplex(double[] re, double[] im, int rows, int cols, double s) {
+    if (rows == 0 || cols == 0) {
+      return s >= 0;
+    }
+    return check(gram(re, im, rows, cols), s);
+  }
+
+  /**
+   * The Gram matrix of the smaller side of M (real, im == null) or of the real embedding of re + i·im, with the row
+   * sums of |M|ᵀ|M| (|B|ᵀ|B|): Σ_j (|M|ᵀ|M|)_ij = Σ_o |M_oi|·ρ_o, ρ_o the absolute row sums of M (for B,
+   * |B_oi| + |B_(o+r),i| = |re_oi| + |im_oi| and ρ_o = Σ_j |re_oj| + |im_oj| for both of its row blocks).
+   */
+  private static Gram gram(double[] re, double[] im, int rows, int cols) {
+    boolean colsSide = cols <= rows;
+    int k = colsSide ? cols : rows; // side of the (complex) Gram matrix
+    int t = colsSide ? rows : cols; // terms per entry
+    // a[x][y] with x over the Gram side and y over the summed side, as contiguous rows for the inner products
+    double[] ar = new double[k * t];
+    double[] ai = im == null ? null : new double[k * t];
+    for (int r = 0; r < rows; r++) {
+      for (int c = 0; c < cols; c++) {
+        int idx = colsSide ? c * t + r : r * t + c;
+        ar[idx] = re[r * cols + c];
+        if (ai != null) {
+          // FᴴF: conj is applied on the left factor, FFᴴ on the right one; Hi's sign differs, the embedding does not care
+          ai[idx] = im[r * cols + c];
+        }
+      }
+    }
+    double[] abs = new double[k];
+    double[] rho = new double[t];
+    for (int x = 0; x < k; x++) {
+      for (int y = 0; y < t; y++) {
+        rho[y] += Math.abs(ar[x * t + y]) + (ai == null ? 0 : Math.abs(ai[x * t + y]));
+      }
+    }
+    for (int x = 0; x < k; x++) {
+      double v = 0;
+      for (int y = 0; y < t; y++) {
+        v += (Math.abs(ar[x * t + y]) + (ai == null ? 0 : Math.abs(ai[x * t + y]))) * rho[y];
+      }
+      // ρ and the outer sum are rounded sums of non-negative terms: the exact value is below fl·(1 + 2γ)
+      abs[x] = v * (1 + 2 * gamma(t + k + 3L));
+    }
+    if (ai == null) {
+      double[] g = new double[k * k];
+      for (int x = 0; x < k; x++) {
+        for (int z = x; z < k; z++) {
+          double v = 0;
+          int bx = x * t;
+          int bz = z * t;
+          for (int y = 0; y < t; y++) {
+            v += ar[bx + y] * ar[bz + y];
+          }
+          g[x * k + z] = v;
+          g[z * k + x] = v;
+        }
+      }
+      return new Gram(g, abs, k, t);
+    }
+    // Hr = Σ_y ar_x·ar_z + ai_x·ai_z, Hi = Σ_y ar_x·ai_z − ai_x·ar_z; embedding [[Hr, −Hi], [Hi, Hr]] (Hi antisymmetric)
+    int n = 2 * k;
+    double[] g = new double[n * n];
+    for (int x = 0; x < k; x++) {
+      int bx = x * t;
+      for (int z = x; z < k; z++) {
+        int bz = z * t;
+        double hr = 0;
+        double hi = 0;
+        for (int y = 0; y < t; y++) {
+          double xr = ar[bx + y];
+          double xi = ai[bx + y];
+          double zr = ar[bz + y];
+          double zi = ai[bz + y];
+          hr += xr * zr + xi * zi;
+          hi += xr * zi - xi * zr;
+        }
+        g[x * n + z] = hr;
+        g[z * n + x] = hr;
+        g[(x + k) * n + (z + k)] = hr;
+        g[(z + k) * n + (x + k)] = hr;
+        g[(x + k) * n + z] = hi;
+        g[z * n + (x + k)] = hi;
+        g[(z + k) * n + x] = -hi;
+        g[x * n + (z + k)] = -hi;
+      }
+    }
+    double[] abs2 = new double[n];
+    System.arraycopy(abs, 0, abs2, 0, k);
+    System.arraycopy(abs, 0, abs2, k, k);
+    return new Gram(g, abs2, n, 2 * t);
   }
 
   private static boolean check(Gram gr, double s) {

@@ -20,9 +20,10 @@ public final class OperatorNorms {
     }
     Norm best = new Norm(a.holderBound(), "holder");
     if (a instanceof Conv2dOperator c) {
+      // proven per frequency of the padded torus (symbol rounding bounded, verified Cholesky): ConvSpectral
       double g = ConvSpectral.paddedGramUpper(c, GRAM_STEPS);
       if (g < best.value()) {
-        best = new Norm(g, "fft-gram");
+        best = new Norm(g, "fft-certified");
       }
     }
     if ((long) a.inDim() * a.outDim() <= EXPLICIT_LIMIT) {
