@@ -63,7 +63,10 @@ public final class EstimateChecks {
       min = null;
     }
     Double seconds = p.seconds() != null && Double.isFinite(p.seconds()) ? p.seconds() : null;
-    return new Probes(p.dataset(), p.samples(), p.cleanAccuracy(), noise, attacks, certified, min, seconds);
+    Probes kept = new Probes(p.dataset(), p.samples(), p.cleanAccuracy(), noise, attacks, certified, min, seconds);
+    // the per-sample outcomes stay while they still line up with the figures (nothing dropped)
+    boolean whole = java.util.Objects.equals(attacks, p.attacks()) && java.util.Objects.equals(certified, p.certified());
+    return whole ? kept.withOutcomes(p.outcomes()) : kept;
   }
 
   private static <T> List<T> keep(List<T> items, Predicate<T> finite, String what, List<String> warnings) {
