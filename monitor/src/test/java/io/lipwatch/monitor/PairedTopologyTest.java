@@ -17,20 +17,14 @@ import io.lipwatch.estimator.estimate.SampleOutcomes;
 import io.lipwatch.estimator.estimate.UpperBound;
 import io.lipwatch.estimator.estimate.Verdict;
 import io.lipwatch.estimator.stream.Topics;
-import io.lipwatch.monitor.metrics.RobustnessMetrics;
 import io.lipwatch.monitor.stream.ModelState;
-import io.lipwatch.monitor.stream.MonitorService;
 import io.lipwatch.monitor.stream.MonitorTopology;
+import io.lipwatch.monitor.testing.MonitorDriver;
 import io.lipwatch.monitor.verdict.Policy;
-import io.lipwatch.monitor.verdict.VerdictPolicy;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Properties;
 import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
-import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -46,9 +40,8 @@ class PairedTopologyTest {
   static final int N = 256;
   @TempDir
   Path tmp;
-  TopologyTestDriver driver;
-  TestInputTopic<String, Estimate> estimates;
-  TestOutputTopic<String, byte[]> verdicts;
+  MonitorDriver monitor;
+  TestOutputTopic<String, byte[]> verdicts; // raw JSON: the checks' wire form
 
   /** PGD-L2 robust on the first {@code robust} samples, except the first {@code lost}; every sample correct. */
   static Estimate estimate(long version, int robust, int lost, boolean withOutcomes) {
@@ -72,22 +65,14 @@ class PairedTopologyTest {
 
   @BeforeEach
   void setUp() {
-    RobustnessMetrics metrics = new RobustnessMetrics();
-    metrics.bindTo(MonitorService.newRegistry());
-    Properties p = new Properties();
-    p.put(StreamsConfig.APPLICATION_ID_CONFIG, "test-paired");
-    p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-    p.put(StreamsConfig.STATE_DIR_CONFIG, tmp.toString());
-    driver = new TopologyTestDriver(MonitorTopology.build(new VerdictPolicy(Policy.defaults()), metrics), p);
-    estimates = driver.createInputTopic(Topics.ESTIMATES.name(), Topics.ESTIMATES.keySerde().serializer(),
-        Topics.ESTIMATES.valueSerde().serializer());
-    verdicts = driver.createOutputTopic(Topics.VERDICTS.name(), Serdes.String().deserializer(),
+    monitor = new MonitorDriver(Policy.defaults(), "test-paired", tmp);
+    verdicts = monitor.driver.createOutputTopic(Topics.VERDICTS.name(), Serdes.String().deserializer(),
         Serdes.ByteArray().deserializer());
   }
 
   @AfterEach
   void tearDown() {
-    driver.close();
+    monitor.close();
   }
 
   static JsonNode check(JsonNode verdict, String name) {
@@ -101,12 +86,12 @@ class PairedTopologyTest {
 
   @Test
   void verdictRecordsCarryThePairedTestAndTheStoreKeepsOutcomesOfBaselinesOnly() throws Exception {
-    estimates.pipeInput("m", estimate(1, 80, 0, true));
+    monitor.estimates.pipeInput("m", estimate(1, 80, 0, true));
     // v2: −2.7 points (WARN by the threshold), 7 lost, 0 gained: p = 1/128, not below 0.01/2 (two distinct tests: clean
     // and PGD against v1, the step baseline and the reference alike) → PASS
-    estimates.pipeInput("m", estimate(2, 80, 7, true));
-    estimates.pipeInput("m", estimate(3, 80, 30, true)); // −9.0 points against v2, 23 lost: p = 2^-23 → FAIL
-    estimates.pipeInput("m", estimate(4, 80, 8, false)); // no outcomes: unpaired against v2, within the thresholds
+    monitor.estimates.pipeInput("m", estimate(2, 80, 7, true));
+    monitor.estimates.pipeInput("m", estimate(3, 80, 30, true)); // −9.0 points against v2, 23 lost: p = 2^-23 → FAIL
+    monitor.estimates.pipeInput("m", estimate(4, 80, 8, false)); // no outcomes: unpaired against v2, within the thresholds
     ObjectMapper json = new ObjectMapper();
     List<JsonNode> v = verdicts.readValuesToList().stream().map(b -> {
       try {
@@ -132,7 +117,7 @@ class PairedTopologyTest {
     assertFalse(bare.has("pValue"));
     assertTrue(bare.get("message").asText().contains("unpaired: no per-sample outcomes in this version"), bare.toString());
 
-    KeyValueStore<String, ModelState> h = driver.getKeyValueStore(MonitorTopology.HISTORY_STORE);
+    KeyValueStore<String, ModelState> h = monitor.driver.getKeyValueStore(MonitorTopology.HISTORY_STORE);
     List<Long> withOutcomes = h.get("m").versions().stream().filter(x -> x.outcomes() != null).map(x -> x.version()).toList();
     // v1, v2 are PASS versions inside the reference window; v3 FAILed (never a baseline); v4 had none
     assertEquals(List.of(1L, 2L), withOutcomes);

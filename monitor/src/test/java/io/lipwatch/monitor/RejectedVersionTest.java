@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lipwatch.estimator.estimate.BaselinePin;
-import io.lipwatch.estimator.estimate.Estimate;
 import io.lipwatch.estimator.estimate.Verdict;
 import io.lipwatch.estimator.metrics.MeterNames;
 import io.lipwatch.estimator.snapshot.RejectReason;
@@ -15,17 +14,14 @@ import io.lipwatch.estimator.snapshot.SnapshotHeaders;
 import io.lipwatch.estimator.stream.DlqRecord;
 import io.lipwatch.estimator.stream.Topics;
 import io.lipwatch.monitor.metrics.MetricLabels;
-import io.lipwatch.monitor.metrics.RobustnessMetrics;
 import io.lipwatch.monitor.stream.ModelState;
 import io.lipwatch.monitor.stream.ModelStateSerde;
-import io.lipwatch.monitor.stream.MonitorService;
 import io.lipwatch.monitor.stream.MonitorTopology;
+import io.lipwatch.monitor.testing.MonitorDriver;
 import io.lipwatch.monitor.verdict.Policy;
-import io.lipwatch.monitor.verdict.VerdictPolicy;
 import io.lipwatch.monitor.verdict.VersionSummary;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Meter;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -34,15 +30,9 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Random;
 import java.util.Set;
 import java.util.stream.Collectors;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.streams.TestInputTopic;
-import org.apache.kafka.streams.TestOutputTopic;
-import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -60,37 +50,16 @@ class RejectedVersionTest {
 
   @TempDir
   Path tmp;
-  TopologyTestDriver driver;
-  TestInputTopic<String, Estimate> estimates;
-  TestInputTopic<String, BaselinePin> pins;
-  TestInputTopic<String, DlqRecord> dlq;
-  TestOutputTopic<String, Verdict> verdicts;
-  TestOutputTopic<String, String> verdictsRaw;
-  PrometheusMeterRegistry registry;
+  MonitorDriver monitor;
 
   @BeforeEach
   void setUp() {
-    registry = MonitorService.newRegistry();
-    RobustnessMetrics metrics = new RobustnessMetrics();
-    metrics.bindTo(registry);
-    Properties p = new Properties();
-    p.put(StreamsConfig.APPLICATION_ID_CONFIG, "test-monitor-rejected");
-    p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-    p.put(StreamsConfig.STATE_DIR_CONFIG, tmp.toString());
-    driver = new TopologyTestDriver(MonitorTopology.build(new VerdictPolicy(Policy.defaults()), metrics), p);
-    estimates = driver.createInputTopic(Topics.ESTIMATES.name(), Topics.ESTIMATES.keySerde().serializer(),
-        Topics.ESTIMATES.valueSerde().serializer());
-    pins = driver.createInputTopic(Topics.BASELINES.name(), Topics.BASELINES.keySerde().serializer(),
-        Topics.BASELINES.valueSerde().serializer());
-    dlq = driver.createInputTopic(Topics.SNAPSHOTS_DLQ.name(), Topics.SNAPSHOTS_DLQ.keySerde().serializer(),
-        Topics.SNAPSHOTS_DLQ.valueSerde().serializer());
-    verdicts = driver.createOutputTopic(Topics.VERDICTS.name(), Topics.VERDICTS.keySerde().deserializer(),
-        Topics.VERDICTS.valueSerde().deserializer());
+    monitor = new MonitorDriver(Policy.defaults(), "test-monitor-rejected", tmp);
   }
 
   @AfterEach
   void tearDown() {
-    driver.close();
+    monitor.close();
   }
 
   /** A DLQ record as the estimator writes it: the model in the record and as key, the snapshot's headers. */
@@ -108,20 +77,20 @@ class RejectedVersionTest {
   }
 
   private KeyValueStore<String, ModelState> history() {
-    return driver.getKeyValueStore(MonitorTopology.HISTORY_STORE);
+    return monitor.driver.getKeyValueStore(MonitorTopology.HISTORY_STORE);
   }
 
   /** The monitor's count of rejected snapshots of a model label (lipwatch_snapshots_total{outcome="rejected"}). */
   private double rejectedCount(String modelLabel) {
-    Counter c = registry.find(MeterNames.SNAPSHOTS).tags(MeterNames.TAG_MODEL, modelLabel, MeterNames.TAG_OUTCOME, "rejected").counter();
+    Counter c = monitor.registry.find(MeterNames.SNAPSHOTS).tags(MeterNames.TAG_MODEL, modelLabel, MeterNames.TAG_OUTCOME, "rejected").counter();
     return c == null ? 0 : c.count();
   }
 
   @Test
   void aRejectedVersionOfAKnownModelFailsWithTheRejectedCheckAndItsReason() {
-    estimates.pipeInput("m", estimate("m", 1, 10.0, null, 5.0, 0.90, 0.30, 0.40));
-    dlq.pipeInput("m", rejected("m", "2", NON_FINITE));
-    List<Verdict> v = verdicts.readValuesToList();
+    monitor.estimates.pipeInput("m", estimate("m", 1, 10.0, null, 5.0, 0.90, 0.30, 0.40));
+    monitor.dlq.pipeInput("m", rejected("m", "2", NON_FINITE));
+    List<Verdict> v = monitor.verdicts.readValuesToList();
     assertEquals(List.of("PASS", "FAIL"), v.stream().map(Verdict::verdict).toList());
     Verdict fail = v.get(1);
     assertEquals("m", fail.model());
@@ -149,36 +118,36 @@ class RejectedVersionTest {
     String stored = new String(new ModelStateSerde().serializer().serialize("t", s), StandardCharsets.UTF_8);
     assertTrue(stored.contains("\"rejected\":\"non-finite-weights\""), stored);
 
-    String text = registry.scrape();
+    String text = monitor.registry.scrape();
     assertTrue(text.contains("lipwatch_snapshots_total{model=\"m\",outcome=\"rejected\"} 1.0"), text);
     assertTrue(text.contains("lipwatch_verdict{model=\"m\"} 2.0"), text);
     // the count by model and reason is the estimator's; a second one here would double it (one counter in the demo)
-    assertTrue(registry.find(MeterNames.SNAPSHOTS_REJECTED).meters().isEmpty(), text);
+    assertTrue(monitor.registry.find(MeterNames.SNAPSHOTS_REJECTED).meters().isEmpty(), text);
   }
 
   @Test
   void theNextGoodVersionIsJudgedAgainstTheLastPassNotTheRejectedOne() {
-    estimates.pipeInput("m", estimate("m", 1, 10.0, null, 5.0, 0.90, 0.30, 0.40));
-    dlq.pipeInput("m", rejected("m", "2", NON_FINITE));
-    estimates.pipeInput("m", estimate("m", 3, 10.5, null, 5.0, 0.90, 0.30, 0.40)); // +5% vs v1: PASS
-    assertTrue(registry.scrape().contains("lipwatch_verdict{model=\"m\"} 0.0"));
-    estimates.pipeInput("m", estimate("m", 4, 14.0, null, 5.0, 0.90, 0.30, 0.40)); // +33% vs v3: FAIL
-    List<Verdict> v = verdicts.readValuesToList();
+    monitor.estimates.pipeInput("m", estimate("m", 1, 10.0, null, 5.0, 0.90, 0.30, 0.40));
+    monitor.dlq.pipeInput("m", rejected("m", "2", NON_FINITE));
+    monitor.estimates.pipeInput("m", estimate("m", 3, 10.5, null, 5.0, 0.90, 0.30, 0.40)); // +5% vs v1: PASS
+    assertTrue(monitor.registry.scrape().contains("lipwatch_verdict{model=\"m\"} 0.0"));
+    monitor.estimates.pipeInput("m", estimate("m", 4, 14.0, null, 5.0, 0.90, 0.30, 0.40)); // +33% vs v3: FAIL
+    List<Verdict> v = monitor.verdicts.readValuesToList();
     assertEquals(List.of("PASS", "FAIL", "PASS", "FAIL"), v.stream().map(Verdict::verdict).toList());
     assertEquals(1L, v.get(2).baselineVersion(), "the rejected v2 is never a baseline");
     assertEquals("last-pass", v.get(2).baselineKind());
     assertEquals(3L, v.get(3).baselineVersion());
     assertEquals(3L, history().get("m").lastPassVersion());
-    assertTrue(registry.scrape().contains("lipwatch_verdict{model=\"m\"} 2.0"));
+    assertTrue(monitor.registry.scrape().contains("lipwatch_verdict{model=\"m\"} 2.0"));
   }
 
   @Test
   void aPinOnARejectedVersionFallsBackToTheLastPass() {
-    estimates.pipeInput("m", estimate("m", 1, 10.0, null, 5.0, 0.90, 0.30, 0.40));
-    dlq.pipeInput("m", rejected("m", "2", NON_FINITE));
-    pins.pipeInput("m", new BaselinePin("m", 2, "now", "pinned by mistake"));
-    estimates.pipeInput("m", estimate("m", 3, 10.5, null, 5.0, 0.90, 0.30, 0.40));
-    Verdict v3 = verdicts.readValuesToList().get(2);
+    monitor.estimates.pipeInput("m", estimate("m", 1, 10.0, null, 5.0, 0.90, 0.30, 0.40));
+    monitor.dlq.pipeInput("m", rejected("m", "2", NON_FINITE));
+    monitor.pins.pipeInput("m", new BaselinePin("m", 2, "now", "pinned by mistake"));
+    monitor.estimates.pipeInput("m", estimate("m", 3, 10.5, null, 5.0, 0.90, 0.30, 0.40));
+    Verdict v3 = monitor.verdicts.readValuesToList().get(2);
     assertEquals("PASS", v3.verdict());
     assertEquals("last-pass", v3.baselineKind());
     assertEquals(1L, v3.baselineVersion());
@@ -186,33 +155,33 @@ class RejectedVersionTest {
 
   @Test
   void aBrokenCopyOfAnEstimatedVersionLeavesItsVerdict() {
-    estimates.pipeInput("m", estimate("m", 1, 10.0, null, 5.0, 0.90, 0.30, 0.40));
-    dlq.pipeInput("m", rejected("m", "1", "sha256-mismatch"));
-    assertEquals(List.of("PASS"), verdicts.readValuesToList().stream().map(Verdict::verdict).toList());
+    monitor.estimates.pipeInput("m", estimate("m", 1, 10.0, null, 5.0, 0.90, 0.30, 0.40));
+    monitor.dlq.pipeInput("m", rejected("m", "1", "sha256-mismatch"));
+    assertEquals(List.of("PASS"), monitor.verdicts.readValuesToList().stream().map(Verdict::verdict).toList());
     assertTrue(history().get("m").find(1).estimated());
     assertEquals(1.0, rejectedCount("m"), "still counted");
   }
 
   @Test
   void aValidlyNamedModelWithoutEstimatesGetsAVerdictButNoHistory() {
-    dlq.pipeInput("fresh", rejected("fresh", "1", NON_FINITE));
-    List<Verdict> v = verdicts.readValuesToList();
+    monitor.dlq.pipeInput("fresh", rejected("fresh", "1", NON_FINITE));
+    List<Verdict> v = monitor.verdicts.readValuesToList();
     assertEquals(1, v.size());
     assertEquals("FAIL", v.get(0).verdict());
     assertEquals(NON_FINITE, v.get(0).checks().get(0).reason());
     assertNull(history().get("fresh"), "no state for a name seen only on the DLQ");
-    String text = registry.scrape();
+    String text = monitor.registry.scrape();
     assertTrue(text.contains("lipwatch_snapshots_total{model=\"fresh\",outcome=\"rejected\"} 1.0"), text);
     assertFalse(text.contains("lipwatch_verdict{model=\"fresh\"}"), text);
   }
 
   @Test
   void anUntrustedKeyIsNeverTheModel() {
-    estimates.pipeInput("m", estimate("m", 1, 10.0, null, 5.0, 0.90, 0.30, 0.40));
-    verdicts.readValuesToList();
+    monitor.estimates.pipeInput("m", estimate("m", 1, 10.0, null, 5.0, 0.90, 0.30, 0.40));
+    monitor.verdicts.readValuesToList();
     // the estimator leaves the model field empty when the key is invalid or disagrees with the header
-    dlq.pipeInput("m", new DlqRecord(NON_FINITE, "x", Map.of(SnapshotHeaders.VERSION, "2"), null, "now", null, null, null));
-    assertTrue(verdicts.isEmpty(), "no verdict for m from a record the estimator did not attribute to m");
+    monitor.dlq.pipeInput("m", new DlqRecord(NON_FINITE, "x", Map.of(SnapshotHeaders.VERSION, "2"), null, "now", null, null, null));
+    assertTrue(monitor.verdicts.isEmpty(), "no verdict for m from a record the estimator did not attribute to m");
     assertEquals(List.of(1L), history().get("m").versions().stream().map(VersionSummary::version).toList());
     assertEquals(1.0, rejectedCount(MetricLabels.INVALID_MODEL));
     assertEquals(0.0, rejectedCount("m"));
@@ -220,23 +189,23 @@ class RejectedVersionTest {
 
   @Test
   void aVersionHeaderMustBeAsciiDigits() {
-    estimates.pipeInput("m", estimate("m", 1, 10.0, null, 5.0, 0.90, 0.30, 0.40));
-    verdicts.readValuesToList();
+    monitor.estimates.pipeInput("m", estimate("m", 1, 10.0, null, 5.0, 0.90, 0.30, 0.40));
+    monitor.verdicts.readValuesToList();
     for (String bad : List.of("１２", "+12", "-3", "1e3", "0x10", "12345678901234567890", "", " ")) {
-      dlq.pipeInput("m", rejected("m", bad, NON_FINITE));
+      monitor.dlq.pipeInput("m", rejected("m", bad, NON_FINITE));
     }
-    dlq.pipeInput("m", rejected("m", null, NON_FINITE));
-    assertTrue(verdicts.isEmpty(), "no verdict without a valid version");
+    monitor.dlq.pipeInput("m", rejected("m", null, NON_FINITE));
+    assertTrue(monitor.verdicts.isEmpty(), "no verdict without a valid version");
     assertEquals(List.of(1L), history().get("m").versions().stream().map(VersionSummary::version).toList());
     assertEquals(9.0, rejectedCount("m"), "each still counted");
-    dlq.pipeInput("m", rejected("m", " 12 ", NON_FINITE)); // surrounding spaces are trimmed, as the estimator does
-    assertEquals(12L, verdicts.readValue().version());
+    monitor.dlq.pipeInput("m", rejected("m", " 12 ", NON_FINITE)); // surrounding spaces are trimmed, as the estimator does
+    assertEquals(12L, monitor.verdicts.readValue().version());
   }
 
   @Test
   void garbageKeysAndReasonsKeepTheSeriesBounded() {
-    estimates.pipeInput("m", estimate("m", 1, 10.0, null, 5.0, 0.90, 0.30, 0.40));
-    verdicts.readValuesToList();
+    monitor.estimates.pipeInput("m", estimate("m", 1, 10.0, null, 5.0, 0.90, 0.30, 0.40));
+    monitor.verdicts.readValuesToList();
     Random rnd = new Random(11);
     int n = 500;
     Set<String> validNames = new HashSet<>();
@@ -250,10 +219,10 @@ class RejectedVersionTest {
         validNames.add(model);
         withValidName++;
       }
-      dlq.pipeInput(key, rejected(model, Integer.toString(100 + i), reason));
+      monitor.dlq.pipeInput(key, rejected(model, Integer.toString(100 + i), reason));
     }
     assertTrue(withValidName >= 25, "the keys include validly named models: " + withValidName);
-    List<Meter> series = List.copyOf(registry.find(MeterNames.SNAPSHOTS).tag(MeterNames.TAG_OUTCOME, "rejected").meters());
+    List<Meter> series = List.copyOf(monitor.registry.find(MeterNames.SNAPSHOTS).tag(MeterNames.TAG_OUTCOME, "rejected").meters());
     Set<String> labels = series.stream().map(m -> m.getId().getTag(MeterNames.TAG_MODEL)).collect(Collectors.toSet());
     Set<String> allowed = new HashSet<>(validNames);
     allowed.add(MetricLabels.INVALID_MODEL);
@@ -261,14 +230,14 @@ class RejectedVersionTest {
     assertEquals(validNames.size() + 1, series.size(), "one series per valid name, one for everything else");
     assertEquals(n, series.stream().mapToDouble(m -> ((Counter) m).count()).sum(), "every record counted once");
     assertEquals(n - withValidName, rejectedCount(MetricLabels.INVALID_MODEL));
-    for (Meter m : registry.getMeters()) {
+    for (Meter m : monitor.registry.getMeters()) {
       for (var t : m.getId().getTags()) {
         assertTrue(t.getValue().length() <= 128, "label " + t.getKey() + " of " + m.getId().getName() + " is "
             + t.getValue().length() + " characters");
       }
     }
     // verdicts only for validly named records (all with valid versions), with bounded reasons; history only for m
-    List<Verdict> v = verdicts.readValuesToList();
+    List<Verdict> v = monitor.verdicts.readValuesToList();
     assertEquals(withValidName, v.size());
     Set<String> reasons = new HashSet<>(Arrays.stream(RejectReason.values()).map(RejectReason::label).toList());
     reasons.add(MetricLabels.OTHER_REASON);
@@ -287,11 +256,11 @@ class RejectedVersionTest {
     Random rnd = new Random(12);
     for (int i = 0; i < 500; i++) {
       String name = i % 8 == 6 ? "_" + i : garbageKey(rnd, i); // case 6 of garbageKey is a valid name: made invalid
-      dlq.pipeInput(name, rejected(name, "1", "garbage " + i));
+      monitor.dlq.pipeInput(name, rejected(name, "1", "garbage " + i));
     }
-    assertEquals(1, registry.find(MeterNames.SNAPSHOTS).meters().size());
+    assertEquals(1, monitor.registry.find(MeterNames.SNAPSHOTS).meters().size());
     assertEquals(500.0, rejectedCount(MetricLabels.INVALID_MODEL));
-    assertTrue(verdicts.isEmpty());
+    assertTrue(monitor.verdicts.isEmpty());
   }
 
   /** Absent, empty, 5,007 characters, one past the limit, control characters, non-ASCII, and valid unknown names. */

@@ -12,26 +12,18 @@ import io.lipwatch.estimator.estimate.Estimate;
 import io.lipwatch.estimator.estimate.Verdict;
 import io.lipwatch.estimator.metrics.MeterNames;
 import io.lipwatch.estimator.stream.Topics;
-import io.lipwatch.monitor.metrics.RobustnessMetrics;
 import io.lipwatch.monitor.stream.ModelState;
-import io.lipwatch.monitor.stream.MonitorService;
 import io.lipwatch.monitor.stream.MonitorTopology;
+import io.lipwatch.monitor.testing.MonitorDriver;
 import io.lipwatch.monitor.verdict.DriftEstimates;
 import io.lipwatch.monitor.verdict.Policy;
 import io.lipwatch.monitor.verdict.TrendPolicy;
-import io.lipwatch.monitor.verdict.VerdictPolicy;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Properties;
 import java.util.Random;
-import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.streams.TestInputTopic;
-import org.apache.kafka.streams.TestOutputTopic;
-import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -44,43 +36,26 @@ import org.junit.jupiter.api.io.TempDir;
 class SlowDriftTest {
   @TempDir
   Path tmp;
-  TopologyTestDriver driver;
-  TestInputTopic<String, Estimate> estimates;
-  TestInputTopic<String, BaselinePin> pins;
-  TestOutputTopic<String, Verdict> verdicts;
-  PrometheusMeterRegistry registry;
+  MonitorDriver monitor;
 
   void start(Policy policy) {
-    registry = MonitorService.newRegistry();
-    RobustnessMetrics metrics = new RobustnessMetrics();
-    metrics.bindTo(registry);
-    Properties p = new Properties();
-    p.put(StreamsConfig.APPLICATION_ID_CONFIG, "test-monitor");
-    p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-    p.put(StreamsConfig.STATE_DIR_CONFIG, tmp.toString());
-    driver = new TopologyTestDriver(MonitorTopology.build(new VerdictPolicy(policy), metrics), p);
-    estimates = driver.createInputTopic(Topics.ESTIMATES.name(), Topics.ESTIMATES.keySerde().serializer(),
-        Topics.ESTIMATES.valueSerde().serializer());
-    pins = driver.createInputTopic(Topics.BASELINES.name(), Topics.BASELINES.keySerde().serializer(),
-        Topics.BASELINES.valueSerde().serializer());
-    verdicts = driver.createOutputTopic(Topics.VERDICTS.name(), Topics.VERDICTS.keySerde().deserializer(),
-        Topics.VERDICTS.valueSerde().deserializer());
+    monitor = new MonitorDriver(policy, "test-monitor", tmp);
   }
 
   @AfterEach
   void tearDown() {
-    if (driver != null) {
-      driver.close();
+    if (monitor != null) {
+      monitor.close();
     }
   }
 
   private List<Verdict> run(List<Estimate> list) {
-    list.forEach(e -> estimates.pipeInput(e.model(), e));
-    return verdicts.readValuesToList();
+    list.forEach(e -> monitor.estimates.pipeInput(e.model(), e));
+    return monitor.verdicts.readValuesToList();
   }
 
   private double referenceRatio(String model, String metric) {
-    var g = registry.find(MeterNames.REFERENCE_RATIO).tags(MeterNames.TAG_MODEL, model, "metric", metric).gauge();
+    var g = monitor.registry.find(MeterNames.REFERENCE_RATIO).tags(MeterNames.TAG_MODEL, model, "metric", metric).gauge();
     return g == null ? Double.NaN : g.value();
   }
 
@@ -121,7 +96,7 @@ class SlowDriftTest {
     String json = new String(Topics.VERDICTS.valueSerde().serializer().serialize("t", v10), StandardCharsets.UTF_8);
     assertTrue(json.contains("\"baselineVersion\":4,\"baselineKind\":\"last-pass\"") && json.contains("\"referenceVersion\":1")
         && json.contains("\"referenceKind\":\"best-pass\"") && json.contains("\"baselineKind\":\"reference\""), json);
-    KeyValueStore<String, ModelState> h = driver.getKeyValueStore(MonitorTopology.HISTORY_STORE);
+    KeyValueStore<String, ModelState> h = monitor.driver.getKeyValueStore(MonitorTopology.HISTORY_STORE);
     var last = h.get("m").latest();
     assertEquals(1L, last.referenceVersion());
     assertEquals("best-pass", last.referenceKind());
@@ -174,13 +149,13 @@ class SlowDriftTest {
   @Test
   void aPinnedVersionIsTheReferenceAndUnpinningFallsBackToTheBestPass() {
     start(Policy.defaults());
-    estimates.pipeInput("m", estimate("m", 1, 0, 10.0, 0.88, 0.30, 0.25, 0.40));
-    estimates.pipeInput("m", estimate("m", 2, 1, 9.0, 0.88, 0.30, 0.25, 0.40)); // better: the best PASS
-    pins.pipeInput("m", new BaselinePin("m", 1, "now", "release 1"));
-    estimates.pipeInput("m", estimate("m", 3, 2, 10.5, 0.88, 0.30, 0.25, 0.40));
-    pins.pipeInput("m", (BaselinePin) null);
-    estimates.pipeInput("m", estimate("m", 4, 3, 10.5, 0.88, 0.30, 0.25, 0.40)); // ×1.17 of v2: PASS
-    List<Verdict> v = verdicts.readValuesToList();
+    monitor.estimates.pipeInput("m", estimate("m", 1, 0, 10.0, 0.88, 0.30, 0.25, 0.40));
+    monitor.estimates.pipeInput("m", estimate("m", 2, 1, 9.0, 0.88, 0.30, 0.25, 0.40)); // better: the best PASS
+    monitor.pins.pipeInput("m", new BaselinePin("m", 1, "now", "release 1"));
+    monitor.estimates.pipeInput("m", estimate("m", 3, 2, 10.5, 0.88, 0.30, 0.25, 0.40));
+    monitor.pins.pipeInput("m", (BaselinePin) null);
+    monitor.estimates.pipeInput("m", estimate("m", 4, 3, 10.5, 0.88, 0.30, 0.25, 0.40)); // ×1.17 of v2: PASS
+    List<Verdict> v = monitor.verdicts.readValuesToList();
     assertEquals(1L, v.get(1).referenceVersion());
     assertEquals(1L, v.get(2).referenceVersion());
     assertEquals("pinned", v.get(2).referenceKind());
@@ -195,11 +170,11 @@ class SlowDriftTest {
   @Test
   void theReferenceAgesOutOfTheWindowByVersions() {
     start(Policy.defaults());
-    estimates.pipeInput("m", estimate("m", 1, 0, 10.0, 0.88, 0.30, 0.25, 0.40));
+    monitor.estimates.pipeInput("m", estimate("m", 1, 0, 10.0, 0.88, 0.30, 0.25, 0.40));
     for (int k = 2; k <= 22; k++) {
-      estimates.pipeInput("m", estimate("m", k, 0, 10.5, 0.88, 0.30, 0.25, 0.40));
+      monitor.estimates.pipeInput("m", estimate("m", k, 0, 10.5, 0.88, 0.30, 0.25, 0.40));
     }
-    List<Verdict> v = verdicts.readValuesToList();
+    List<Verdict> v = monitor.verdicts.readValuesToList();
     assertEquals(1L, v.get(20).referenceVersion(), "v21: v1 is still one of the last 20 versions");
     assertEquals(21L, v.get(21).referenceVersion(), "v22: v1 left the window; among equal bounds the newest");
   }
@@ -207,10 +182,10 @@ class SlowDriftTest {
   @Test
   void theReferenceAgesOutOfTheWindowByDays() {
     start(Policy.defaults());
-    estimates.pipeInput("m", estimate("m", 1, 0, 10.0, 0.88, 0.30, 0.25, 0.40));
-    estimates.pipeInput("m", estimate("m", 2, 29, 10.5, 0.88, 0.30, 0.25, 0.40));
-    estimates.pipeInput("m", estimate("m", 3, 40, 10.5, 0.88, 0.30, 0.25, 0.40));
-    List<Verdict> v = verdicts.readValuesToList();
+    monitor.estimates.pipeInput("m", estimate("m", 1, 0, 10.0, 0.88, 0.30, 0.25, 0.40));
+    monitor.estimates.pipeInput("m", estimate("m", 2, 29, 10.5, 0.88, 0.30, 0.25, 0.40));
+    monitor.estimates.pipeInput("m", estimate("m", 3, 40, 10.5, 0.88, 0.30, 0.25, 0.40));
+    List<Verdict> v = monitor.verdicts.readValuesToList();
     assertEquals(1L, v.get(1).referenceVersion());
     assertEquals(2L, v.get(2).referenceVersion(), "v1 is 40 days older than v3");
     assertEquals(2L, v.get(2).baselineVersion());
@@ -219,9 +194,9 @@ class SlowDriftTest {
   @Test
   void withoutAPassInTheWindowTheLastPassIsTheReference() {
     start(Policy.defaults());
-    estimates.pipeInput("m", estimate("m", 1, 0, 10.0, 0.88, 0.30, 0.25, 0.40));
-    estimates.pipeInput("m", estimate("m", 2, 45, 10.5, 0.88, 0.30, 0.25, 0.40));
-    Verdict v2 = verdicts.readValuesToList().get(1);
+    monitor.estimates.pipeInput("m", estimate("m", 1, 0, 10.0, 0.88, 0.30, 0.25, 0.40));
+    monitor.estimates.pipeInput("m", estimate("m", 2, 45, 10.5, 0.88, 0.30, 0.25, 0.40));
+    Verdict v2 = monitor.verdicts.readValuesToList().get(1);
     assertEquals(1L, v2.referenceVersion(), "v1 is 45 days old, but the last PASS: the drift stays visible");
     assertEquals("last-pass", v2.referenceKind());
     assertEquals(1.05, check(v2, "reference-best-upper-growth").value(), 1e-9);
@@ -236,7 +211,7 @@ class SlowDriftTest {
     assertNull(v1.referenceKind());
     assertTrue(v1.checks().stream().noneMatch(c -> c.name().startsWith("reference-")), v1.checks().toString());
     assertTrue(Double.isNaN(referenceRatio("m", "best_upper")));
-    assertTrue(!registry.scrape().contains("lipwatch_reference_ratio{metric=\"best_upper\",model=\"m\"}"),
+    assertTrue(!monitor.registry.scrape().contains("lipwatch_reference_ratio{metric=\"best_upper\",model=\"m\"}"),
         "no reference: no series (/metrics carries finite numbers only)");
   }
 
