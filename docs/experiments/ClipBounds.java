@@ -1,4 +1,6 @@
 import io.lipwatch.estimator.bounds.*;
+import io.lipwatch.estimator.format.dl4j.*;
+import io.lipwatch.estimator.network.*;
 import io.lipwatch.estimator.estimate.*;
 import io.lipwatch.estimator.probes.*;
 import io.lipwatch.estimator.snapshot.RestoredModel;

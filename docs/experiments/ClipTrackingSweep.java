@@ -1,4 +1,6 @@
 import io.lipwatch.estimator.bounds.*;
+import io.lipwatch.estimator.format.dl4j.*;
+import io.lipwatch.estimator.network.*;
 import io.lipwatch.estimator.estimate.*;
 import io.lipwatch.estimator.probes.*;
 import io.lipwatch.estimator.snapshot.RestoredModel;
@@ -23,7 +25,7 @@ import org.nd4j.linalg.dataset.DataSet;
  * </pre>
  * Arguments: training samples (0: all), epochs, probe samples, then models: none | wd:µ:dµ |
  * clip:λ0:MEAN|MAX|TOP:radius:reseed:stallWindow:stallAscent:engineSeeds:schedule, schedule e (± λ0/2 per epoch) or
- * wN:factor:warmupEpochs (×/÷ every N minibatches). Target accuracy 0.85, seed 42, batch 128, 64 pairs, Adam 1e-3.
+ * wN:factor:warmupEpochs[:band:trend] (×/÷ every N minibatches; band and trend 0 unless given, the schedule before them). Target accuracy 0.85, seed 42, batch 128, 64 pairs, Adam 1e-3.
  */
 public class ClipTrackingSweep {
   public static void main(String[] a) throws Exception {
@@ -78,8 +80,10 @@ public class ClipTrackingSweep {
             .withTracking(new ClipTracking(Double.parseDouble(v[3]), Integer.parseInt(v[4]), Integer.parseInt(v[5]),
                 Integer.parseInt(v[6]), Integer.parseInt(v[7])));
         if (v[8].startsWith("w")) {
+          // band and trend default to 0 here: the schedule these measurements were taken with
           r = r.withSchedule(LambdaSchedule.windowed(Integer.parseInt(v[10]), Integer.parseInt(v[8].substring(1)),
-              Double.parseDouble(v[9])));
+              Double.parseDouble(v[9])).withBandAndTrend(v.length > 11 ? Double.parseDouble(v[11]) : 0,
+              v.length > 12 ? Double.parseDouble(v[12]) : 0));
         }
         yield r;
       }

@@ -61,6 +61,8 @@ public final class RegularizedTrainer {
   private int epochsDone;
   /** The per-window schedule's state. */
   private final WindowedDiscrepancy window;
+  private final List<WindowMove> moveLog = new java.util.ArrayList<>();
+  private long stepsDone;
   private final long seed;
   private AdmmLipSdp admm;
   private int admmEpochs;
@@ -76,7 +78,7 @@ public final class RegularizedTrainer {
     this.reg = reg;
     this.weight = reg.weight();
     this.seed = seed;
-    this.window = new WindowedDiscrepancy(reg.schedule().factor());
+    this.window = new WindowedDiscrepancy(reg.schedule().factor(), reg.schedule().band(), reg.schedule().trend());
     this.dtype = net.params().dataType();
     this.clip = reg.regularizer() == Regularizer.CLIP ? new ClipPenalty(reg, dtype, lo, hi, seed) : null;
     this.weightDecay = reg.regularizer() == Regularizer.WEIGHT_DECAY ? new WeightDecay() : null;
@@ -176,6 +178,17 @@ public final class RegularizedTrainer {
     return clip;
   }
 
+  /**
+   * One move of the per-window schedule: after minibatch {@code step} (counted over all epochs of this trainer) the
+   * window's running accuracy and the weight it led to.
+   */
+  public record WindowMove(int epoch, long step, double accuracy, double weight) {}
+
+  /** Every move of the per-window schedule so far, in order (empty for the per-epoch schedule). */
+  public List<WindowMove> windowMoves() {
+    return List.copyOf(moveLog);
+  }
+
   /** What one epoch did. Accuracy is that of the minibatches as they were trained (free; NaN for regression). */
   public record EpochStats(double loss, double penalty, double maxRatio, double trainAccuracy, double weightBefore,
       double weightAfter, double seconds) {}
@@ -207,6 +220,7 @@ public final class RegularizedTrainer {
     int windowSteps = 0;
     for (DataSet b : batches) {
       Step s = step(b.getFeatures(), b.getLabels());
+      stepsDone++;
       loss += s.loss * s.n;
       pen += s.penalty * s.n;
       maxRatio = Math.max(maxRatio, s.maxRatio);
@@ -216,7 +230,9 @@ public final class RegularizedTrainer {
         windowCorrect += s.correct;
         windowN += s.n;
         if (++windowSteps == schedule.window()) {
-          weight = window.next(weight, (double) windowCorrect / windowN, reg.targetAccuracy(), reg.step());
+          double windowAcc = (double) windowCorrect / windowN;
+          weight = window.next(weight, windowAcc, reg.targetAccuracy(), reg.step());
+          moveLog.add(new WindowMove(epochsDone + 1, stepsDone, windowAcc, weight));
           windowCorrect = 0;
           windowN = 0;
           windowSteps = 0;

@@ -105,8 +105,13 @@ public final class ClipTable {
             names.get(k), e + 1, st.loss(), st.penalty(), st.trainAccuracy(), r.regularizer() == Regularizer.WEIGHT_DECAY ? "µ" : "λ",
             st.weightBefore(), st.weightAfter(), st.seconds());
         if (r.regularizer() == Regularizer.CLIP) {
-          log.printf(Locale.ROOT, "  %-16s trainer estimate %.3f, engine search at re-seeding %.3f%n", "", t.clipEstimate(),
-              t.clip().engineSearchValue());
+          int epoch = e + 1;
+          java.util.DoubleSummaryStatistics moved = t.windowMoves().stream().filter(m -> m.epoch() == epoch)
+              .mapToDouble(RegularizedTrainer.WindowMove::weight).summaryStatistics();
+          log.printf(Locale.ROOT, "  %-16s trainer estimate %.3f, engine search at re-seeding %.3f, λ within the epoch %s%n",
+              "", t.clipEstimate(), t.clip().engineSearchValue(), moved.getCount() == 0 ? "fixed"
+                  : String.format(Locale.ROOT, "%.4g–%.4g (%d moves)", Math.min(moved.getMin(), st.weightBefore()),
+                      Math.max(moved.getMax(), st.weightBefore()), moved.getCount()));
         }
       }
       double seconds = (System.nanoTime() - t0) / 1e9;
