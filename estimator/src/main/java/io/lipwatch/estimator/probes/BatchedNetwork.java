@@ -1,5 +1,6 @@
 package io.lipwatch.estimator.probes;
 
+import io.lipwatch.estimator.linalg.Conv2dOperator;
 import io.lipwatch.estimator.linalg.DenseMatrix;
 import io.lipwatch.estimator.network.ExtractedNetwork;
 import io.lipwatch.estimator.linalg.LinearOperator;
@@ -13,22 +14,28 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The forward pass and vector–Jacobian product of an {@link ExtractedNetwork} on a whole batch in float32: dense
- * layers as one GEMM each (ND4J/BLAS, as the DL4J path runs them), every other node on flat float arrays, operators
- * without a batched form (convolutions, pooling matrices) row by row in parallel. The same arithmetic as the engine's
- * double path, in float; certificates use the double path.
+ * layers as one GEMM each (ND4J/BLAS, as the DL4J path runs them), convolutions as one im2col GEMM ({@link ConvGemm}),
+ * every other node on flat float arrays, operators without a batched form (pooling matrices) row by row in parallel.
+ * The same arithmetic as the engine's double path, in float; certificates use the double path.
  */
 final class BatchedNetwork {
   private final ExtractedNetwork net;
   /** Per node: Aᵀ ([in, out]) and A ([out, in]) in float for dense affine nodes, else null. */
   private final INDArray[] at;
   private final INDArray[] a;
+  /** Per node: the convolution as an im2col GEMM, else null. */
+  private final ConvGemm[] conv;
 
   BatchedNetwork(ExtractedNetwork net) {
     this.net = net;
     List<Node> nodes = net.nodes();
     at = new INDArray[nodes.size()];
     a = new INDArray[nodes.size()];
+    conv = new ConvGemm[nodes.size()];
     for (int i = 0; i < nodes.size(); i++) {
+      if (nodes.get(i).linear() instanceof Conv2dOperator c) {
+        conv[i] = new ConvGemm(c);
+      }
       if (nodes.get(i).linear() instanceof DenseMatrix d) {
         INDArray m = Nd4j.createFromArray(d.data()).reshape('c', d.rows(), d.cols()).castTo(DataType.FLOAT);
         a[i] = m.dup('c');
@@ -208,6 +215,9 @@ final class BatchedNetwork {
     if (at[node] != null) {
       INDArray m = Nd4j.createFromArray(z).reshape('c', n, inDim);
       return m.mmul(transpose ? a[node] : at[node]).dup('c').data().asFloat();
+    }
+    if (conv[node] != null) {
+      return conv[node].apply(z, n, transpose);
     }
     float[] y = new float[n * outDim];
     IntStream.range(0, n).parallel().forEach(r -> {

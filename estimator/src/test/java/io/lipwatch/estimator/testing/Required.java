@@ -32,6 +32,22 @@ public final class Required {
     return dir;
   }
 
+  /** A Python 3 module importable by /usr/bin/python3; if absent, fails (CI) or skips, naming {@code debianPackage}. */
+  public static void pythonModule(String module, String debianPackage) {
+    boolean present;
+    try {
+      Process p = new ProcessBuilder("/usr/bin/python3", "-c", "import " + module).redirectErrorStream(true).start();
+      p.getInputStream().readAllBytes();
+      present = p.waitFor() == 0;
+    } catch (java.io.IOException e) {
+      present = false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      present = false;
+    }
+    check(present, "python3 cannot import " + module, debianPackage, ci());
+  }
+
   /** The decision itself: nothing when present; else an assertion failure under CI, a skip (aborted test) otherwise. */
   static void check(boolean present, String what, String debianPackage, boolean ci) {
     if (present) {
