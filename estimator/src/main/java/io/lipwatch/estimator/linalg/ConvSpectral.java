@@ -129,10 +129,17 @@ public final class ConvSpectral {
       }
       sq = Math.nextUp(sq + Math.nextUp(t * t));
     }
-    double gk = Math.nextUp(kk * U / (1 - Math.nextUp(kk * U)));
-    double beta = Math.nextUp(Math.nextUp(gk * Math.nextUp(1 + TWIDDLE_ERROR)) + TWIDDLE_ERROR);
     // √2·β·√sq, with 1.5 > √2 and every step upward
-    return Math.nextUp(Math.nextUp(1.5 * beta) * Math.nextUp(Math.sqrt(sq)));
+    return Math.nextUp(Math.nextUp(1.5 * beta(kk)) * Math.nextUp(Math.sqrt(sq)));
+  }
+
+  /**
+   * β = γ_kk·(1 + η) + η, rounded upward: the error of a computed symbol entry's real (or imaginary) part is at most
+   * β·Σ_t|K_t| (a dot product of kk taps with twiddles each within η of the exact cos, sin).
+   */
+  static double beta(int kk) {
+    double gk = Math.nextUp(kk * U / (1 - Math.nextUp(kk * U)));
+    return Math.nextUp(Math.nextUp(gk * Math.nextUp(1 + TWIDDLE_ERROR)) + TWIDDLE_ERROR);
   }
 
   /**
@@ -299,7 +306,8 @@ public final class ConvSpectral {
    * degree D_h = (k_h−1)·d_h in ω₁ and D_w = (k_w−1)·d_w in ω₂. By Bernstein's inequality |∂p/∂ω₁| ≤ D_h‖p‖∞ (and the
    * same in ω₂); every ω is within π/S per coordinate of a grid point g, so |p(ω) − p(g)| ≤ π(D_h+D_w)/S·‖p‖∞, hence
    * ‖p‖∞ ≤ max_grid p / (1 − π(D_h+D_w)/S) for S > π(D_h+D_w). (Pfister–Bresler's 1/(1−2d/S) is tighter; ours is the
-   * one we can prove in two lines.) Stride is not modelled, and need not be: the embedding argument above.
+   * one we can prove in two lines.) Stride is not modelled, and need not be: the embedding argument above. The grid
+   * values are the S×S torus's symbols, computed and bounded for rounding as in {@link #circularCertified}.
    */
   public static double lipBound(Conv2dOperator c, int s) {
     int dh = (c.kH() - 1) * c.dH();
@@ -310,53 +318,29 @@ public final class ConvSpectral {
     }
     int co = c.cOut();
     int ci = c.cIn();
-    int kh = c.kH();
-    int kw = c.kW();
-    double[] k = c.kernel();
+    int kk = c.kH() * c.kW();
+    if (java.util.Arrays.stream(c.kernel()).allMatch(v -> v == 0)) {
+      return 0.0;
+    }
     double[] maxRow = new double[co];
     double[] maxCol = new double[ci];
-    double[] innerR = new double[co * ci * kh];
-    double[] innerI = new double[co * ci * kh];
     double[] rowSum = new double[co];
     double[] colSum = new double[ci];
-    for (int b = 0; b < s; b++) {
-      double w2 = 2 * Math.PI * b / s;
-      // inner[o][i][p] = Σ_q K[o,i,p,q]·e^{i·q·d_w·ω₂}
-      for (int oi = 0; oi < co * ci; oi++) {
-        for (int p = 0; p < kh; p++) {
-          double re = 0;
-          double im = 0;
-          int base = (oi * kh + p) * kw;
-          for (int q = 0; q < kw; q++) {
-            double ang = q * c.dW() * w2;
-            re += k[base + q] * Math.cos(ang);
-            im += k[base + q] * Math.sin(ang);
-          }
-          innerR[oi * kh + p] = re;
-          innerI[oi * kh + p] = im;
-        }
-      }
-      for (int a = 0; a < s; a++) {
-        double w1 = 2 * Math.PI * a / s;
+    double[] fr = new double[co * ci];
+    double[] fi = new double[co * ci];
+    double[] cos = new double[kk];
+    double[] sin = new double[kk];
+    // the grid ω = 2π(a, b)/S is the S×S torus's frequency grid; p_i(−ω) = p_i(ω), so half of b suffices
+    for (int a = 0; a < s; a++) {
+      for (int b = 0; b <= s / 2; b++) {
+        twiddles(c, a, b, s, s, cos, sin);
+        symbol(c.kernel(), co * ci, kk, cos, sin, fr, fi);
         java.util.Arrays.fill(rowSum, 0);
         java.util.Arrays.fill(colSum, 0);
-        double[] cr = new double[kh];
-        double[] cim = new double[kh];
-        for (int p = 0; p < kh; p++) {
-          cr[p] = Math.cos(p * c.dH() * w1);
-          cim[p] = Math.sin(p * c.dH() * w1);
-        }
         for (int o = 0; o < co; o++) {
           for (int i = 0; i < ci; i++) {
-            int base = (o * ci + i) * kh;
-            double re = 0;
-            double im = 0;
-            for (int p = 0; p < kh; p++) {
-              double xr = innerR[base + p];
-              double xi = innerI[base + p];
-              re += xr * cr[p] - xi * cim[p];
-              im += xr * cim[p] + xi * cr[p];
-            }
+            double re = fr[o * ci + i];
+            double im = fi[o * ci + i];
             double mag = re * re + im * im;
             rowSum[o] += mag;
             colSum[i] += mag;
@@ -370,15 +354,45 @@ public final class ConvSpectral {
         }
       }
     }
-    double sr = 0;
-    for (double v : maxRow) {
-      sr += v;
+    // Rounding, proven: |f_ij − f̃_ij| ≤ ε_ij = 1.5·β·Σ_t|K_ij,t| (see circularCertified), so by Minkowski
+    // √p_i ≤ √p̃_i + ε_i with ε_i = ‖(ε_ij)_j‖₂; p̃_i is a rounded sum of 2·ci non-negative products, its exact value
+    // ≤ fl·(1 + 2γ_{2ci+2}). Everything after is rounded upward, and 1 − slack downward (nextUp(Math.PI) > π).
+    double beta = Math.nextUp(1.5 * beta(kk));
+    double[] k = c.kernel();
+    double[] epsRow = new double[co];
+    double[] epsCol = new double[ci];
+    for (int o = 0; o < co; o++) {
+      for (int i = 0; i < ci; i++) {
+        double t = 0;
+        for (int j = 0; j < kk; j++) {
+          t = Math.nextUp(t + Math.abs(k[(o * ci + i) * kk + j]));
+        }
+        double e = Math.nextUp(beta * t);
+        double e2 = Math.nextUp(e * e);
+        epsRow[o] = Math.nextUp(epsRow[o] + e2);
+        epsCol[i] = Math.nextUp(epsCol[i] + e2);
+      }
     }
-    double sc = 0;
-    for (double v : maxCol) {
-      sc += v;
+    double sr = provenSum(maxRow, epsRow, NormCertificate.gamma(2L * ci + 2));
+    double sc = provenSum(maxCol, epsCol, NormCertificate.gamma(2L * co + 2));
+    double slackUp = Math.nextUp(Math.nextUp(Math.nextUp(Math.PI) * (dh + dw)) / s);
+    double denom = Math.nextDown(1 - slackUp);
+    if (!(denom > 0)) {
+      throw new IllegalArgumentException("grid " + s + " too coarse for kernel degree " + (dh + dw));
     }
-    return Math.sqrt(Math.min(sr, sc) / (1 - slack)) * (1 + 1e-9);
+    return Math.nextUp(Math.sqrt(Math.nextUp(Math.min(sr, sc) / denom)));
+  }
+
+  /** Σ_i (√(m_i·(1 + 2γ)) + √ε²_i)², every operation rounded upward. */
+  private static double provenSum(double[] max, double[] epsSq, double gamma) {
+    double inflate = Math.nextUp(1 + Math.nextUp(2 * gamma));
+    double total = 0;
+    for (int i = 0; i < max.length; i++) {
+      double root = Math.nextUp(Math.sqrt(Math.nextUp(max[i] * inflate)));
+      double r = Math.nextUp(root + Math.nextUp(Math.sqrt(epsSq[i])));
+      total = Math.nextUp(total + Math.nextUp(r * r));
+    }
+    return total;
   }
 
   /**

@@ -46,6 +46,22 @@ class ConvCertificateTest {
   }
 
   /**
+   * LipBound for one channel is √(max_grid |K̂|² / (1 − π(D_h + D_w)/S)): for the all-ones 3×3 kernel the grid maximum
+   * is 81 at ω = 0 (on every grid), so the value is 9/√(1 − 4π/S) up to the proven rounding, and never below 9.
+   */
+  @Test
+  void lipBoundAtItsClosedForm() {
+    double[] k = new double[9];
+    java.util.Arrays.fill(k, 1.0);
+    Conv2dOperator op = conv(1, 8, 1, 3, 1, 1, 1, k);
+    for (int s : new int[] {16, 33, 128}) {
+      double exact = 9 / Math.sqrt(1 - 4 * Math.PI / s);
+      double v = ConvSpectral.lipBound(op, s);
+      assertTrue(v >= exact && v <= exact * (1 + 1e-9), "S=" + s + ": " + v + " vs " + exact);
+    }
+  }
+
+  /**
    * (1, −1)⊗(1, −1) with mixed signs: |K̂(ξ)| = 4|sin(πa/N)·sin(πb/N)|, so on an even torus the maximum is 4 at
    * (N/2, N/2), and on an odd one it is 4·cos²(π/(2N)) (closed form). Scaled by 3.7 to make the value inexact.
    */
