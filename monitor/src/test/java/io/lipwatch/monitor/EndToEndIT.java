@@ -6,16 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.lipwatch.estimator.estimate.Estimate;
 import io.lipwatch.estimator.probes.ProbeSet;
 import io.lipwatch.estimator.probes.ProbeSetPublisher;
-import io.lipwatch.estimator.snapshot.SnapshotLimits;
 import io.lipwatch.estimator.stream.DlqRecord;
-import io.lipwatch.estimator.stream.EstimatorService;
-import io.lipwatch.estimator.stream.EstimatorSettings;
-import io.lipwatch.estimator.stream.KafkaConnection;
-import io.lipwatch.estimator.stream.TopicAdmin;
 import io.lipwatch.estimator.stream.Topics;
 import io.lipwatch.estimator.testing.TestModels;
-import io.lipwatch.broker.EmbeddedBroker;
-import io.lipwatch.monitor.stream.MonitorService;
+import io.lipwatch.monitor.testing.LivePipeline;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -48,39 +42,23 @@ import org.nd4j.linalg.activations.Activation;
 class EndToEndIT {
   @TempDir
   static Path tmp;
-  static EmbeddedBroker broker;
-  static EstimatorService estimator;
-  static MonitorService monitor;
-  static KafkaConnection kafka;
+  static LivePipeline pipeline;
 
   @BeforeAll
   static void start() throws Exception {
-    broker = EmbeddedBroker.start(0, null);
-    kafka = KafkaConnection.of(broker.bootstrapServers());
-    TopicAdmin.ensureTopics(kafka.toMap(), 2, (short) 1);
-    monitor = new MonitorService(kafka, tmp.resolve("monitor"), "127.0.0.1", 0, null);
-    estimator = new EstimatorService(kafka, new EstimatorSettings(SnapshotLimits.defaults(),
-        EstimatorSettings.defaults().engine(), EstimatorSettings.streamProbes().withSamples(100), null, null), tmp.resolve("estimator"), monitor.registry());
-    monitor.start();
-    estimator.start();
+    pipeline = LivePipeline.start(tmp, 2, 100);
   }
 
   @AfterAll
   static void stop() throws Exception {
-    if (estimator != null) {
-      estimator.close();
-    }
-    if (monitor != null) {
-      monitor.close();
-    }
-    if (broker != null) {
-      broker.close();
+    if (pipeline != null) {
+      pipeline.close();
     }
   }
 
   /** Produces one message from a file with kcat, headers included. */
   static void kcatProduce(String key, Path file, Map<String, String> headers) throws Exception {
-    kcatProduce(broker.bootstrapServers(), key, file, headers);
+    kcatProduce(pipeline.broker.bootstrapServers(), key, file, headers);
   }
 
   static void kcatProduce(String bootstrap, String key, Path file, Map<String, String> headers) throws Exception {
@@ -98,7 +76,7 @@ class EndToEndIT {
   }
 
   static <V> List<ConsumerRecord<String, V>> consume(String topic, Deserializer<V> valueDeserializer, int atLeast) {
-    Map<String, Object> props = new HashMap<>(kafka.toMap());
+    Map<String, Object> props = new HashMap<>(pipeline.kafka.toMap());
     props.put(ConsumerConfig.GROUP_ID_CONFIG, "it-" + topic + "-" + System.nanoTime());
     props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -115,7 +93,7 @@ class EndToEndIT {
 
   static String get(String path) throws IOException, InterruptedException {
     HttpClient http = HttpClient.newHttpClient();
-    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + monitor.httpPort() + path)).build(),
+    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + pipeline.monitor.httpPort() + path)).build(),
         HttpResponse.BodyHandlers.ofString()).body();
   }
 
@@ -146,7 +124,7 @@ class EndToEndIT {
     for (int i = 0; i < labels.length; i++) {
       labels[i] = i % 10;
     }
-    ProbeSetPublisher.publish(kafka, new ProbeSet("fashion-mnist", List.of(30), 10, 0, 1, labels, codes, null));
+    ProbeSetPublisher.publish(pipeline.kafka, new ProbeSet("fashion-mnist", List.of(30), 10, 0, 1, labels, codes, null));
 
     kcatProduce("kcat-model", random, TestModels.headers("kcat-model", 1, randomBytes));
     kcatProduce("kcat-model", truncated, TestModels.headers("kcat-model", 2, cut));

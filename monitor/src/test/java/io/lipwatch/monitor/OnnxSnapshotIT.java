@@ -8,16 +8,11 @@ import io.lipwatch.estimator.format.onnx.OnnxFixtures;
 import io.lipwatch.estimator.probes.ProbeSet;
 import io.lipwatch.estimator.probes.ProbeSetPublisher;
 import io.lipwatch.estimator.snapshot.SnapshotHeaders;
-import io.lipwatch.estimator.snapshot.SnapshotLimits;
 import io.lipwatch.estimator.stream.DlqRecord;
-import io.lipwatch.estimator.stream.EstimatorService;
 import io.lipwatch.estimator.stream.EstimatorSettings;
-import io.lipwatch.estimator.stream.KafkaConnection;
-import io.lipwatch.estimator.stream.TopicAdmin;
 import io.lipwatch.estimator.stream.Topics;
 import io.lipwatch.estimator.testing.TestModels;
-import io.lipwatch.broker.EmbeddedBroker;
-import io.lipwatch.monitor.stream.MonitorService;
+import io.lipwatch.monitor.testing.LivePipeline;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -38,30 +33,17 @@ import org.junit.jupiter.api.io.TempDir;
 class OnnxSnapshotIT {
   @TempDir
   static Path tmp;
-  static EmbeddedBroker broker;
-  static EstimatorService estimator;
-  static MonitorService monitor;
-  static KafkaConnection kafka;
+  static LivePipeline pipeline;
 
   @BeforeAll
   static void start() throws Exception {
-    broker = EmbeddedBroker.start(0, null);
-    kafka = KafkaConnection.of(broker.bootstrapServers());
-    TopicAdmin.ensureTopics(kafka.toMap(), 1, (short) 1);
-    monitor = new MonitorService(kafka, tmp.resolve("monitor"), "127.0.0.1", 0, null);
-    estimator = new EstimatorService(kafka, new EstimatorSettings(SnapshotLimits.defaults(),
-        EstimatorSettings.defaults().engine().withBudget(Duration.ofSeconds(2)), EstimatorSettings.streamProbes().withSamples(40),
-        null, null), tmp.resolve("estimator"), monitor.registry());
-    monitor.start();
-    estimator.start();
+    pipeline = LivePipeline.start(tmp, 1, EstimatorSettings.defaults().engine().withBudget(Duration.ofSeconds(2)), 40);
   }
 
   @AfterAll
   static void stop() throws Exception {
-    for (AutoCloseable c : new AutoCloseable[] {estimator, monitor, broker}) {
-      if (c != null) {
-        c.close();
-      }
+    if (pipeline != null) {
+      pipeline.close();
     }
   }
 
@@ -78,7 +60,7 @@ class OnnxSnapshotIT {
     for (int i = 0; i < n; i++) {
       labels[i] = r.nextInt(3);
     }
-    ProbeSetPublisher.publish(kafka, new ProbeSet("onnx-probes", List.of(2, 6, 6), 3, 0, 1, labels, codes, null));
+    ProbeSetPublisher.publish(pipeline.kafka, new ProbeSet("onnx-probes", List.of(2, 6, 6), 3, 0, 1, labels, codes, null));
 
     byte[] model = OnnxFixtures.load("cnn_res_o13").model();
     Path good = tmp.resolve("model.onnx");
@@ -95,8 +77,8 @@ class OnnxSnapshotIT {
     Map<String, String> hb = new HashMap<>(TestModels.headers("onnx-model", 2, badBytes));
     hb.put(SnapshotHeaders.FORMAT, "onnx");
 
-    EndToEndIT.kcatProduce(broker.bootstrapServers(), "onnx-model", good, h);
-    EndToEndIT.kcatProduce(broker.bootstrapServers(), "onnx-model", badFile, hb);
+    EndToEndIT.kcatProduce(pipeline.broker.bootstrapServers(), "onnx-model", good, h);
+    EndToEndIT.kcatProduce(pipeline.broker.bootstrapServers(), "onnx-model", badFile, hb);
 
     var estimates = consume(Topics.ESTIMATES.name(), Topics.ESTIMATES.valueSerde().deserializer(), 1);
     assertEquals(1, estimates.size());
@@ -121,7 +103,7 @@ class OnnxSnapshotIT {
 
   static <V> List<org.apache.kafka.clients.consumer.ConsumerRecord<String, V>> consume(String topic,
       org.apache.kafka.common.serialization.Deserializer<V> d, int atLeast) {
-    Map<String, Object> props = new HashMap<>(kafka.toMap());
+    Map<String, Object> props = new HashMap<>(pipeline.kafka.toMap());
     props.put(org.apache.kafka.clients.consumer.ConsumerConfig.GROUP_ID_CONFIG, "it-onnx-" + topic + "-" + System.nanoTime());
     props.put(org.apache.kafka.clients.consumer.ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     props.put(org.apache.kafka.clients.consumer.ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -139,7 +121,7 @@ class OnnxSnapshotIT {
   static String metrics() {
     try {
       return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
-          java.net.URI.create("http://127.0.0.1:" + monitor.httpPort() + "/metrics")).build(),
+          java.net.URI.create("http://127.0.0.1:" + pipeline.monitor.httpPort() + "/metrics")).build(),
           java.net.http.HttpResponse.BodyHandlers.ofString()).body();
     } catch (Exception ex) {
       return "";

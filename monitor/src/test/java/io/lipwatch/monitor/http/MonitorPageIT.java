@@ -11,14 +11,9 @@ import io.lipwatch.estimator.snapshot.Sha256;
 import io.lipwatch.estimator.snapshot.SnapshotLimits;
 import io.lipwatch.estimator.snapshot.SnapshotMetadata;
 import io.lipwatch.estimator.snapshot.SnapshotPublisher;
-import io.lipwatch.estimator.stream.EstimatorService;
-import io.lipwatch.estimator.stream.EstimatorSettings;
-import io.lipwatch.estimator.stream.KafkaConnection;
-import io.lipwatch.estimator.stream.TopicAdmin;
 import io.lipwatch.estimator.testing.Required;
 import io.lipwatch.estimator.testing.TestModels;
-import io.lipwatch.broker.EmbeddedBroker;
-import io.lipwatch.monitor.stream.MonitorService;
+import io.lipwatch.monitor.testing.LivePipeline;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -54,30 +49,21 @@ class MonitorPageIT {
 
   @TempDir
   static Path tmp;
-  static EmbeddedBroker broker;
-  static EstimatorService estimator;
-  static MonitorService monitor;
+  static LivePipeline pipeline;
   static SnapshotPublisher publisher;
   static MultiLayerNetwork net;
 
   @BeforeAll
   static void start() throws Exception {
-    broker = EmbeddedBroker.start(0, null);
-    KafkaConnection kafka = KafkaConnection.of(broker.bootstrapServers());
-    TopicAdmin.ensureTopics(kafka.toMap(), 1, (short) 1);
-    monitor = new MonitorService(kafka, tmp.resolve("monitor"), "127.0.0.1", 0, null);
-    estimator = new EstimatorService(kafka, new EstimatorSettings(SnapshotLimits.defaults(), EstimatorSettings.defaults().engine(),
-        EstimatorSettings.streamProbes().withSamples(60), null, null), tmp.resolve("estimator"), monitor.registry());
-    monitor.start();
-    estimator.start();
+    pipeline = LivePipeline.start(tmp, 1, 60);
     // the probe set the snapshots name: 60 labelled 30-dimensional inputs (fixed seed)
     byte[] codes = TestModels.randomBytes(9, 60 * 30);
     int[] labels = new int[60];
     for (int i = 0; i < labels.length; i++) {
       labels[i] = i % 10;
     }
-    ProbeSetPublisher.publish(kafka, new ProbeSet(DATASET, List.of(30), 10, 0, 1, labels, codes, null));
-    publisher = new SnapshotPublisher(kafka, SnapshotLimits.defaults(), null, null);
+    ProbeSetPublisher.publish(pipeline.kafka, new ProbeSet(DATASET, List.of(30), 10, 0, 1, labels, codes, null));
+    publisher = new SnapshotPublisher(pipeline.kafka, SnapshotLimits.defaults(), null, null);
     net = TestModels.mlp(21, Activation.RELU, 30, 20, 10);
     publish(MODEL, 1, TestModels.zip(net));
     scaleFirstLayer(1.05);
@@ -94,7 +80,7 @@ class MonitorPageIT {
 
   @AfterAll
   static void stop() throws Exception {
-    for (AutoCloseable c : new AutoCloseable[] {publisher, estimator, monitor, broker}) {
+    for (AutoCloseable c : new AutoCloseable[] {publisher, pipeline}) {
       if (c != null) {
         c.close();
       }
@@ -105,7 +91,7 @@ class MonitorPageIT {
   void pageDrawsEveryVersionAgreesWithTheApiAndFollowsNewVersions() throws Exception {
     Path chromium = Required.tool("chromium", "chromium");
     Path artefacts = Files.createDirectories(Path.of("target", "browser"));
-    String url = "http://127.0.0.1:" + monitor.httpPort() + "/";
+    String url = "http://127.0.0.1:" + pipeline.monitor.httpPort() + "/";
     try (HeadlessChromium browser = HeadlessChromium.launch(chromium, tmp.resolve("profile"), artefacts.resolve("chromium.log"))) {
       browser.navigate(url + "#" + MODEL);
       await("the page's charts show the four versions", Duration.ofSeconds(60), () -> pageShows(browser, 4));
@@ -198,7 +184,7 @@ class MonitorPageIT {
 
   static String get(String path) throws IOException {
     try {
-      return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + monitor.httpPort() + path)).build(),
+      return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + pipeline.monitor.httpPort() + path)).build(),
           HttpResponse.BodyHandlers.ofString()).body();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
