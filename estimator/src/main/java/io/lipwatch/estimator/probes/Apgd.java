@@ -4,10 +4,10 @@ import io.lipwatch.estimator.probes.Attacks.Batch;
 import io.lipwatch.estimator.probes.Attacks.Deadline;
 import io.lipwatch.estimator.probes.Attacks.Observer;
 import io.lipwatch.estimator.probes.Attacks.Outcome;
+import io.lipwatch.estimator.probes.Attacks.Work;
 import io.lipwatch.estimator.probes.ProbeConfig.Norm;
 import java.util.ArrayList;
 import java.util.List;
-import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * PGD with the step-size schedule of APGD (Croce &amp; Hein, "Reliable evaluation of adversarial robustness with an
@@ -44,84 +44,101 @@ final class Apgd {
   static Outcome run(Classifier c, Batch b, Norm norm, double eps, int steps, LogitLoss loss, long seed, double lo,
       double hi, Deadline deadline, Observer obs) {
     int n = b.n();
-    INDArray x = b.x();
     int[] y = b.labels();
+    StepKernel kern = StepKernel.of(c, b);
+    Work w = new Work(b, kern.classes());
+    int d = w.d;
+    float[] x = w.x;
     Outcome o = new Outcome(n, false);
     double[] e = new double[n];
     java.util.Arrays.fill(e, eps);
     double[] eta = new double[n];
     java.util.Arrays.fill(eta, 2 * eps);
 
-    INDArray delta = Attacks.randomStart(n, (int) x.size(1), e, norm, seed);
-    INDArray xk = Attacks.project(x, delta, e, norm, lo, hi);
+    // the iterates rotate through three arrays (previous, current, next); nothing of the batch's size is allocated
+    // inside the loop
+    float[] xprev = w.rows();
+    float[] xk = w.rows();
+    float[] xnext = w.rows();
+    float[] zk = w.rows();
+    float[] dz = w.rows();
+    float[] xmax = w.rows();
+    Attacks.randomStart(n, d, e, norm, seed, dz);
+    Attacks.project(x, dz, xk, n, d, e, norm, lo, hi, w.scratch);
     if (obs != null) {
-      obs.iterate(x, xk);
+      obs.iterate(b.x(), w.matrix(xk));
     }
-    Classifier.Step st = c.step(xk, b.onehot(), y, loss);
-    Attacks.markFooled(o, st.logits(), y, null, norm);
-    double[] f = loss.values(st.logits(), y);
+    kern.step(xk, loss, w.z, w.g);
+    Attacks.markFooled(o, w, y, null, norm);
+    double[] f = new double[n];
+    double[] fn = new double[n];
+    loss.values(w.z, w.k, y, f);
     double[] fmax = f.clone();
-    INDArray xmax = xk.dup();
-    INDArray g = st.grad();
-    INDArray xprev = xk;
+    System.arraycopy(xk, 0, xmax, 0, xk.length);
+    System.arraycopy(xk, 0, xprev, 0, xk.length);
 
     List<Integer> checks = checkpoints(steps);
     int lastCheck = 0;
     int[] success = new int[n];
     double[] fmaxAtCheck = fmax.clone();
     boolean[] halvedAtCheck = new boolean[n];
+    boolean[] mask = new boolean[n];
+    float mom = (float) MOMENTUM;
+    float keep = (float) (1 - MOMENTUM);
     for (int k = 0; k < steps; k++) {
       if (deadline != null && deadline.passed()) {
         o.aborted = true;
         break;
       }
-      double[] gn = Attacks.gradientRowNorms(g, o, k == 0);
-      INDArray dz = xk.sub(x);
-      Attacks.ascend(dz, g, gn, eta, norm);
-      INDArray z = Attacks.project(x, dz, e, norm, lo, hi);
-      INDArray xnext;
-      if (k == 0) {
-        xnext = z;
-      } else {
+      Attacks.gradientRowNorms(w, o, k == 0);
+      for (int j = 0; j < dz.length; j++) {
+        dz[j] = xk[j] - x[j];
+      }
+      Attacks.ascend(dz, w, eta, norm);
+      Attacks.project(x, dz, k == 0 ? xnext : zk, n, d, e, norm, lo, hi, w.scratch);
+      if (k > 0) {
         // x_k + α(z − x_k) + (1 − α)(x_k − x_{k−1}), projected
-        INDArray dn = z.sub(xk).muli(MOMENTUM).addi(xk.sub(xprev).muli(1 - MOMENTUM)).addi(xk).subi(x);
-        xnext = Attacks.project(x, dn, e, norm, lo, hi);
+        for (int j = 0; j < dz.length; j++) {
+          dz[j] = (zk[j] - xk[j]) * mom + (xk[j] - xprev[j]) * keep + xk[j] - x[j];
+        }
+        Attacks.project(x, dz, xnext, n, d, e, norm, lo, hi, w.scratch);
       }
       if (obs != null) {
-        obs.iterate(x, xnext);
+        obs.iterate(b.x(), w.matrix(xnext));
       }
-      st = c.step(xnext, b.onehot(), y, loss);
-      Attacks.markFooled(o, st.logits(), y, null, norm);
-      double[] fn = loss.values(st.logits(), y);
-      g = st.grad();
-      float[] better = new float[n];
+      kern.step(xnext, loss, w.z, w.g);
+      Attacks.markFooled(o, w, y, null, norm);
+      loss.values(w.z, w.k, y, fn);
       boolean anyBetter = false;
       for (int i = 0; i < n; i++) {
         success[i] += fn[i] > f[i] ? 1 : 0;
-        if (fn[i] > fmax[i]) {
+        mask[i] = fn[i] > fmax[i];
+        if (mask[i]) {
           fmax[i] = fn[i];
-          better[i] = 1f;
           anyBetter = true;
         }
       }
+      double[] tf = f;
       f = fn;
+      fn = tf;
       if (anyBetter) {
-        merge(xmax, xnext, better);
+        copyRows(xmax, xnext, mask, d);
       }
+      float[] tx = xprev;
       xprev = xk;
       xk = xnext;
+      xnext = tx;
       o.stepsDone = k + 1;
       if (checks.contains(k + 1)) {
         int span = k + 1 - lastCheck;
-        float[] restart = new float[n];
         boolean any = false;
         for (int i = 0; i < n; i++) {
           boolean few = success[i] < RHO * span;
           boolean stalled = !halvedAtCheck[i] && fmaxAtCheck[i] == fmax[i];
           halvedAtCheck[i] = few || stalled;
+          mask[i] = halvedAtCheck[i];
           if (halvedAtCheck[i]) {
             eta[i] /= 2;
-            restart[i] = 1f;
             any = true;
           }
           success[i] = 0;
@@ -129,28 +146,24 @@ final class Apgd {
         }
         lastCheck = k + 1;
         if (any) {
-          // restart from the best point, without momentum; the gradient is needed there
-          xk = xk.dup();
-          merge(xk, xmax, restart);
-          xprev = xk;
-          st = c.step(xk, b.onehot(), y, loss);
-          Attacks.markFooled(o, st.logits(), y, null, norm);
-          f = loss.values(st.logits(), y);
-          g = st.grad();
+          // restart from the best point, without momentum (for every row); the gradient is needed there
+          copyRows(xk, xmax, mask, d);
+          System.arraycopy(xk, 0, xprev, 0, xk.length);
+          kern.step(xk, loss, w.z, w.g);
+          Attacks.markFooled(o, w, y, null, norm);
+          loss.values(w.z, w.k, y, f);
         }
       }
     }
     return o;
   }
 
-  /** Rows of {@code into} where mask is 1 take {@code from}'s rows. */
-  private static void merge(INDArray into, INDArray from, float[] mask) {
-    double[] m = new double[mask.length];
-    double[] keep = new double[mask.length];
+  /** Rows of {@code into} where mask is set take {@code from}'s rows. */
+  private static void copyRows(float[] into, float[] from, boolean[] mask, int d) {
     for (int i = 0; i < mask.length; i++) {
-      m[i] = mask[i];
-      keep[i] = 1 - mask[i];
+      if (mask[i]) {
+        System.arraycopy(from, i * d, into, i * d, d);
+      }
     }
-    into.muliColumnVector(Attacks.column(keep)).addi(from.mulColumnVector(Attacks.column(m)));
   }
 }

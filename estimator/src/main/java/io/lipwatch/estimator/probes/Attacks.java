@@ -5,11 +5,13 @@ import java.util.SplittableRandom;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.BooleanIndexing;
-import org.nd4j.linalg.indexing.conditions.Conditions;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
-/** FGSM and PGD on one pre-built batch. All per-sample work is done as whole-batch ND4J ops. */
+/**
+ * FGSM and PGD on one pre-built batch, on flat float32 arrays allocated once per run: products go through the
+ * classifier's {@link StepKernel} (sgemm into kept buffers on the dense path), the per-row work (gradient norms, steps,
+ * the exact projection) is plain loops over the rows.
+ */
 final class Attacks {
   private Attacks() {}
 
@@ -52,63 +54,139 @@ final class Attacks {
     }
   }
 
+  /**
+   * The float32 arrays of one attack on one batch, flat row-major ({@code [n, d]} inputs, {@code [n, k]} logits),
+   * allocated once per attack run: the step loops below allocate nothing of the batch's size.
+   */
+  static final class Work {
+    final int n;
+    final int d;
+    final int k;
+    final float[] x;
+    final float[] z;
+    final float[] g;
+    final double[] gn;
+    final Scratch[] scratch;
+    /** Smallest fooling perturbation per row so far (when norms are tracked), and whether any row has one. */
+    float[] best;
+    boolean anyBest;
+
+    Work(Batch b, int k) {
+      n = b.n();
+      d = (int) b.x().size(1);
+      this.k = k;
+      x = b.x().castTo(DataType.FLOAT).dup('c').data().asFloat();
+      z = new float[n * k];
+      g = new float[n * d];
+      gn = new double[n];
+      scratch = Scratch.perWorker(d);
+    }
+
+    float[] rows() {
+      return new float[n * d];
+    }
+
+    /** An [n, d] copy of a flat array, for observers and results. */
+    INDArray matrix(float[] v) {
+      return Nd4j.createFromArray(v.clone()).reshape('c', n, d);
+    }
+  }
+
   static int[] predictions(INDArray logits) {
     return logits.argMax(1).toIntVector();
   }
 
-  static void markFooled(Outcome o, INDArray logits, int[] labels, INDArray delta, Norm norm) {
-    int[] pred = predictions(logits);
-    double[] dn = null;
-    double[] better = null;
-    for (int i = 0; i < pred.length; i++) {
-      if (pred[i] != labels[i]) {
-        o.fooled[i] = true;
-        if (o.foolNorm != null) {
-          if (dn == null) {
-            dn = (norm == Norm.L2 ? delta.norm2(1) : delta.normmax(1)).toDoubleVector();
-            better = new double[pred.length];
-          }
-          if (dn[i] < o.foolNorm[i]) {
-            o.foolNorm[i] = dn[i];
-            better[i] = 1.0;
-          }
-        }
+  /** Row i's predicted class: the first largest logit (as ND4J's argMax, also with NaN). */
+  static int argMax(float[] z, int i, int k) {
+    int off = i * k;
+    int best = 0;
+    for (int c = 1; c < k; c++) {
+      if (z[off + c] > z[off + best]) {
+        best = c;
       }
     }
-    if (better != null) {
-      // keep the smallest adversarial perturbation per row, without slicing rows out
-      INDArray m = column(better);
-      INDArray keep = m.rsub(1.0);
-      if (o.bestDelta == null) {
-        o.bestDelta = delta.mulColumnVector(m);
-      } else {
-        o.bestDelta.muliColumnVector(keep).addi(delta.mulColumnVector(m));
+    return best;
+  }
+
+  /** Marks rows whose logits z misclassify; with norms tracked, keeps each row's smallest fooling delta. */
+  static void markFooled(Outcome o, Work w, int[] labels, float[] delta, Norm norm) {
+    for (int i = 0; i < w.n; i++) {
+      if (argMax(w.z, i, w.k) == labels[i]) {
+        continue;
+      }
+      o.fooled[i] = true;
+      if (o.foolNorm != null) {
+        int off = i * w.d;
+        double dn = 0;
+        for (int j = 0; j < w.d; j++) {
+          double v = delta[off + j];
+          dn = norm == Norm.L2 ? dn + v * v : Math.max(dn, Math.abs(v));
+        }
+        dn = norm == Norm.L2 ? Math.sqrt(dn) : dn;
+        if (dn < o.foolNorm[i]) {
+          o.foolNorm[i] = dn;
+          if (w.best == null) {
+            w.best = w.rows();
+          }
+          System.arraycopy(delta, off, w.best, off, w.d);
+          w.anyBest = true;
+        }
       }
     }
   }
 
-  /** Row norms of the gradient; non-finite entries are zeroed in place (and counted) so one bad row cannot spread. */
-  static double[] gradientRowNorms(INDArray g, Outcome o, boolean first) {
-    double[] gn = g.norm2(1).toDoubleVector();
+  /**
+   * Row norms of the gradient w.g into w.gn; non-finite entries are zeroed in place (and counted) so one bad row cannot
+   * spread.
+   */
+  static void gradientRowNorms(Work w, Outcome o, boolean first) {
+    float[] g = w.g;
     int bad = 0;
     int zero = 0;
-    for (double v : gn) {
-      if (!Double.isFinite(v)) {
+    for (int i = 0; i < w.n; i++) {
+      int off = i * w.d;
+      double s = 0;
+      for (int j = 0; j < w.d; j++) {
+        double v = g[off + j];
+        s += v * v;
+      }
+      if (!Double.isFinite(s)) {
         bad++;
-      } else if (v == 0) {
+        s = 0;
+        for (int j = 0; j < w.d; j++) {
+          if (!Float.isFinite(g[off + j])) {
+            g[off + j] = 0f;
+          }
+          double v = g[off + j];
+          s += v * v;
+        }
+      } else if (s == 0) {
         zero++;
       }
-    }
-    if (bad > 0) {
-      BooleanIndexing.replaceWhere(g, 0.0, Conditions.isNan());
-      BooleanIndexing.replaceWhere(g, 0.0, Conditions.isInfinite());
-      gn = g.norm2(1).toDoubleVector();
+      w.gn[i] = Math.sqrt(s);
     }
     o.nonFiniteRows = Math.max(o.nonFiniteRows, bad);
     if (first) {
       o.zeroRowsFirstStep = zero;
     }
-    return gn;
+  }
+
+  /** Adds a step of length alpha_i (L2: along g/‖g‖; L∞: alpha_i·sign(g)) to delta. */
+  static void ascend(float[] delta, Work w, double[] alpha, Norm norm) {
+    float[] g = w.g;
+    for (int i = 0; i < w.n; i++) {
+      int off = i * w.d;
+      float f = (float) (norm == Norm.L2 ? (w.gn[i] > 0 ? alpha[i] / w.gn[i] : 0.0) : alpha[i]);
+      if (norm == Norm.L2) {
+        for (int j = off; j < off + w.d; j++) {
+          delta[j] += g[j] * f;
+        }
+      } else {
+        for (int j = off; j < off + w.d; j++) {
+          delta[j] += Math.signum(g[j]) * f;
+        }
+      }
+    }
   }
 
   static INDArray column(double[] v) {
@@ -119,20 +197,6 @@ final class Attacks {
     return Nd4j.createFromArray(f).reshape(v.length, 1);
   }
 
-  /** Adds a step of length alpha_i (L2: along g/‖g‖; L∞: alpha_i·sign(g)) to delta. Consumes g. */
-  static void ascend(INDArray delta, INDArray g, double[] gn, double[] alpha, Norm norm) {
-    int n = gn.length;
-    if (norm == Norm.L2) {
-      double[] f = new double[n];
-      for (int i = 0; i < n; i++) {
-        f[i] = gn[i] > 0 ? alpha[i] / gn[i] : 0.0;
-      }
-      delta.addi(g.muliColumnVector(column(f)));
-    } else {
-      delta.addi(Transforms.sign(g, false).muliColumnVector(column(alpha)));
-    }
-  }
-
   /**
    * Projects x+delta onto the intersection of the ε-ball around x and the box [lo, hi] (per row, exactly); returns the
    * iterate, delta updated. L∞: the intersection is a box, so clipping each coordinate is the projection. L2: see
@@ -141,26 +205,41 @@ final class Attacks {
    */
   static INDArray project(INDArray x, INDArray delta, double[] eps, Norm norm, double lo, double hi) {
     int n = eps.length;
-    if (norm == Norm.L2) {
-      projectL2(x, delta, eps, lo, hi);
+    int d = (int) x.size(1);
+    float[] xs = floats(x);
+    float[] ds = floats(delta);
+    float[] xAdv = new float[n * d];
+    project(xs, ds, xAdv, n, d, eps, norm, lo, hi, new Scratch[] {new Scratch(d)});
+    if (direct(delta)) {
+      delta.data().setData(ds);
     } else {
-      // clip each row to [−ε_i, ε_i]: scale to the unit cube, clip, scale back
-      double[] inv = new double[n];
-      double[] e = new double[n];
-      for (int i = 0; i < n; i++) {
-        e[i] = eps[i];
-        inv[i] = eps[i] > 0 ? 1.0 / eps[i] : 0.0;
-      }
-      delta.muliColumnVector(column(inv));
-      Transforms.min(delta, 1.0, false);
-      Transforms.max(delta, -1.0, false);
-      delta.muliColumnVector(column(e));
+      delta.assign(Nd4j.createFromArray(ds).reshape(n, d));
     }
-    INDArray xAdv = x.add(delta);
-    Transforms.min(xAdv, hi, false);
-    Transforms.max(xAdv, lo, false);
-    delta.assign(xAdv).subi(x);
-    return xAdv;
+    return Nd4j.createFromArray(xAdv).reshape('c', n, d);
+  }
+
+  /** As above on flat arrays: delta projected in place, the iterate x + delta into xAdv (scratch: see {@link #projectL2(float[], float[], int, int, double[], double, double, Scratch[])}). */
+  static void project(float[] x, float[] delta, float[] xAdv, int n, int d, double[] eps, Norm norm, double lo,
+      double hi, Scratch[] scratch) {
+    if (norm == Norm.L2) {
+      projectL2(x, delta, n, d, eps, lo, hi, scratch);
+    } else {
+      // clip each row to [−ε_i, ε_i]: scale to the unit cube, clip, scale back (in float, as a whole-array op would)
+      for (int i = 0; i < n; i++) {
+        float inv = (float) (eps[i] > 0 ? 1.0 / eps[i] : 0.0);
+        float e = (float) eps[i];
+        for (int j = i * d; j < (i + 1) * d; j++) {
+          delta[j] = Math.max(Math.min(delta[j] * inv, 1f), -1f) * e;
+        }
+      }
+    }
+    float h = (float) hi;
+    float l = (float) lo;
+    for (int j = 0; j < n * d; j++) {
+      float v = Math.max(Math.min(x[j] + delta[j], h), l);
+      xAdv[j] = v;
+      delta[j] = v - x[j];
+    }
   }
 
   /**
@@ -172,19 +251,66 @@ final class Attacks {
   static void projectL2(INDArray x, INDArray delta, double[] eps, double lo, double hi) {
     int n = eps.length;
     int d = (int) x.size(1);
-    float[] xs = floats(x);
     float[] ds = floats(delta);
-    long[] keys = new long[d];
-    for (int i = 0; i < n; i++) {
+    projectL2(floats(x), ds, n, d, eps, lo, hi, new Scratch[] {new Scratch(d)});
+    if (direct(delta)) {
+      delta.data().setData(ds);
+    } else {
+      delta.assign(Nd4j.createFromArray(ds).reshape(n, d));
+    }
+  }
+
+  /** Rounds of the segment search before falling back to sorting the breakpoints. */
+  private static final int SEGMENT_ROUNDS = 12;
+
+  /** Per-thread scratch of the L2 projection: d entries each. */
+  record Scratch(long[] keys, double[] faces) {
+    Scratch(int d) {
+      this(new long[d], new double[d]);
+    }
+
+    /** One per worker of the common pool (rows are split between them). */
+    static Scratch[] perWorker(int d) {
+      Scratch[] s = new Scratch[Math.max(1, Math.min(8, Runtime.getRuntime().availableProcessors()))];
+      for (int i = 0; i < s.length; i++) {
+        s[i] = new Scratch(d);
+      }
+      return s;
+    }
+  }
+
+  /**
+   * As above on flat arrays, rows split between the scratch spaces' threads. The segment of ‖δ(t)‖² that reaches ε²
+   * is found from below: with the coordinates whose breakpoint is ≤ t at their face (b_j ≤ t ⟺ |face_j| ≤ t·|d_j|,
+   * and d_j²b_j² = face_j², so no division), s + q·t'² = ε² (s, q their sums) gives a t' ≤ t* (the quadratic of a
+   * segment bounds the later ones from above); when t' puts no new coordinate at its face it is t* itself. That takes a
+   * few passes over the row (3–4 on Fashion-MNIST PGD); rows that need more sort the breakpoints.
+   */
+  static void projectL2(float[] xs, float[] ds, int n, int d, double[] eps, double lo, double hi, Scratch[] scratch) {
+    int parts = Math.min(scratch.length, Math.max(1, n / 64));
+    if (parts == 1) {
+      projectL2Rows(xs, ds, 0, n, d, eps, lo, hi, scratch[0]);
+      return;
+    }
+    java.util.stream.IntStream.range(0, parts).parallel().forEach(p ->
+        projectL2Rows(xs, ds, (int) ((long) n * p / parts), (int) ((long) n * (p + 1) / parts), d, eps, lo, hi,
+            scratch[p]));
+  }
+
+  private static void projectL2Rows(float[] xs, float[] ds, int from, int to, int d, double[] eps, double lo,
+      double hi, Scratch scratch) {
+    double[] faces = scratch.faces();
+    for (int i = from; i < to; i++) {
       int off = i * d;
       double e2 = eps[i] * eps[i];
       double full = 0; // ‖clip(d)‖² (t = 1)
-      int m = 0;
       for (int j = 0; j < d; j++) {
         double dj = ds[off + j];
         double face = dj > 0 ? hi - xs[off + j] : lo - xs[off + j];
         double c = dj > 0 ? Math.min(dj, face) : Math.max(dj, face);
         full += c * c;
+        // |face| (where d_j = 0 never at its face: +∞)
+        faces[j] = dj == 0 ? Double.POSITIVE_INFINITY : Math.abs(face);
       }
       if (full <= e2) {
         for (int j = 0; j < d; j++) {
@@ -194,34 +320,28 @@ final class Attacks {
         }
         continue;
       }
-      double q = 0; // Σ d_j² over coordinates not yet at their face
-      for (int j = 0; j < d; j++) {
-        double dj = ds[off + j];
-        if (dj == 0) {
-          continue;
+      double t = 0;
+      int atFace = -1;
+      boolean found = false;
+      for (int round = 0; round < SEGMENT_ROUNDS && !found; round++) {
+        double s = 0;
+        double q = 0;
+        int count = 0;
+        for (int j = 0; j < d; j++) {
+          double ad = Math.abs(ds[off + j]);
+          double f = faces[j];
+          if (f <= t * ad) {
+            s += f * f;
+            count++;
+          } else {
+            q += ad * ad;
+          }
         }
-        double b = (dj > 0 ? hi - xs[off + j] : lo - xs[off + j]) / dj;
-        q += dj * dj;
-        if (b < 1) {
-          // b ≥ 0; non-negative floats sort like their bit patterns
-          keys[m++] = ((long) Float.floatToIntBits((float) Math.max(b, 0.0)) << 32) | j;
-        }
+        found = count == atFace;
+        atFace = count;
+        t = q > 0 ? Math.sqrt(Math.max(e2 - s, 0) / q) : 1.0;
       }
-      java.util.Arrays.sort(keys, 0, m);
-      double s = 0; // Σ d_j² b_j² over coordinates at their face
-      double t = -1;
-      for (int r = 0; r < m; r++) {
-        int j = (int) (keys[r] & 0xffffffffL);
-        double dj = ds[off + j];
-        double b = (dj > 0 ? hi - xs[off + j] : lo - xs[off + j]) / dj;
-        if (s + q * b * b >= e2) {
-          break;
-        }
-        s += dj * dj * b * b;
-        q -= dj * dj;
-      }
-      t = q > 0 ? Math.sqrt(Math.max(e2 - s, 0) / q) : 1.0;
-      t = Math.min(t, 1.0);
+      t = Math.min(found ? t : sortedSegment(xs, ds, off, d, e2, lo, hi, scratch.keys()), 1.0);
       for (int j = 0; j < d; j++) {
         double dj = ds[off + j];
         double v = t * dj;
@@ -229,11 +349,38 @@ final class Attacks {
         ds[off + j] = (float) (dj > 0 ? Math.min(v, face) : Math.max(v, face));
       }
     }
-    if (direct(delta)) {
-      delta.data().setData(ds);
-    } else {
-      delta.assign(Nd4j.createFromArray(ds).reshape(n, d));
+  }
+
+  /** t* by sorting the breakpoints b_j &lt; 1 and walking the segments in order. */
+  private static double sortedSegment(float[] xs, float[] ds, int off, int d, double e2, double lo, double hi,
+      long[] keys) {
+    int m = 0;
+    double q = 0; // Σ d_j² over coordinates not yet at their face
+    for (int j = 0; j < d; j++) {
+      double dj = ds[off + j];
+      if (dj == 0) {
+        continue;
+      }
+      double b = (dj > 0 ? hi - xs[off + j] : lo - xs[off + j]) / dj;
+      q += dj * dj;
+      if (b < 1) {
+        // b ≥ 0; non-negative floats sort like their bit patterns
+        keys[m++] = ((long) Float.floatToIntBits((float) Math.max(b, 0.0)) << 32) | j;
+      }
     }
+    java.util.Arrays.sort(keys, 0, m);
+    double s = 0; // Σ d_j² b_j² over coordinates at their face
+    for (int r = 0; r < m; r++) {
+      int j = (int) (keys[r] & 0xffffffffL);
+      double dj = ds[off + j];
+      double b = (dj > 0 ? hi - xs[off + j] : lo - xs[off + j]) / dj;
+      if (s + q * b * b >= e2) {
+        break;
+      }
+      s += dj * dj * b * b;
+      q -= dj * dj;
+    }
+    return q > 0 ? Math.sqrt(Math.max(e2 - s, 0) / q) : 1.0;
   }
 
   /** A plain c-order float array whose buffer is exactly its elements (no copy needed). */
@@ -245,22 +392,25 @@ final class Attacks {
     return direct(a) ? a.data().asFloat() : a.dup('c').castTo(DataType.FLOAT).data().asFloat();
   }
 
-  /** One step of size ε from the clean input. */
+  /** One step of size ε from the clean input (cross-entropy). */
   static Outcome fgsm(Classifier c, Batch b, Norm norm, double eps, double lo, double hi, Observer obs) {
     Outcome o = new Outcome(b.n(), false);
-    Classifier.Step st = c.step(b.x(), b.onehot());
-    markFooled(o, st.logits(), b.labels(), null, norm);
-    INDArray g = st.grad();
-    double[] gn = gradientRowNorms(g, o, true);
+    StepKernel kern = StepKernel.of(c, b);
+    Work w = new Work(b, kern.classes());
+    kern.step(w.x, LogitLoss.CE, w.z, w.g);
+    markFooled(o, w, b.labels(), null, norm);
+    gradientRowNorms(w, o, true);
     double[] e = new double[b.n()];
     java.util.Arrays.fill(e, eps);
-    INDArray delta = Nd4j.zeros(DataType.FLOAT, b.x().shape());
-    ascend(delta, g, gn, e, norm);
-    INDArray xAdv = project(b.x(), delta, e, norm, lo, hi);
+    float[] delta = w.rows();
+    float[] xAdv = w.rows();
+    ascend(delta, w, e, norm);
+    project(w.x, delta, xAdv, w.n, w.d, e, norm, lo, hi, w.scratch);
     if (obs != null) {
-      obs.iterate(b.x(), xAdv);
+      obs.iterate(b.x(), w.matrix(xAdv));
     }
-    markFooled(o, c.logits(xAdv), b.labels(), null, norm);
+    kern.logits(xAdv, w.z);
+    markFooled(o, w, b.labels(), null, norm);
     o.stepsDone = 1;
     return o;
   }
@@ -280,71 +430,91 @@ final class Attacks {
     return pgd(c, b, norm, eps, alpha, steps, randomStart, seed, lo, hi, trackNorm, deadline, obs, init, LogitLoss.CE);
   }
 
-  /** As above, ascending {@code loss}. */
+  /** As above, ascending {@code loss}. The step loop allocates nothing of the batch's size (see {@link StepKernel}). */
   static Outcome pgd(Classifier c, Batch b, Norm norm, double[] eps, double[] alpha, int steps, boolean randomStart,
       long seed, double lo, double hi, boolean trackNorm, Deadline deadline, Observer obs, INDArray init, LogitLoss loss) {
     int n = b.n();
-    INDArray x = b.x();
+    StepKernel kern = StepKernel.of(c, b);
+    Work w = new Work(b, kern.classes());
+    int d = w.d;
     Outcome o = new Outcome(n, trackNorm);
-    INDArray delta = randomStart ? randomStart(n, (int) x.size(1), eps, norm, seed)
-        : Nd4j.zeros(DataType.FLOAT, x.shape());
-    if (init != null) {
-      double[] in = init.norm2(1).toDoubleVector();
-      double[] use = new double[n];
-      double[] keep = new double[n];
-      for (int i = 0; i < n; i++) {
-        use[i] = in[i] > 0 ? 1.0 : 0.0;
-        keep[i] = 1.0 - use[i];
-      }
-      delta.muliColumnVector(column(keep)).addi(init.mulColumnVector(column(use)));
+    float[] delta = w.rows();
+    if (randomStart) {
+      randomStart(n, d, eps, norm, seed, delta);
     }
-    INDArray xAdv = project(x, delta, eps, norm, lo, hi);
+    if (init != null) {
+      float[] in = init.castTo(DataType.FLOAT).dup('c').data().asFloat();
+      for (int i = 0; i < n; i++) {
+        double s = 0;
+        for (int j = i * d; j < (i + 1) * d; j++) {
+          s += (double) in[j] * in[j];
+        }
+        if (s > 0) {
+          System.arraycopy(in, i * d, delta, i * d, d);
+        }
+      }
+    }
+    float[] xAdv = w.rows();
+    project(w.x, delta, xAdv, n, d, eps, norm, lo, hi, w.scratch);
     for (int t = 0; ; t++) {
       if (obs != null) {
-        obs.iterate(x, xAdv);
+        obs.iterate(b.x(), w.matrix(xAdv));
       }
       if (t == steps) {
-        markFooled(o, c.logits(xAdv), b.labels(), delta, norm);
+        kern.logits(xAdv, w.z);
+        markFooled(o, w, b.labels(), delta, norm);
         break;
       }
-      Classifier.Step st = c.step(xAdv, b.onehot(), b.labels(), loss);
-      markFooled(o, st.logits(), b.labels(), delta, norm);
+      kern.step(xAdv, loss, w.z, w.g);
+      markFooled(o, w, b.labels(), delta, norm);
       if (deadline != null && deadline.passed()) {
         o.aborted = true;
         break;
       }
-      INDArray g = st.grad();
-      double[] gn = gradientRowNorms(g, o, t == 0);
-      ascend(delta, g, gn, alpha, norm);
-      xAdv = project(x, delta, eps, norm, lo, hi);
+      gradientRowNorms(w, o, t == 0);
+      ascend(delta, w, alpha, norm);
+      project(w.x, delta, xAdv, n, d, eps, norm, lo, hi, w.scratch);
       o.stepsDone = t + 1;
+    }
+    if (w.anyBest) {
+      o.bestDelta = w.matrix(w.best);
     }
     return o;
   }
 
   /** Uniform in the L∞ ball; in the L2 ball: Gaussian direction, radius ε·U^(1/d) (uniform in volume). */
   static INDArray randomStart(int n, int d, double[] eps, Norm norm, long seed) {
-    SplittableRandom rng = new SplittableRandom(seed);
     float[] v = new float[n * d];
+    randomStart(n, d, eps, norm, seed, v);
+    return Nd4j.createFromArray(v).reshape(n, d);
+  }
+
+  /** As above into v ({@code [n, d]}). */
+  static void randomStart(int n, int d, double[] eps, Norm norm, long seed, float[] v) {
+    SplittableRandom rng = new SplittableRandom(seed);
     if (norm == Norm.LINF) {
       for (int i = 0; i < n; i++) {
         for (int j = 0; j < d; j++) {
           v[i * d + j] = (float) (eps[i] * (2 * rng.nextDouble() - 1));
         }
       }
-      return Nd4j.createFromArray(v).reshape(n, d);
+      return;
     }
-    for (int k = 0; k < v.length; k++) {
+    for (int k = 0; k < n * d; k++) {
       v[k] = (float) rng.nextGaussian();
     }
-    INDArray delta = Nd4j.createFromArray(v).reshape(n, d);
-    double[] dn = delta.norm2(1).toDoubleVector();
-    double[] f = new double[n];
     for (int i = 0; i < n; i++) {
+      double dn = 0;
+      for (int j = i * d; j < (i + 1) * d; j++) {
+        dn += (double) v[j] * v[j];
+      }
+      dn = Math.sqrt(dn);
       double r = eps[i] * Math.pow(rng.nextDouble(), 1.0 / d);
-      f[i] = dn[i] > 0 ? r / dn[i] : 0.0;
+      float f = (float) (dn > 0 ? r / dn : 0.0);
+      for (int j = i * d; j < (i + 1) * d; j++) {
+        v[j] *= f;
+      }
     }
-    return delta.muliColumnVector(column(f));
   }
 
   /** Gaussian noise N(0, σ²) added to x, clipped to the box. */

@@ -21,12 +21,11 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * backward written as matrix products. DL4J's {@code calculateGradients} also computes every weight gradient, about
  * half of the work of an attack step, and runs in training mode; this path does neither.
  *
- * <p>When every weighted layer is followed by ReLU or nothing (the common case), a step allocates nothing of the
- * batch's size: float32 buffers per batch size are kept, each product is one sgemm (OpenBLAS through ND4J) written
- * into its buffer (the backward one with Wᵀ by the transpose flag), bias and ReLU are applied in place and ReLU's
- * backward masks the gradient in place with the kept activation. The input gradient of {@link #step} is such a
- * buffer: valid until the next {@code step} call (see {@link Classifier.Step}). Other activations take the generic
- * path below, which allocates per step.
+ * <p>When every weighted layer is followed by ReLU or nothing (the common case), the attack loops' {@link #kernel}
+ * allocates nothing of the batch's size per step: float32 buffers per batch are kept, each product is one sgemm
+ * (OpenBLAS through ND4J) written into its buffer (the backward one with Wᵀ by the transpose flag), bias and ReLU are
+ * applied in place and ReLU's backward masks the gradient in place with the kept activation. Other activations take
+ * the generic path below, which allocates per step.
  */
 final class DenseClassifier implements Classifier {
 
@@ -153,7 +152,10 @@ final class DenseClassifier implements Classifier {
 
   /** Forward into the buffers; returns the logits buffer. */
   private INDArray forwardBuffered(INDArray x) {
-    Buffers buf = buffers((int) x.size(0));
+    return forwardBuffered(x, buffers((int) x.size(0)));
+  }
+
+  private INDArray forwardBuffered(INDArray x, Buffers buf) {
     INDArray in = x;
     int last = stages.size() - 1;
     for (int i = 0; i <= last; i++) {
@@ -169,19 +171,9 @@ final class DenseClassifier implements Classifier {
     return buf.act[last];
   }
 
-  /** Forward and input backward into the buffers. */
-  private Step stepBuffered(INDArray x, INDArray onehot) {
-    INDArray logits = forwardBuffered(x);
-    Buffers buf = buffers((int) x.size(0));
-    INDArray oh = onehot.dataType() == DataType.FLOAT ? onehot : onehot.castTo(DataType.FLOAT);
+  /** Input gradient of ⟨top, logits⟩ per row into the buffers, from the activations of the last forward pass. */
+  private INDArray backwardBuffered(Buffers buf) {
     INDArray g = buf.top;
-    if (exactScale) {
-      g.assign(logits);
-    } else {
-      g.assign(oh).muli(-1e30f).addi(logits);
-    }
-    Transforms.softmax(g, false);
-    g.subi(oh);
     for (int i = stages.size() - 1; i >= 0; i--) {
       INDArray prev = buf.grad[i];
       // g·Wᵀ: the transpose flag, no transposed copy
@@ -192,7 +184,69 @@ final class DenseClassifier implements Classifier {
       }
       g = prev;
     }
-    return new Step(logits.dup(), g);
+    return g;
+  }
+
+  /**
+   * The attack loops' kernel on this network for a batch with these labels (d inputs per row), or null when the
+   * buffered path does not apply. It owns its buffers (one per attack run: concurrent runs do not share them); a step
+   * copies x into the input buffer, runs the products into the kept buffers, computes the loss gradient at the logits
+   * on a kept array and copies logits and input gradient out: nothing of the batch's size is allocated.
+   */
+  StepKernel kernel(int[] labels, int d) {
+    if (!buffered || exactScale || stages.get(0).w.size(0) != d) {
+      return null;
+    }
+    return new Kernel(labels);
+  }
+
+  private final class Kernel implements StepKernel {
+    private final int[] labels;
+    private final int k;
+    private final Buffers buf;
+    private final INDArray in;
+    private final java.nio.FloatBuffer inView;
+    private final java.nio.FloatBuffer logitsView;
+    private final java.nio.FloatBuffer topView;
+    private final java.nio.FloatBuffer gradView;
+    private final float[] top;
+
+    Kernel(int[] labels) {
+      this.labels = labels;
+      int n = labels.length;
+      buf = new Buffers(n, stages);
+      in = Nd4j.createUninitialized(DataType.FLOAT, n, stages.get(0).w.size(0));
+      k = (int) buf.top.size(1);
+      // views of the native buffers (no copy): bulk puts and gets move the data
+      inView = in.data().asNioFloat();
+      logitsView = buf.act[stages.size() - 1].data().asNioFloat();
+      topView = buf.top.data().asNioFloat();
+      gradView = buf.grad[0].data().asNioFloat();
+      top = new float[n * k];
+    }
+
+    @Override
+    public int classes() {
+      return k;
+    }
+
+    @Override
+    public void logits(float[] x, float[] z) {
+      inView.put(0, x);
+      forwardBuffered(in, buf);
+      logitsView.get(0, z);
+    }
+
+    @Override
+    public void step(float[] x, LogitLoss loss, float[] z, float[] g) {
+      inView.put(0, x);
+      forwardBuffered(in, buf);
+      logitsView.get(0, z);
+      loss.gradient(z, k, labels, top);
+      topView.put(0, top);
+      backwardBuffered(buf);
+      gradView.get(0, g);
+    }
   }
 
   @Override

@@ -43,6 +43,21 @@ public enum LogitLoss {
     return Nd4j.createFromArray(g).reshape(n, k).castTo(logits.dataType());
   }
 
+  /**
+   * As above on flat row-major float logits {@code [n, k]} into {@code g} (same layout), the same arithmetic in double
+   * per row; nothing of the batch's size is allocated (the attack loops call it every step).
+   */
+  void gradient(float[] logits, int k, int[] labels, float[] g) {
+    double[] z = new double[k];
+    for (int i = 0; i < labels.length; i++) {
+      for (int c = 0; c < k; c++) {
+        z[c] = logits[i * k + c];
+      }
+      java.util.Arrays.fill(g, i * k, (i + 1) * k, 0f);
+      rowGradient(z, labels[i], g, i * k);
+    }
+  }
+
   /** Loss value per row (double), from float or double logits. */
   double[] values(INDArray logits, int[] labels) {
     double[][] z = logits.toDoubleMatrix();
@@ -51,6 +66,17 @@ public enum LogitLoss {
       v[i] = value(z[i], labels[i]);
     }
     return v;
+  }
+
+  /** Loss value per row of flat float logits {@code [n, k]} into {@code v}. */
+  void values(float[] logits, int k, int[] labels, double[] v) {
+    double[] z = new double[k];
+    for (int i = 0; i < labels.length; i++) {
+      for (int c = 0; c < k; c++) {
+        z[c] = logits[i * k + c];
+      }
+      v[i] = value(z, labels[i]);
+    }
   }
 
   double value(double[] z, int y) {
