@@ -38,7 +38,24 @@ public record Probes(
     }
   }
 
-  public record CertifiedAccuracy(String norm, double eps, double accuracy) {}
+  /**
+   * Certified accuracy at one radius by one {@code method}: {@code global} (margin &gt; √2·L·ε with the best sound
+   * bound L), {@code pairwise} (each margin z_y − z_j against its own bound) or {@code local} (bounds on the ball
+   * B(x, ε) only); an entry without a method is a global one.
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record CertifiedAccuracy(String norm, double eps, double accuracy, String method) {
+    public static final String GLOBAL = "global";
+
+    public CertifiedAccuracy(String norm, double eps, double accuracy) {
+      this(norm, eps, accuracy, GLOBAL);
+    }
+
+    /** The method, {@code global} when absent (estimates written before methods existed). */
+    public String methodOrGlobal() {
+      return method == null ? GLOBAL : method;
+    }
+  }
 
   public record MinPerturbation(String norm, double value) {}
 }

@@ -1,5 +1,6 @@
 package io.lipwatch.estimator.metrics;
 
+import io.lipwatch.estimator.certify.CertificateCheck;
 import io.lipwatch.estimator.estimate.Estimate;
 import io.lipwatch.estimator.estimate.LowerBound;
 import io.lipwatch.estimator.estimate.UpperBound;
@@ -30,6 +31,9 @@ public final class EstimatorMetrics implements MeterBinder {
     inconsistent = Counter.builder(MeterNames.ESTIMATE_INCONSISTENT)
         .description("Estimates whose best lower bound exceeded the best sound upper bound (an internal error)")
         .register(r);
+    io.micrometer.core.instrument.FunctionCounter.builder(MeterNames.CERTIFICATE_VIOLATIONS, CertificateCheck.class,
+            c -> CertificateCheck.violations())
+        .description("Certified probe samples broken by an attack of the same run (an internal error)").register(r);
   }
 
   /**

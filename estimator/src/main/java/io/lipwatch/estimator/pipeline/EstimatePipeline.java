@@ -124,7 +124,7 @@ public final class EstimatePipeline {
     Estimate e = new Estimate(meta.model(), meta.version(), meta.sha256(), Instant.now().toString(), architecture(net),
         lipschitz, null, List.of(), 0, provenance(meta));
     if (set != null && probes != null) {
-      e = probe(e, model, set, warnings);
+      e = probe(e, model, net, set, warnings);
     }
     e = e.withWarnings(warnings).withSeconds((System.nanoTime() - t0) / 1e9);
     return new Result(EstimateChecks.check(e), bounds.warm());
@@ -139,11 +139,12 @@ public final class EstimatePipeline {
     }
   }
 
-  private Estimate probe(Estimate e, LoadedModel model, ProbeSet set, List<String> warnings) {
+  private Estimate probe(Estimate e, LoadedModel model, ExtractedNetwork net, ProbeSet set, List<String> warnings) {
     try {
       List<String> pathNotes = new ArrayList<>();
       Classifier c = model.classifier(set, pathNotes);
-      ProbeResult pr = ProbeRunner.run(c, set, probes, e.lipschitz().bestUpper());
+      // the engine's network: pairwise and local certificates run on it
+      ProbeResult pr = ProbeRunner.run(c, set, probes, e.lipschitz().bestUpper(), net);
       warnings.addAll(pathNotes);
       warnings.addAll(pr.warnings());
       return e.withProbes(pr.probes());

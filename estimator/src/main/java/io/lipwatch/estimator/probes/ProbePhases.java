@@ -10,6 +10,8 @@ final class ProbePhases {
       new CleanAccuracyPhase(),
       new NoiseAccuracyPhase(),
       new CertifiedAccuracyPhase(),
+      new PairwiseLocalCertifiedPhase(),
       new AttackPhase(),
-      new MinPerturbationPhase());
+      new MinPerturbationPhase(),
+      new CertificateCheckPhase());
 }

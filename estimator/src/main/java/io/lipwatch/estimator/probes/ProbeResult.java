@@ -25,6 +25,13 @@ public record ProbeResult(Probes probes, List<String> warnings, Detail detail) {
   /** robust[i]: sample i is correctly classified and no iterate of the attack misclassified it. */
   public record AttackDetail(ProbeConfig.AttackSpec spec, boolean[] robust) {}
 
-  /** certified[i]: sample i is correctly classified and its margin exceeds √2·L·ε. */
-  public record CertifiedDetail(double eps, boolean[] certified) {}
+  /**
+   * certified[i]: sample i is certified at ε by {@code method} (global: correctly classified and its margin exceeds
+   * √2·L·ε; pairwise and local: see the certify package).
+   */
+  public record CertifiedDetail(double eps, boolean[] certified, String method) {
+    public CertifiedDetail(double eps, boolean[] certified) {
+      this(eps, certified, Probes.CertifiedAccuracy.GLOBAL);
+    }
+  }
 }

@@ -16,6 +16,8 @@ final class ProbeRun {
   final ProbeConfig config;
   /** Smallest sound L2 Lipschitz upper bound of the logit map, or null. */
   final Double soundUpperBound;
+  /** The engine's network (pairwise and local certificates run on it), or null: global certificates only. */
+  io.lipwatch.estimator.network.ExtractedNetwork network;
   final List<Batch> batches;
   final Deadline deadline;
   final Attacks.Observer observer;

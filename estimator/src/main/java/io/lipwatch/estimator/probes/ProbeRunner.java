@@ -1,6 +1,7 @@
 package io.lipwatch.estimator.probes;
 
 import io.lipwatch.estimator.estimate.Probes;
+import io.lipwatch.estimator.network.ExtractedNetwork;
 import io.lipwatch.estimator.probes.Attacks.Batch;
 import io.lipwatch.estimator.probes.Attacks.Deadline;
 import java.util.ArrayList;
@@ -50,8 +51,19 @@ public final class ProbeRunner {
     return run(c, set, cfg, bestSoundUpperBound, new ArrayList<>(), null);
   }
 
+  /** As above, with the engine's network: pairwise and local certificates run on it (null: global ones only). */
+  public static ProbeResult run(Classifier c, ProbeSet set, ProbeConfig cfg, Double bestSoundUpperBound,
+      ExtractedNetwork net) {
+    return run(c, set, cfg, bestSoundUpperBound, net, new ArrayList<>(), null);
+  }
+
   static ProbeResult run(Classifier c, ProbeSet set, ProbeConfig cfg, Double bestSoundUpperBound, List<String> warnings,
       Attacks.Observer obs) {
+    return run(c, set, cfg, bestSoundUpperBound, null, warnings, obs);
+  }
+
+  static ProbeResult run(Classifier c, ProbeSet set, ProbeConfig cfg, Double bestSoundUpperBound, ExtractedNetwork net,
+      List<String> warnings, Attacks.Observer obs) {
     long t0 = System.nanoTime();
     ProbeSet s = set.head(cfg.samples());
     if (s.count() == 0) {
@@ -61,6 +73,7 @@ public final class ProbeRunner {
     Nd4j.getRandom().setSeed(cfg.seed());
     Deadline deadline = new Deadline(t0 + cfg.timeBudget().toNanos());
     ProbeRun run = new ProbeRun(c, s, cfg, bestSoundUpperBound, deadline, obs, warnings);
+    run.network = net;
     for (ProbePhase phase : ProbePhases.DEFAULT) {
       phase.run(run);
     }
