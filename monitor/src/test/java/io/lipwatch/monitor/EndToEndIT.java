@@ -158,7 +158,7 @@ class EndToEndIT {
     assertTrue(m.contains("lipwatch_lipschitz_upper_bound{method=\"autolip\",model=\"kcat-model\",sound=\"true\"}"), m);
     assertTrue(m.contains("kafka_stream"), "Kafka Streams metrics are exported");
     assertTrue(m.contains("lipwatch_robust_accuracy_ratio{attack=\"pgd\",eps=\"2.0\",model=\"kcat-model\",norm=\"l2\"}"), m);
-    assertTrue(m.contains("lipwatch_certified_accuracy_ratio{eps=\"0.1\",model=\"kcat-model\",norm=\"l2\"}"), m);
+    assertTrue(m.contains("lipwatch_certified_accuracy_ratio{eps=\"0.1\",method=\"global\",model=\"kcat-model\",norm=\"l2\"}"), m);
     assertTrue(m.contains("lipwatch_clean_accuracy_ratio{model=\"kcat-model\"}"), m);
     assertTrue(m.contains("jvm_memory_used_bytes"), "JVM metrics are exported");
     assertTrue(get("/api/models").contains("\"kcat-model\""));

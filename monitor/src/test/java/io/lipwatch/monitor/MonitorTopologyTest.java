@@ -63,7 +63,7 @@ class MonitorTopologyTest {
     assertTrue(text.contains("lipwatch_lipschitz_best_upper_bound{model=\"m\"} 10.2"), text);
     assertTrue(text.contains("lipwatch_snapshot_version{model=\"m\"} 2.0"), text);
     assertTrue(text.contains("lipwatch_robust_accuracy_ratio{attack=\"pgd\",eps=\"2.0\",model=\"m\",norm=\"l2\"} 0.13"), text);
-    assertTrue(text.contains("lipwatch_certified_accuracy_ratio{eps=\"0.1\",model=\"m\",norm=\"l2\"} 0.41"), text);
+    assertTrue(text.contains("lipwatch_certified_accuracy_ratio{eps=\"0.1\",method=\"global\",model=\"m\",norm=\"l2\"} 0.41"), text);
     assertTrue(text.contains("lipwatch_snapshots_total{model=\"m\",outcome=\"estimated\"} 2.0"), text);
     assertTrue(text.contains("lipwatch_snapshots_total{model=\"m\",outcome=\"rejected\"} 1.0"), text);
     assertTrue(text.contains("lipwatch_verdict{model=\"m\"} 0.0"), text);

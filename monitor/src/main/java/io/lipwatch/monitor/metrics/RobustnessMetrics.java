@@ -77,8 +77,10 @@ public final class RobustnessMetrics implements MeterBinder {
       }
       if (p.certified() != null) {
         for (Probes.CertifiedAccuracy c : p.certified()) {
-          set(touched, MeterNames.CERTIFIED_ACCURACY, "Accuracy certified by the best sound Lipschitz bound",
-              Tags.of(MeterNames.TAG_MODEL, model, "norm", c.norm(), "eps", eps(c.eps())), c.accuracy());
+          // method: global (√2·L·ε with the best sound bound), pairwise or local (per class pair / per ball)
+          set(touched, MeterNames.CERTIFIED_ACCURACY, "Accuracy certified at radius eps, by certificate method (global: the best sound Lipschitz bound)",
+              Tags.of(MeterNames.TAG_MODEL, model, "norm", c.norm(), "eps", eps(c.eps()), MeterNames.TAG_METHOD,
+                  c.methodOrGlobal()), c.accuracy());
         }
       }
     }

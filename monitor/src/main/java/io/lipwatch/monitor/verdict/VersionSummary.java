@@ -55,7 +55,9 @@ public record VersionSummary(long version, String sha256, String estimatedAt, Do
         p.attacks().forEach(a -> robust.put(robustKey(a.attack(), a.norm(), a.eps()), a.robustAccuracy()));
       }
       if (p.certified() != null) {
-        p.certified().forEach(c -> certified.put(certifiedKey(c.norm(), c.eps()), c.accuracy()));
+        // verdicts compare the global certificate (pairwise and local entries are extra figures, not baselines)
+        p.certified().stream().filter(c -> Probes.CertifiedAccuracy.GLOBAL.equals(c.methodOrGlobal()))
+            .forEach(c -> certified.put(certifiedKey(c.norm(), c.eps()), c.accuracy()));
       }
     }
     return new VersionSummary(e.version(), e.sha256(), e.estimatedAt(), e.lipschitz() == null ? null : e.lipschitz().bestUpper(),
