@@ -9,7 +9,8 @@ import picocli.CommandLine.Parameters;
 
 /** {@code lipwatch bench}: the performance benchmarks (README, "Performance") (not part of the tests). */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-    description = "Run a benchmark and print its table: bounds (Lipschitz methods, cold and warm), probes (attack suite on 1000 Fashion-MNIST samples), train (CLIP epoch vs plain).")
+    description = "Run a benchmark and print its table: bounds (Lipschitz methods, cold and warm), probes (attack suite on"
+        + " 1000 Fashion-MNIST samples), train (CLIP epoch vs plain), stream (publish → /metrics through a live pipeline).")
 public final class BenchCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "WHAT", description = "Which benchmark: ${COMPLETION-CANDIDATES}.")
   What what;
@@ -17,7 +18,7 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "42", description = "Seed (default: ${DEFAULT-VALUE}).")
   long seed;
 
-  enum What { bounds, probes, train }
+  enum What { bounds, probes, train, stream }
 
   @Mixin
   DataOptions data;
@@ -33,7 +34,7 @@ public final class BenchCommand implements Callable<Integer> {
       + " (median and min–max), GFLOP/s beside the measured sgemm peak, and both sides' values.")
   boolean compare;
 
-  @Option(names = "--repeats", defaultValue = "5", description = "--compare: repeats per row (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--repeats", defaultValue = "5", description = "--compare: repeats per row; stream: snapshots timed (default: ${DEFAULT-VALUE}).")
   int repeats;
 
   @Option(names = "--samples", defaultValue = "1000",
@@ -45,6 +46,16 @@ public final class BenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (what == What.stream) {
+      if (repeats < 1) {
+        throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--repeats must be ≥ 1");
+      }
+      if (!data.present()) {
+        return 2;
+      }
+      System.out.print(StreamBenchmark.run(data.dir, data.trainSamples, repeats, seed));
+      return 0;
+    }
     if (compare) {
       if (repeats < 1) {
         throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--repeats must be ≥ 1");
