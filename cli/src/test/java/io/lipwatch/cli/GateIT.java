@@ -6,15 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.lipwatch.estimator.estimate.Verdict;
 import io.lipwatch.estimator.probes.ProbeSet;
 import io.lipwatch.estimator.probes.ProbeSetPublisher;
-import io.lipwatch.estimator.snapshot.SnapshotLimits;
-import io.lipwatch.estimator.stream.EstimatorService;
-import io.lipwatch.estimator.stream.EstimatorSettings;
-import io.lipwatch.estimator.stream.KafkaConnection;
-import io.lipwatch.estimator.stream.TopicAdmin;
 import io.lipwatch.estimator.stream.Topics;
 import io.lipwatch.estimator.testing.TestModels;
-import io.lipwatch.broker.EmbeddedBroker;
-import io.lipwatch.monitor.stream.MonitorService;
+import io.lipwatch.monitor.testing.LivePipeline;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -45,44 +39,32 @@ class GateIT {
 
   @TempDir
   static Path tmp;
-  static EmbeddedBroker broker;
-  static MonitorService monitor;
-  static EstimatorService estimator;
-  static KafkaConnection kafka;
+  static LivePipeline pipeline;
   static MultiLayerNetwork net;
 
   @BeforeAll
   static void start() throws Exception {
-    broker = EmbeddedBroker.start(0, null);
-    kafka = KafkaConnection.of(broker.bootstrapServers());
-    TopicAdmin.ensureTopics(kafka.toMap(), 2, (short) 1);
-    monitor = new MonitorService(kafka, tmp.resolve("monitor"), "127.0.0.1", 0, null);
-    estimator = new EstimatorService(kafka, new EstimatorSettings(SnapshotLimits.defaults(), EstimatorSettings.defaults().engine(),
-        EstimatorSettings.streamProbes().withSamples(60), null, null), tmp.resolve("estimator"), monitor.registry());
-    monitor.start();
-    estimator.start();
+    pipeline = LivePipeline.start(tmp, 2, 60);
     byte[] codes = TestModels.randomBytes(9, 60 * 30);
     int[] labels = new int[60];
     for (int i = 0; i < labels.length; i++) {
       labels[i] = i % 10;
     }
-    ProbeSetPublisher.publish(kafka, new ProbeSet(DATASET, List.of(30), 10, 0, 1, labels, codes, null));
+    ProbeSetPublisher.publish(pipeline.kafka, new ProbeSet(DATASET, List.of(30), 10, 0, 1, labels, codes, null));
     net = TestModels.mlp(21, Activation.RELU, 30, 20, 10);
   }
 
   @AfterAll
   static void stop() throws Exception {
-    for (AutoCloseable c : new AutoCloseable[] {estimator, monitor, broker}) {
-      if (c != null) {
-        c.close();
-      }
+    if (pipeline != null) {
+      pipeline.close();
     }
   }
 
   record Run(int code, String out) {}
 
   static Run gate(String... args) {
-    List<String> all = new ArrayList<>(List.of("gate", "--bootstrap", broker.bootstrapServers()));
+    List<String> all = new ArrayList<>(List.of("gate", "--bootstrap", pipeline.broker.bootstrapServers()));
     all.addAll(List.of(args));
     StringWriter out = new StringWriter();
     var cl = LipwatchCli.commandLine();
@@ -141,7 +123,7 @@ class GateIT {
     // a WARN verdict as the monitor writes it (the policy's WARN needs a drift the test cannot provoke cheaply)
     Verdict warn = new Verdict("warn-mlp", 7, Verdict.WARN, List.of(new Verdict.Check("clean-accuracy", Verdict.WARN, 0.8, 0.84,
         0.03, 0.1, "clean accuracy 0.80 vs 0.84")), 6L, "last-pass", "2026-01-01T00:00:00Z");
-    try (KafkaProducer<String, Verdict> p = new KafkaProducer<>(kafka.toMap(), Topics.VERDICTS.keySerde().serializer(),
+    try (KafkaProducer<String, Verdict> p = new KafkaProducer<>(pipeline.kafka.toMap(), Topics.VERDICTS.keySerde().serializer(),
         Topics.VERDICTS.valueSerde().serializer())) {
       p.send(new ProducerRecord<>(Topics.VERDICTS.name(), "warn-mlp", warn)).get();
     }
