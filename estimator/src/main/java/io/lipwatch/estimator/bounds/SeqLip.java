@@ -152,8 +152,10 @@ public final class SeqLip {
           b[j][q] = right.u()[j][q] * (i == 0 ? right.s()[q] : Math.sqrt(right.s()[q]));
         }
       }
-      rf[i + 1] = flat(a);
-      lf[i] = flat(b);
+      if (exact) {
+        rf[i + 1] = flat(a); // the stored factors, for the residual term of the proof
+        lf[i] = flat(b);
+      }
       ActivationSpec act = acts.get(i);
       double lo = act.slopeMin();
       double hi = act.slopeMax();
