@@ -1,11 +1,19 @@
 package io.lipwatch.estimator.testing;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.networknt.schema.JsonSchema;
+import com.networknt.schema.JsonSchemaFactory;
+import com.networknt.schema.SpecVersion;
 import io.lipwatch.estimator.estimate.Estimate;
 import io.lipwatch.estimator.stream.DlqRecord;
 import io.lipwatch.estimator.stream.Topic;
 import io.lipwatch.estimator.stream.Topics;
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.TestInputTopic;
@@ -41,6 +49,38 @@ public final class EstimatorDriver implements AutoCloseable {
     RecordHeaders h = new RecordHeaders();
     headers.forEach((k, v) -> h.add(k, v.getBytes(StandardCharsets.UTF_8)));
     snapshots.pipeInput(new TestRecord<>(key, value, h)); // a stopped stream would throw here
+  }
+
+  /** What one record became: its estimate or its DLQ record (exactly one of them is set). */
+  public record Outcome(Estimate estimate, DlqRecord rejected) {
+    /** "estimate", or the DLQ reason. */
+    public String label() {
+      return estimate != null ? "estimate" : rejected.reason();
+    }
+  }
+
+  /**
+   * Sends a hostile case and checks what every record owes the stream: exactly one outcome, and the kind of outcome
+   * the case expects.
+   */
+  public Outcome send(HostileSnapshots.Case c, String where) {
+    send(c.key(), c.value(), c.headers());
+    List<Estimate> es = estimates.readValuesToList();
+    List<DlqRecord> ds = dlq.readValuesToList();
+    assertEquals(1, es.size() + ds.size(), where + ": exactly one outcome");
+    switch (c.expect()) {
+      case ESTIMATE -> assertEquals(1, es.size(), where + " should be estimated, got " + (ds.isEmpty() ? "" : ds.get(0)));
+      case DLQ -> assertEquals(1, ds.size(), where + " should go to the DLQ, got an estimate");
+      default -> { }
+    }
+    return es.isEmpty() ? new Outcome(null, ds.get(0)) : new Outcome(es.get(0), null);
+  }
+
+  /** The estimate JSON Schema of the repository (src/main/resources/schema). */
+  public static JsonSchema estimateSchema() throws IOException {
+    try (InputStream in = EstimatorDriver.class.getResourceAsStream("/schema/estimate.schema.json")) {
+      return JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012).getSchema(in);
+    }
   }
 
   @Override
