@@ -62,6 +62,11 @@ public final class NormCertificate {
         }
       }
     }
+    // as below: the row sums are rounded sums of non-negative terms over both dimensions
+    double inflate = 1 + 2 * gamma((long) rows + cols + 3);
+    for (int i = 0; i < n; i++) {
+      abs[i] *= inflate;
+    }
     return new Gram(g.dup('c').data().asDouble(), abs, n, colsSide ? rows : cols);
   }
 
