@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lipwatch.estimator.estimate.Estimate;
-import io.lipwatch.estimator.probes.ProbeSet;
-import io.lipwatch.estimator.probes.ProbeSetPublisher;
 import io.lipwatch.estimator.stream.DlqRecord;
 import io.lipwatch.estimator.stream.Topics;
 import io.lipwatch.estimator.testing.TestModels;
@@ -118,13 +116,8 @@ class EndToEndIT {
     byte[] cut = Arrays.copyOf(zip, zip.length / 2);
     Path truncated = Files.write(tmp.resolve("truncated.zip"), cut);
 
-    // the probe set the snapshots name in lipwatch.dataset: 60 labelled 30-dimensional inputs
-    byte[] codes = TestModels.randomBytes(9, 60 * 30);
-    int[] labels = new int[60];
-    for (int i = 0; i < labels.length; i++) {
-      labels[i] = i % 10;
-    }
-    ProbeSetPublisher.publish(pipeline.kafka, new ProbeSet("fashion-mnist", List.of(30), 10, 0, 1, labels, codes, null));
+    // the probe set the snapshots name in lipwatch.dataset
+    pipeline.publishRandomProbes("fashion-mnist");
 
     kcatProduce("kcat-model", random, TestModels.headers("kcat-model", 1, randomBytes));
     kcatProduce("kcat-model", truncated, TestModels.headers("kcat-model", 2, cut));

@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.lipwatch.estimator.probes.ProbeSet;
-import io.lipwatch.estimator.probes.ProbeSetPublisher;
 import io.lipwatch.estimator.snapshot.Sha256;
 import io.lipwatch.estimator.snapshot.SnapshotLimits;
 import io.lipwatch.estimator.snapshot.SnapshotMetadata;
@@ -56,13 +54,8 @@ class MonitorPageIT {
   @BeforeAll
   static void start() throws Exception {
     pipeline = LivePipeline.start(tmp, 1, 60);
-    // the probe set the snapshots name: 60 labelled 30-dimensional inputs (fixed seed)
-    byte[] codes = TestModels.randomBytes(9, 60 * 30);
-    int[] labels = new int[60];
-    for (int i = 0; i < labels.length; i++) {
-      labels[i] = i % 10;
-    }
-    ProbeSetPublisher.publish(pipeline.kafka, new ProbeSet(DATASET, List.of(30), 10, 0, 1, labels, codes, null));
+    // the probe set the snapshots name
+    pipeline.publishRandomProbes(DATASET);
     publisher = new SnapshotPublisher(pipeline.kafka, SnapshotLimits.defaults(), null, null);
     net = TestModels.mlp(21, Activation.RELU, 30, 20, 10);
     publish(MODEL, 1, TestModels.zip(net));

@@ -2,13 +2,17 @@ package io.lipwatch.monitor.testing;
 
 import io.lipwatch.broker.EmbeddedBroker;
 import io.lipwatch.estimator.bounds.EngineConfig;
+import io.lipwatch.estimator.probes.ProbeSet;
+import io.lipwatch.estimator.probes.ProbeSetPublisher;
 import io.lipwatch.estimator.snapshot.SnapshotLimits;
 import io.lipwatch.estimator.stream.EstimatorService;
 import io.lipwatch.estimator.stream.EstimatorSettings;
 import io.lipwatch.estimator.stream.KafkaConnection;
 import io.lipwatch.estimator.stream.TopicAdmin;
+import io.lipwatch.estimator.testing.TestModels;
 import io.lipwatch.monitor.stream.MonitorService;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * The real pipeline for integration tests: an embedded KRaft broker, the topics, the monitor (metrics on an ephemeral
@@ -57,6 +61,19 @@ public final class LivePipeline implements AutoCloseable {
       }
       throw e;
     }
+  }
+
+  /**
+   * Publishes the probe set the integration tests' 30-input, 10-class MLPs are probed on, under {@code dataset}: 60
+   * seeded random inputs, labels 0…9 in turn.
+   */
+  public void publishRandomProbes(String dataset) throws Exception {
+    byte[] codes = TestModels.randomBytes(9, 60 * 30);
+    int[] labels = new int[60];
+    for (int i = 0; i < labels.length; i++) {
+      labels[i] = i % 10;
+    }
+    ProbeSetPublisher.publish(kafka, new ProbeSet(dataset, List.of(30), 10, 0, 1, labels, codes, null));
   }
 
   @Override
