@@ -36,7 +36,7 @@ public final class SampleOutcomesRecorder {
     List<SampleOutcomes.CertifiedOutcomes> certified = new ArrayList<>();
     for (int k = 0; k < probes.certified().size(); k++) {
       Probes.CertifiedAccuracy c = probes.certified().get(k);
-      certified.add(new SampleOutcomes.CertifiedOutcomes(c.norm(), c.eps(), null,
+      certified.add(new SampleOutcomes.CertifiedOutcomes(c.norm(), c.eps(), c.method(),
           OutcomeBits.encode(detail.certified().get(k).certified())));
     }
     return new SampleOutcomes(SampleOutcomes.BITS_LE_BASE64, samples.count(), identity(samples),

@@ -68,6 +68,7 @@ class SampleOutcomesRecorderTest {
         assertEquals(clean[i] && r.detail().margins()[i] > need, cert[i], "sample " + i);
       }
       assertEquals(p.certified().get(k).accuracy(), count(cert) / 61.0, 1e-12);
+      assertEquals(p.certified().get(k).method(), o.certified().get(k).method());
     }
     // 61 samples: 8 bytes, 12 base64 characters per bit string
     assertEquals(12, o.clean().length());

@@ -175,6 +175,25 @@ class PairedVerdictTest {
   }
 
   @Test
+  void onlyTheGlobalCertificatesOutcomesArePaired() {
+    // one radius certified three ways (global 80, pairwise 90, local 100 of 256): the verdict compares the global one
+    Estimate e = PairedEstimates.estimate("m", 1, 10, base(), true, PairedEstimates.SAMPLES_SHA);
+    Probes p = e.probes();
+    SampleOutcomes o = p.outcomes();
+    List<Probes.CertifiedAccuracy> certified = List.of(p.certified().get(0),
+        new Probes.CertifiedAccuracy("l2", 0.1, 90 / 256.0, "pairwise"), new Probes.CertifiedAccuracy("l2", 0.1, 100 / 256.0, "local"));
+    List<SampleOutcomes.CertifiedOutcomes> bits = List.of(o.certified().get(0),
+        new SampleOutcomes.CertifiedOutcomes("l2", 0.1, "pairwise", OutcomeBits.encode(PairedEstimates.firstSet(N, 90))),
+        new SampleOutcomes.CertifiedOutcomes("l2", 0.1, "local", OutcomeBits.encode(PairedEstimates.firstSet(N, 100))));
+    Estimate three = e.withProbes(new Probes(p.dataset(), p.samples(), p.cleanAccuracy(), p.noiseAccuracy(), p.attacks(),
+        certified, null, 1.0, new SampleOutcomes(o.encoding(), o.samples(), o.samplesSha256(), o.clean(), o.attacks(), bits)));
+    VersionSummary s = VersionSummary.of(three);
+    assertEquals(80 / 256.0, s.certifiedAccuracy().get(PairedEstimates.CERTIFIED));
+    assertEquals(o.certified().get(0).certified(), s.outcomes().certified().get(PairedEstimates.CERTIFIED));
+    assertEquals(1, s.outcomes().certified().size());
+  }
+
+  @Test
   void theReferenceComparisonIsPairedToo() {
     Estimate v1 = PairedEstimates.estimate("m", 1, 10, base(), true, PairedEstimates.SAMPLES_SHA);
     // −6.3 points against the reference (WARN at 5): 18 lost, 2 gained is significant (p ≈ 2e-4) → WARN
