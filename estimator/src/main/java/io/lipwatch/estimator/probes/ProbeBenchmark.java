@@ -95,7 +95,8 @@ public final class ProbeBenchmark {
 
     // warm-up: JIT and native kernels, outside the timings
     ProbeConfig warm = ProbeConfig.defaults().withSamples(100).withNoiseSigmas(List.of()).withMinPerturbation(null)
-        .withAttacks(List.of(AttackSpec.fgsm(Norm.L2, 1.0), AttackSpec.pgd(Norm.L2, 1.0, 5, 0.25)));
+        .withAttacks(List.of(AttackSpec.fgsm(Norm.L2, 1.0), AttackSpec.fgsm(Norm.LINF, 0.03),
+            AttackSpec.pgd(Norm.L2, 1.0, 5, 0.25), AttackSpec.pgd(Norm.LINF, 0.03, 5, 0.0075)));
     ProbeRunner.run(net, test, warm, null);
 
     double lip = frobeniusProduct(net);
@@ -205,8 +206,9 @@ public final class ProbeBenchmark {
     // warm-up of both sides (JIT, native kernels), untimed
     ProbeConfig base = ProbeConfig.defaults().withSeed(seed).withSamples(n).withBatchSize(n).withNoiseSigmas(List.of())
         .withCertifiedEps(List.of()).withMinPerturbation(null).withTimeBudget(Duration.ofHours(1));
-    ProbeRunner.run(net, test, base.withAttacks(List.of(AttackSpec.fgsm(Norm.L2, 1.0),
-        AttackSpec.pgd(Norm.L2, 1.0, 5, 0.25).plain())), null);
+    // both norms: the L∞ and L2 branches of the attack loops are separate code for the JIT
+    ProbeRunner.run(net, test, base.withAttacks(List.of(AttackSpec.fgsm(Norm.L2, 1.0), AttackSpec.fgsm(Norm.LINF, 0.03),
+        AttackSpec.pgd(Norm.L2, 1.0, 5, 0.25).plain(), AttackSpec.pgd(Norm.LINF, 0.03, 5, 0.0075).plain())), null);
     if (ref != null) {
       ref.run(attackTask(AttackSpec.pgd(Norm.L2, 1.0, 5, 0.25).plain(), test, seed));
     }
