@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lipwatch.estimator.estimate.Verdict;
-import io.lipwatch.estimator.probes.ProbeSet;
-import io.lipwatch.estimator.probes.ProbeSetPublisher;
 import io.lipwatch.estimator.stream.Topics;
 import io.lipwatch.estimator.testing.TestModels;
 import io.lipwatch.monitor.testing.LivePipeline;
@@ -45,12 +43,7 @@ class GateIT {
   @BeforeAll
   static void start() throws Exception {
     pipeline = LivePipeline.start(tmp, 2, 60);
-    byte[] codes = TestModels.randomBytes(9, 60 * 30);
-    int[] labels = new int[60];
-    for (int i = 0; i < labels.length; i++) {
-      labels[i] = i % 10;
-    }
-    ProbeSetPublisher.publish(pipeline.kafka, new ProbeSet(DATASET, List.of(30), 10, 0, 1, labels, codes, null));
+    pipeline.publishRandomProbes(DATASET);
     net = TestModels.mlp(21, Activation.RELU, 30, 20, 10);
   }
 
