@@ -3,6 +3,7 @@ package io.lipwatch.estimator.format.dl4j;
 import io.lipwatch.estimator.format.LoadedModel;
 import io.lipwatch.estimator.format.ModelFormat;
 
+import io.lipwatch.estimator.network.BinaryLogits;
 import io.lipwatch.estimator.network.ExtractedNetwork;
 import io.lipwatch.estimator.format.dl4j.NetworkExtractor;
 import io.lipwatch.estimator.probes.Classifier;
@@ -65,14 +66,15 @@ public final class Dl4jFormat implements ModelFormat {
     @Override
     public synchronized ExtractedNetwork network() {
       if (net == null) {
-        net = NetworkExtractor.extract(model, inputShape);
+        net = BinaryLogits.asTwoClass(NetworkExtractor.extract(model, inputShape));
       }
       return net;
     }
 
     @Override
     public Classifier classifier(ProbeSet set, List<String> warnings) {
-      if (model.mln() != null) {
+      // a single-output (binary) network is probed as two logits (0, z) through the engine's own network
+      if (model.mln() != null && model.mln().layerSize(model.mln().getnLayers() - 1) > 1) {
         return Classifiers.dl4j(model.mln(), set, warnings);
       }
       return Classifiers.network(network());

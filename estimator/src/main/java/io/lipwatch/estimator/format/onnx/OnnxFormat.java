@@ -1,5 +1,6 @@
 package io.lipwatch.estimator.format.onnx;
 
+import io.lipwatch.estimator.network.BinaryLogits;
 import io.lipwatch.estimator.network.ExtractedNetwork;
 import io.lipwatch.estimator.format.LoadedModel;
 import io.lipwatch.estimator.format.ModelFormat;
@@ -39,7 +40,7 @@ public final class OnnxFormat implements ModelFormat {
             "sha256 of the model is " + actual + " but header lipwatch.sha256 says " + expectedSha256);
       }
     }
-    ExtractedNetwork net = new OnnxModelReader(limits).read(bytes);
+    ExtractedNetwork net = BinaryLogits.asTwoClass(new OnnxModelReader(limits).read(bytes));
     return new LoadedModel() {
       @Override
       public String format() {
