@@ -40,6 +40,9 @@ final class LocalCertifier {
   private final DenseMatrix gram;
   private final double gramError;
   private final double gramFrobenius;
+  /** G_k = W_kW_kᵀ of every hidden layer and a bound of its rounding's spectral norm (γ_n‖W_k‖_F²). */
+  private final DenseMatrix[] rowGrams;
+  private final double[] rowGramErrors;
 
   LocalCertifier(DenseChain chain) {
     this.chain = chain;
@@ -71,11 +74,16 @@ final class LocalCertifier {
       frobenius[k] = Rounding.normUp(w.data());
       gammas[k] = Rounding.gamma(w.cols() + 1L);
     }
+    rowGrams = new DenseMatrix[hidden];
+    rowGramErrors = new double[hidden];
+    for (int k = 0; k < hidden; k++) {
+      DenseMatrix w = chain.weights().get(k);
+      rowGrams[k] = w.times(w.transpose());
+      rowGramErrors[k] = Math.nextUp(Rounding.gamma(w.cols() + 1L) * Math.nextUp(frobenius[k] * frobenius[k]));
+    }
     if (hidden >= 2) {
-      DenseMatrix w1 = chain.weights().get(0);
-      gram = w1.times(w1.transpose());
-      double f = frobenius[0];
-      gramError = Math.nextUp(Rounding.gamma(w1.cols() + 1L) * Math.nextUp(f * f));
+      gram = rowGrams[0];
+      gramError = rowGramErrors[0];
       gramFrobenius = Rounding.normUp(gram.data());
     } else {
       gram = null;
@@ -90,7 +98,7 @@ final class LocalCertifier {
   }
 
   /** Interval bounds and slopes of every hidden neuron on B(x, ε), and Lipschitz bounds of each z_k on the ball. */
-  record Ball(double[][] lo, double[][] hi, double[][] slopeLo, double[][] slopeHi, double[] lipZ) {}
+  record Ball(double[][] lo, double[][] hi, double[][] slopeLo, double[][] slopeHi, double[] lipZ, double[] unstableNorm) {}
 
   /**
    * The forward pass of one point: pre-activations ẑ_k(x) as computed, and err[k][i] ≥ |ẑ_k,i(x) − z_k,i(x)|: each
@@ -136,6 +144,7 @@ final class LocalCertifier {
     double[][] sLo = new double[hidden][];
     double[][] sHi = new double[hidden][];
     double[] lipZ = new double[hidden];
+    double unstableFirst = -1;
     double[] lo = null;
     double[] hi = null;
     for (int k = 0; k < hidden; k++) {
@@ -184,7 +193,10 @@ final class LocalCertifier {
         double g = gammas[k];
         double frob = 0;
         // second hidden layer: through the first layer's Gram matrix, much tighter than the row norms
-        SecondLayer second = k == 1 && gram != null ? secondLayer(sLo[0], sHi[0]) : null;
+        if (k == 1 && gram != null) {
+          unstableFirst = unstableRowsNorm(0, sLo[0], sHi[0]);
+        }
+        SecondLayer second = k == 1 && gram != null ? secondLayer(sLo[0], sHi[0], unstableFirst) : null;
         for (int i = 0; i < n; i++) {
           double cc = c[i] + b[i];
           double ri = Math.nextUp((r[i] + g * (rowNorms[k][i] * midNorm + Math.abs(b[i]) + Math.abs(cc) + r[i])) * (1 + g));
@@ -221,7 +233,12 @@ final class LocalCertifier {
       los[k] = nlo;
       his[k] = nhi;
     }
-    return new Ball(los, his, sLo, sHi, lipZ);
+    double[] unstable = new double[hidden];
+    java.util.Arrays.fill(unstable, Double.NaN);
+    if (unstableFirst >= 0) {
+      unstable[0] = unstableFirst;
+    }
+    return new Ball(los, his, sLo, sHi, lipZ, unstable);
   }
 
   /**
@@ -251,6 +268,7 @@ final class LocalCertifier {
       double[] sh = ball.slopeHi()[k];
       double sMax = 0;
       double e2 = 0;
+      double r2 = 0;
       for (int i = 0; i < gl.length; i++) {
         double a = gl[i] >= 0 ? sl[i] * gl[i] : sh[i] * gl[i];
         double b = gh[i] >= 0 ? sh[i] * gh[i] : sl[i] * gh[i];
@@ -258,14 +276,18 @@ final class LocalCertifier {
         gh[i] = b == 0 ? 0 : Math.nextUp(b);
         double mid = 0.5 * (sl[i] + sh[i]);
         double half = Math.nextUp(Math.max(sh[i] - mid, mid - sl[i]));
-        double ec = Math.nextUp(half * Math.abs(c[i]) + Rounding.U * Math.abs(mid * c[i]));
+        double ec = Math.nextUp(half * Math.abs(c[i]));
         e2 = Math.nextUp(e2 + Math.nextUp(ec * ec));
+        double rc0 = Math.nextUp(Rounding.U * Math.abs(mid * c[i]));
+        r2 = Math.nextUp(r2 + Math.nextUp(rc0 * rc0));
         c[i] = mid * c[i];
         sMax = Math.max(sMax, sh[i]);
       }
-      rho = Math.nextUp(Math.nextUp(Math.sqrt(e2)) + Math.nextUp(sMax * rho));
+      // two radii: the slopes' own uncertainty (supported on the unstable neurons) and what came from above
+      double rhoU = Math.nextUp(Math.sqrt(e2));
+      double rhoG = Math.nextUp(Math.nextUp(sMax * rho) + Math.nextUp(Math.sqrt(r2)));
       double boxNorm = Rounding.boxNormUp(gl, gh);
-      double ballNorm = Math.nextUp(Rounding.normUp(c) + rho);
+      double ballNorm = Math.nextUp(Rounding.normUp(c) + Math.nextUp(rhoU + rhoG));
       best = Math.min(best, Math.nextUp(Math.min(boxNorm, ballNorm) * ball.lipZ()[k]));
       // through W_kᵀ: centre and radius (the radius also carries the centre product's rounding)
       DenseMatrix w = chain.weights().get(k);
@@ -296,7 +318,12 @@ final class LocalCertifier {
       double cNorm = Rounding.normUp(c);
       double[] wc = new double[m];
       w.multiplyTranspose(c, wc);
-      rho = Math.nextUp(Math.nextUp(spectral[k] * rho) + Math.nextUp(g * frobenius[k] * cNorm));
+      if (rhoU > 0 && Double.isNaN(ball.unstableNorm()[k])) {
+        ball.unstableNorm()[k] = unstableRowsNorm(k, sl, sh);
+      }
+      double nU = rhoU > 0 ? ball.unstableNorm()[k] : 0;
+      rho = Math.nextUp(Math.nextUp(Math.nextUp(spectral[k] * rhoG) + Math.nextUp(nU * rhoU))
+          + Math.nextUp(g * frobenius[k] * cNorm));
       c = wc;
     }
     double ballNorm = Math.nextUp(Rounding.normUp(c) + rho);
@@ -315,7 +342,7 @@ final class LocalCertifier {
    */
   record SecondLayer(double[] row, double whole) {}
 
-  private SecondLayer secondLayer(double[] sLo, double[] sHi) {
+  private SecondLayer secondLayer(double[] sLo, double[] sHi, double unstableNorm) {
     DenseMatrix w2 = chain.weights().get(1);
     int n = w2.rows();
     int m = w2.cols();
@@ -337,7 +364,7 @@ final class LocalCertifier {
         gu = Math.nextUp(gu + Math.nextUp(v * v));
       }
     }
-    double nU = Math.min(spectral[0], Math.nextUp(Math.sqrt(Math.nextUp(Math.nextUp(Math.sqrt(gu)) + gramError))));
+    double nU = Math.min(unstableNorm, Math.nextUp(Math.sqrt(Math.nextUp(Math.nextUp(Math.sqrt(gu)) + gramError))));
     double[] v = new double[n * m];
     double[] w = w2.data();
     for (int i = 0; i < n; i++) {
@@ -375,6 +402,105 @@ final class LocalCertifier {
     double whole = Math.nextUp(Math.nextUp(Math.sqrt(q2 * (1 + 4 * Rounding.gamma(n + 1L))))
         + Math.nextUp(Math.sqrt(e2 * (1 + 4 * Rounding.gamma(n + 1L))) * nU));
     return new SecondLayer(row, whole);
+  }
+
+  /**
+   * A proven ‖W_k[U,:]‖₂ for U the neurons of layer k whose slope is not fixed on the ball (a vector supported on U
+   * only meets those rows): ‖W_k[U,:]‖₂² = λ_max(G[U,U]) with G = W_kW_kᵀ computed once. A power-iteration estimate s²
+   * of λ_max is proven by a Cholesky factorisation of s²I − Ĝ[U,U] shifted down by the rounding it must cover (Ĝ's
+   * own, γ_d‖W_k‖_F² in spectral norm; the diagonal's subtraction; the factorisation's 2γ/(1−2γ)·trace, as
+   * {@code NormCertificate} allows); the Gershgorin bound when no estimate is proven; ‖W_k‖₂ when smaller.
+   */
+  double unstableRowsNorm(int k, double[] sl, double[] sh) {
+    int[] u = java.util.stream.IntStream.range(0, sl.length).filter(i -> sh[i] > sl[i]).toArray();
+    int n = u.length;
+    if (n == 0) {
+      return 0;
+    }
+    DenseMatrix g = rowGrams[k];
+    double[] a = new double[n * n];
+    double gersh = 0;
+    for (int i = 0; i < n; i++) {
+      double row = 0;
+      for (int j = 0; j < n; j++) {
+        double v = g.get(u[i], u[j]);
+        a[i * n + j] = v;
+        row = Math.nextUp(row + Math.abs(v));
+      }
+      gersh = Math.max(gersh, row);
+    }
+    double best = Math.nextUp(Math.sqrt(Math.nextUp(gersh * (1 + Rounding.gamma(n + 1L)) + rowGramErrors[k])));
+    // power iteration on the PSD block: an estimate of λ_max from below
+    double[] v = new double[n];
+    java.util.Arrays.fill(v, 1.0 / Math.sqrt(n));
+    double lambda = 0;
+    double[] t = new double[n];
+    for (int it = 0; it < 60; it++) {
+      double norm = 0;
+      for (int i = 0; i < n; i++) {
+        double acc = 0;
+        for (int j = 0; j < n; j++) {
+          acc += a[i * n + j] * v[j];
+        }
+        t[i] = acc;
+        norm += acc * acc;
+      }
+      norm = Math.sqrt(norm);
+      if (norm == 0) {
+        break;
+      }
+      lambda = norm;
+      for (int i = 0; i < n; i++) {
+        v[i] = t[i] / norm;
+      }
+    }
+    double gn = Rounding.gamma(n + 1L);
+    for (double step : new double[] {1e-6, 1e-4, 1e-2}) {
+      double s2 = lambda * (1 + step) + rowGramErrors[k];
+      double[] m = new double[n * n];
+      double trace = 0;
+      double diagMax = 0;
+      for (int i = 0; i < n; i++) {
+        for (int j = 0; j < n; j++) {
+          m[i * n + j] = (i == j ? s2 : 0) - a[i * n + j];
+        }
+        trace = Math.nextUp(trace + Math.max(m[i * n + i], 0));
+        diagMax = Math.max(diagMax, Math.abs(m[i * n + i]));
+      }
+      double shift = (rowGramErrors[k] + 2 * gn / (1 - 2 * gn) * trace * (1 + 4 * Rounding.U * n)
+          + 2 * Rounding.U * (s2 + diagMax) + 8.0 * n * (2.0 * n + diagMax) * Double.MIN_VALUE) * (1 + 8 * Rounding.U);
+      for (int i = 0; i < n; i++) {
+        m[i * n + i] -= shift;
+      }
+      if (cholesky(m, n)) {
+        best = Math.min(best, Math.nextUp(Math.sqrt(s2)));
+        break;
+      }
+    }
+    return Math.min(spectral[k], best);
+  }
+
+  /** In-place Cholesky of a symmetric n×n matrix; false when a pivot is not positive. */
+  static boolean cholesky(double[] a, int n) {
+    for (int j = 0; j < n; j++) {
+      double d = a[j * n + j];
+      for (int k = 0; k < j; k++) {
+        d -= a[j * n + k] * a[j * n + k];
+      }
+      if (!(d > 0)) {
+        return false;
+      }
+      double r = Math.sqrt(d);
+      a[j * n + j] = r;
+      for (int i = j + 1; i < n; i++) {
+        double x = a[i * n + j];
+        for (int k = 0; k < j; k++) {
+          x -= a[i * n + k] * a[j * n + k];
+        }
+        a[i * n + j] = x / r;
+      }
+    }
+    return true;
   }
 
   /** True when the margin z_y − z_j at the point, less its rounding, clears L·ε. */

@@ -10,8 +10,10 @@
  *       linear classifier, where certified accuracy equals the exact unconstrained robust accuracy.</li>
  *   <li>{@code local} ({@link io.lipwatch.estimator.certify.LocalCertifier}): interval bounds of every pre-activation on
  *       B(x, ε), slopes fixed where a neuron cannot switch (0 or 1 for ReLU, the slope range on the interval for other
- *       monotone activations), and the margin's Lipschitz constant on the ball from a backward interval product of the
- *       slope-restricted layers. The class documentation states the soundness argument step by step.</li>
+ *       monotone activations), and the margin's Lipschitz constant on the ball from the slope-restricted layers, carried
+ *       backward as a box and as a ball (exact centre, L2 radius through proven norms of the rows of unstable neurons);
+ *       the second hidden layer's intervals go through W₁W₁ᵀ. The class documentation states the soundness argument
+ *       step by step.</li>
  * </ul>
  * A sample is certified at ε when it is correctly classified and every margin clears its bound times ε; each method
  * keeps what the weaker one proved, so local ⊇ pairwise ⊇ global sample by sample. Everything is budgeted
