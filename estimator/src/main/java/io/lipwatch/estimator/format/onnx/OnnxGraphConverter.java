@@ -62,7 +62,9 @@ public final class OnnxGraphConverter {
       Map.entry("Reshape", Set.of("allowzero")), Map.entry("Shape", Set.of()), Map.entry("Gather", Set.of("axis")),
       Map.entry("Unsqueeze", Set.of("axes")), Map.entry("Squeeze", Set.of("axes")), Map.entry("Concat", Set.of("axis")),
       Map.entry("Cast", Set.of("to", "saturate")), Map.entry("Softmax", Set.of("axis")),
-      Map.entry("LogSoftmax", Set.of("axis")), Map.entry("Pad", Set.of("mode", "pads", "value")));
+      Map.entry("LogSoftmax", Set.of("axis")), Map.entry("Pad", Set.of("mode", "pads", "value")),
+      Map.entry("Transpose", Set.of("perm")), Map.entry("ConstantOfShape", Set.of("value")),
+      Map.entry("Slice", Set.of("starts", "ends", "axes")));
 
   /** A value of the graph: a constant or one activation (node -1 is the network input). */
   private sealed interface Value {}
@@ -163,7 +165,7 @@ public final class OnnxGraphConverter {
   }
 
   private static boolean isIntegerType(int t) {
-    return t == OnnxTensors.INT32 || t == OnnxTensors.INT64;
+    return t == OnnxTensors.INT32 || t == OnnxTensors.INT64 || t == OnnxTensors.BOOL;
   }
 
   private static long elementCount(TensorProto t) {
@@ -288,6 +290,9 @@ public final class OnnxGraphConverter {
       case "Cast" -> cast(c);
       case "Softmax", "LogSoftmax" -> softmax(c);
       case "Pad" -> pad(c);
+      case "Transpose" -> new Const(ConstantFolds.transpose(c.cst(0), c.ints("perm", null), c::refuse));
+      case "ConstantOfShape" -> constantOfShape(c);
+      case "Slice" -> slice(c);
       default -> throw new UnsupportedOpException(op, name, "the engine has no exact representation of this operator");
     };
     if (n.getOutputCount() < 1) {
@@ -733,7 +738,9 @@ public final class OnnxGraphConverter {
     if (!(a.size() == b.size() && Arrays.equals(a.dims(), b.dims())) && a.size() != 1 && b.size() != 1) {
       throw c.refuse("constant arithmetic on shapes " + Arrays.toString(a.dims()) + " and " + Arrays.toString(b.dims()));
     }
-    long[] dims = a.size() >= b.size() ? a.dims() : b.dims();
+    // numpy broadcasting: of two one-element tensors the result has the larger rank (a scalar minus a [1] is a [1])
+    long[] dims = a.size() != b.size() ? (a.size() > b.size() ? a.dims() : b.dims())
+        : a.rank() >= b.rank() ? a.dims() : b.dims();
     long[] li = new long[n];
     double[] ld = new double[n];
     for (int i = 0; i < n; i++) {
@@ -951,26 +958,57 @@ public final class OnnxGraphConverter {
       case "Softplus" -> new ActivationSpec("softplus", 0, 1, true);
       case "Softsign" -> new ActivationSpec("softsign", 0, 1, true);
       case "HardSigmoid" -> {
-        // the engine's hard sigmoid is DL4J's: max(0, min(1, 0.2x + 0.5)); another slope is refused, not approximated
+        // the engine's own hard sigmoid is DL4J's: max(0, min(1, 0.2x + 0.5)); others (PyTorch's is α = 1/6) below
         if ((float) c.f("alpha", 0.2) != 0.2f || (float) c.f("beta", 0.5) != 0.5f) {
-          throw c.refuse("alpha/beta other than 0.2/0.5");
+          yield null;
         }
         yield new ActivationSpec("hardsigmoid", 0, 0.2, true);
       }
       default -> clip(c);
     };
-    if (spec == null) {
-      return a;
-    }
     if (c.n.getOutput(0).equals(outputName)) {
       // as for DL4J models: the output activation is never part of the bounded map; bounds and certified margins are
       // of the logits z, and the decision is argmax z
       return a;
     }
     Layout l = a.layout();
+    if (spec == null && c.op.equals("HardSigmoid")) {
+      return hardSigmoid(c, a);
+    }
+    if (spec == null) {
+      // Relu then Clip(max 6), PyTorch's ReLU6: the Relu node becomes a relu6 node
+      Node relu = nodes.get(a.node());
+      nodes.set(a.node(), new Node(relu.name() + "+" + c.name, "Activation(relu6)", relu.inputs(),
+          new Op.Activation(new ActivationSpec("relu6", 0, 1, true)), relu.outDim()));
+      return a;
+    }
     return new Act(c.add(spec.name(), "Activation(" + spec.name() + ")", new int[] {a.node()}, new Op.Activation(spec), l.size()), l);
   }
 
+  /**
+   * max(0, min(1, αx + β)) = relu6(6αx + 6β) / 6 exactly: a diagonal affine map, relu6 and a diagonal scaling, so
+   * every slope stays exact (AutoLip sees 6α · 1 · 1/6 = α).
+   */
+  private Value hardSigmoid(Ctx c, Act a) {
+    double al = c.f("alpha", 0.2);
+    double be = c.f("beta", 0.5);
+    if (!(al > 0) || !Double.isFinite(al) || !Double.isFinite(be)) {
+      throw c.refuse("hard sigmoid with alpha " + al + ", beta " + be + " (need a finite alpha > 0)");
+    }
+    Layout l = a.layout();
+    int n = l.size();
+    double[] d = new double[n];
+    double[] b = new double[n];
+    Arrays.fill(d, 6 * al);
+    Arrays.fill(b, 6 * be);
+    int shift = c.add("scale-in", "HardSigmoid", new int[] {a.node()}, new Op.Affine(new DiagonalOperator(d), b), n);
+    int r6 = c.add("relu6", "Activation(relu6)", new int[] {shift}, new Op.Activation(new ActivationSpec("relu6", 0, 1, true)), n);
+    double[] s = new double[n];
+    Arrays.fill(s, 1.0 / 6);
+    return new Act(c.add("scale-out", "HardSigmoid", new int[] {r6}, new Op.Affine(new DiagonalOperator(s), null), n), l);
+  }
+
+  /** The activation a Clip is, or null for Clip(max 6) directly on a Relu read by nothing else (the two are relu6). */
   private ActivationSpec clip(Ctx c) {
     double lo;
     double hi;
@@ -982,6 +1020,10 @@ public final class OnnxGraphConverter {
       hi = c.has(2) ? scalar(c, c.cst(2)) : Double.POSITIVE_INFINITY;
     }
     boolean noMax = hi >= Float.MAX_VALUE;
+    boolean noMin = lo <= -Float.MAX_VALUE;
+    if (noMin && hi == 6 && afterLoneRelu(c)) {
+      return null;
+    }
     if (lo == 0 && hi == 6) {
       return new ActivationSpec("relu6", 0, 1, true);
     }
@@ -992,6 +1034,15 @@ public final class OnnxGraphConverter {
       return new ActivationSpec("relu", 0, 1, true, 0.0);
     }
     throw c.refuse("clip to [" + lo + ", " + hi + "] (supported: [0, 6], [-1, 1], [0, ∞))");
+  }
+
+  /** The Clip's input is made by the last node, a plain Relu, and nothing else reads it. */
+  private boolean afterLoneRelu(Ctx c) {
+    Act a = c.act(0);
+    String x = c.n.getInput(0);
+    return a.node() >= 0 && a.node() == nodes.size() - 1 && nodes.get(a.node()).op() instanceof Op.Activation act
+        && act.spec().name().equals("relu") && act.spec().param() == 0.0 && consumers.getOrDefault(x, 0) == 1
+        && !x.equals(outputName);
   }
 
   private static double scalar(Ctx c, OnnxTensor t) {
@@ -1112,7 +1163,58 @@ public final class OnnxGraphConverter {
     throw c.refuse("flatten of a constant");
   }
 
+  /** ConstantOfShape on a folded shape: a constant (the exporters' way of building Pad's pads at opset 11+). */
+  private Value constantOfShape(Ctx c) {
+    long[] shape = c.cst(0).asLongs();
+    if (shape == null || c.cst(0).rank() != 1) {
+      throw c.refuse("shape is not a 1-D integer tensor");
+    }
+    for (long d : shape) {
+      if (d < 0 || d == BATCH) {
+        throw c.refuse("dimension " + (d == BATCH ? "batch" : d));
+      }
+    }
+    int n = (int) OnnxTensors.elementCount("node '" + c.name + "' output", shape, 4096);
+    AttributeProto v = c.attr("value");
+    OnnxTensor fill = v == null ? OnnxTensor.ofValues(new long[] {1}, new double[] {0})
+        : OnnxTensors.decode(v.getT(), "node '" + c.name + "' value", 1);
+    if (fill.size() != 1) {
+      throw c.refuse("value of " + fill.size() + " elements");
+    }
+    if (fill.isInteger()) {
+      long[] out = new long[n];
+      Arrays.fill(out, fill.ints()[0]);
+      return new Const(OnnxTensor.ofInts(shape.clone(), out));
+    }
+    double[] out = new double[n];
+    Arrays.fill(out, fill.values()[0]);
+    return new Const(OnnxTensor.ofValues(shape.clone(), out));
+  }
+
+  /** Slice of a constant (shape computations only; slicing activations is refused). */
+  private Value slice(Ctx c) {
+    OnnxTensor data = c.cst(0);
+    long[] starts;
+    long[] ends;
+    long[] axes;
+    long[] steps = null;
+    if (opset < 10) {
+      starts = c.ints("starts", null);
+      ends = c.ints("ends", null);
+      axes = c.ints("axes", null);
+    } else {
+      starts = c.cst(1).asLongs();
+      ends = c.cst(2).asLongs();
+      axes = c.has(3) ? c.cst(3).asLongs() : null;
+      steps = c.has(4) ? c.cst(4).asLongs() : null;
+    }
+    return new Const(ConstantFolds.slice(data, starts, ends, axes, steps, c::refuse));
+  }
+
   private Value reshape(Ctx c) {
+    if (c.in(0) instanceof Const k) {
+      return new Const(ConstantFolds.reshape(k.t(), c.cst(1).asLongs(), c::refuse));
+    }
     Act a = c.act(0);
     OnnxTensor s = c.cst(1);
     if (!s.isInteger() || s.rank() != 1 || s.size() < 2) {
@@ -1219,14 +1321,49 @@ public final class OnnxGraphConverter {
     return new Act(c.add(null, "Concat", idx, new Op.Concat(), out.size()), out);
   }
 
-  /** Only the zero padding PyTorch puts before an average pooling (count_include_pad): an identity. */
+  /**
+   * Zero padding (nn.ZeroPad2d, or what PyTorch puts before an average pooling): all-zero pads are the identity, zero
+   * padding of H and W a selection matrix (norm 1). Other modes, values, cropping and padding of N or C are refused.
+   */
   private Value pad(Ctx c) {
     Act a = c.act(0);
-    long[] pads = c.has(1) ? c.cst(1).asLongs() : c.ints("pads", null);
-    if (pads == null || Arrays.stream(pads).anyMatch(p -> p != 0)) {
-      throw c.refuse("non-zero padding " + Arrays.toString(pads) + " (pad inside the convolution or pooling instead)");
+    if (!c.s("mode", "constant").equals("constant")) {
+      throw c.refuse("mode '" + c.s("mode", "constant") + "' (only constant zero padding)");
     }
-    return a;
+    long[] pads = c.has(1) ? c.cst(1).asLongs() : c.ints("pads", null);
+    double value = c.has(2) ? scalar(c, c.cst(2)) : c.f("value", 0);
+    if (pads == null || c.has(3)) {
+      throw c.refuse("pads " + Arrays.toString(pads) + (c.has(3) ? " with axes" : ""));
+    }
+    if (Arrays.stream(pads).allMatch(p -> p == 0)) {
+      return a;
+    }
+    Layout l = a.layout();
+    if (value != 0 || !l.spatial() || pads.length != 8 || pads[0] != 0 || pads[1] != 0 || pads[4] != 0 || pads[5] != 0
+        || Arrays.stream(pads).anyMatch(p -> p < 0 || p > 1024)) {
+      throw c.refuse("padding " + Arrays.toString(pads) + " with " + value + " of " + l
+          + " (only non-negative zero padding of H and W)");
+    }
+    long oh = l.h() + pads[2] + pads[6];
+    long ow = l.w() + pads[3] + pads[7];
+    checkSize("node '" + c.name + "' output", l.c(), oh, ow);
+    Layout out = Layout.cnn(l.c(), (int) oh, (int) ow);
+    int[][] rows = new int[out.size()][];
+    int[] none = new int[0];
+    for (int ch = 0; ch < l.c(); ch++) {
+      for (int y = 0; y < oh; y++) {
+        for (int x = 0; x < ow; x++) {
+          long iy = y - pads[2];
+          long ix = x - pads[3];
+          boolean inside = iy >= 0 && iy < l.h() && ix >= 0 && ix < l.w();
+          rows[(int) ((ch * oh + y) * ow + x)] = inside ? new int[] {(int) ((ch * l.h() + iy) * l.w() + ix)} : none;
+        }
+      }
+    }
+    double[] ones = new double[rows.length];
+    Arrays.fill(ones, 1.0);
+    SparseMatrix sm = SparseMatrix.ofWindows(rows, ones, l.size());
+    return new Act(c.add(null, "Pad", new int[] {a.node()}, new Op.Affine(sm, null), out.size()), out);
   }
 
   private Value softmax(Ctx c) {

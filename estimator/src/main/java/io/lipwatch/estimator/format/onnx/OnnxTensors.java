@@ -16,6 +16,8 @@ final class OnnxTensors {
   static final int FLOAT = 1;
   static final int INT32 = 6;
   static final int INT64 = 7;
+  /** One byte per element in raw data (PyTorch's Dropout training_mode = false at opset 12+). */
+  static final int BOOL = 9;
   static final int FLOAT16 = 10;
   static final int DOUBLE = 11;
 
@@ -123,8 +125,28 @@ final class OnnxTensors {
         }
         return OnnxTensor.ofInts(dims, v);
       }
+      case BOOL -> {
+        long[] v = new long[n];
+        if (raw) {
+          ByteBuffer b = rawBuffer(t, what, n, 1);
+          for (int i = 0; i < n; i++) {
+            v[i] = b.get();
+          }
+        } else {
+          requireCount(what, t.getInt32DataCount(), n);
+          for (int i = 0; i < n; i++) {
+            v[i] = t.getInt32Data(i);
+          }
+        }
+        for (int i = 0; i < n; i++) {
+          if (v[i] != 0 && v[i] != 1) {
+            throw new SnapshotRejectedException(RejectReason.PARAMETER_MISMATCH, what + " holds " + v[i] + " in a bool tensor");
+          }
+        }
+        return OnnxTensor.ofInts(dims, v);
+      }
       default -> throw new SnapshotRejectedException(RejectReason.UNSUPPORTED_OP,
-          what + " has element type " + type + " (supported: float, float16, double, int32, int64)");
+          what + " has element type " + type + " (supported: float, float16, double, int32, int64, bool)");
     }
   }
 

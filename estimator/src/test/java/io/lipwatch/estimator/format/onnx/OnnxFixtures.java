@@ -9,6 +9,9 @@ import java.io.UncheckedIOException;
 /** The PyTorch exports of src/test/resources/onnx (made by generate.py there) and what PyTorch said about them. */
 public record OnnxFixtures(String name, byte[] model, JsonNode meta) {
   public static final String[] ALL = {"linear_o13", "relu_nonneg_o9", "mlp_sigmoid_o13", "cnn_bn_o9", "cnn_res_o13"};
+  /** What users' exports contain beyond ALL (with PyTorch's largest Jacobian norm at the inputs: a true lower bound). */
+  public static final String[] EXPORTS = {"mlp_zoo_o9", "mlp_zoo_o13", "matmul_o9", "matmul_o13", "cnn_strided_o9",
+      "cnn_strided_o13", "cnn_float64_o13", "mlp_float16_o13"};
   private static final ObjectMapper JSON = new ObjectMapper();
 
   public static OnnxFixtures load(String name) {
