@@ -168,4 +168,59 @@ class OnnxExportsTest {
     want.add("Gemm");
     assertEquals(want, types, Arrays.toString(types.toArray()));
   }
+
+  /** A fixture with one node changed (found by op type, the n-th of that type). */
+  static byte[] mutate(String fixture, String opType, int nth, java.util.function.Consumer<onnx.OnnxMl.NodeProto.Builder> change)
+      throws Exception {
+    onnx.OnnxMl.ModelProto.Builder b = onnx.OnnxMl.ModelProto.parseFrom(OnnxFixtures.load(fixture).model()).toBuilder();
+    int seen = 0;
+    for (onnx.OnnxMl.NodeProto.Builder n : b.getGraphBuilder().getNodeBuilderList()) {
+      if (n.getOpType().equals(opType) && seen++ == nth) {
+        change.accept(n);
+        return b.build().toByteArray();
+      }
+    }
+    throw new IllegalStateException(fixture + " has no " + opType + " #" + nth);
+  }
+
+  static UnsupportedOpException refusal(byte[] model) {
+    return assertThrows(UnsupportedOpException.class, () -> new OnnxModelReader(SnapshotLimits.defaults()).read(model));
+  }
+
+  /** Only the exact patterns pass: Clip(max 6) must follow a Relu, a pad must be zeros, a hard sigmoid must rise. */
+  @Test
+  void patternsThatAreNotExactAreRefusedNamingTheNode() throws Exception {
+    // F.relu6 at opset 9 is the only Relu, read by Clip(max 6); made a Tanh, the Clip is min(tanh, 6): no engine op
+    UnsupportedOpException clip = refusal(mutate("mlp_zoo_o9", "Relu", 0, n -> n.setOpType("Tanh")));
+    assertTrue(clip.getMessage().contains("Clip") && clip.getMessage().contains("6.0"), clip.getMessage());
+    UnsupportedOpException pad = refusal(mutate("cnn_strided_o9", "Pad", 0, n -> {
+      for (int k = 0; k < n.getAttributeCount(); k++) {
+        if (n.getAttribute(k).getName().equals("mode")) {
+          n.setAttribute(k, n.getAttribute(k).toBuilder().setS(org.nd4j.shade.protobuf.ByteString.copyFromUtf8("reflect")));
+        }
+      }
+    }));
+    assertTrue(pad.getMessage().contains("Pad") && pad.getMessage().contains("reflect"), pad.getMessage());
+    UnsupportedOpException hs = refusal(mutate("mlp_zoo_o13", "HardSigmoid", 0, n -> n.setAttribute(0,
+        n.getAttribute(0).toBuilder().setF(-0.5f))));
+    assertTrue(hs.getMessage().contains("HardSigmoid") && hs.getMessage().contains("alpha"), hs.getMessage());
+  }
+
+  @Test
+  void constantFoldsFollowOnnxSemantics() {
+    java.util.function.Function<String, RuntimeException> no = IllegalStateException::new;
+    OnnxTensor m = OnnxTensor.ofInts(new long[] {4, 2}, new long[] {0, 0, 0, 0, 1, 2, 0, 1});
+    // PyTorch's pads at opset 11+: rows reversed (step -1 from -1 to -inf), then transposed and flattened
+    OnnxTensor rev = ConstantFolds.slice(m, new long[] {-1}, new long[] {Long.MIN_VALUE + 1}, new long[] {0}, new long[] {-1}, no);
+    assertEquals(List.of(0L, 1L, 1L, 2L, 0L, 0L, 0L, 0L), Arrays.stream(rev.ints()).boxed().toList());
+    OnnxTensor t = ConstantFolds.transpose(rev, new long[] {1, 0}, no);
+    assertEquals(List.of(2L, 4L), Arrays.stream(t.dims()).boxed().toList());
+    assertEquals(List.of(0L, 1L, 0L, 0L, 1L, 2L, 0L, 0L), Arrays.stream(t.ints()).boxed().toList());
+    OnnxTensor flat = ConstantFolds.reshape(t, new long[] {-1}, no);
+    assertEquals(List.of(8L), Arrays.stream(flat.dims()).boxed().toList());
+    OnnxTensor mid = ConstantFolds.slice(flat, new long[] {1}, new long[] {7}, null, new long[] {2}, no);
+    assertEquals(List.of(1L, 0L, 2L), Arrays.stream(mid.ints()).boxed().toList());
+    assertThrows(IllegalStateException.class, () -> ConstantFolds.reshape(t, new long[] {3, -1}, no));
+    assertThrows(IllegalStateException.class, () -> ConstantFolds.transpose(t, new long[] {0, 0}, no));
+  }
 }
