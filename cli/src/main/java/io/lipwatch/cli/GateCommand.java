@@ -144,9 +144,9 @@ public final class GateCommand implements Callable<Integer> {
       return TIMEOUT_OR_REJECTED;
     }
     return switch (o.verdict().verdict()) {
-      case Verdict.PASS -> PASS;
-      case Verdict.WARN -> failOn == null ? WARN : failOn == FailOn.warn ? FAIL : PASS;
-      default -> FAIL;
+      case PASS -> PASS;
+      case WARN -> failOn == null ? WARN : failOn == FailOn.warn ? FAIL : PASS;
+      case FAIL -> FAIL;
     };
   }
 

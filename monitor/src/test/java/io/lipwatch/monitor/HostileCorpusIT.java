@@ -1,5 +1,6 @@
 package io.lipwatch.monitor;
 
+import io.lipwatch.estimator.estimate.Verdict;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -180,9 +181,9 @@ class HostileCorpusIT {
       });
     }
     var v2 = verdicts.get(2L);
-    assertEquals("FAIL", v2.verdict(), v2.toString());
+    assertEquals(Verdict.FAIL, v2.verdict(), v2.toString());
     assertTrue(v2.checks().stream().anyMatch(ch -> "rejected".equals(ch.name()) && "non-finite-weights".equals(ch.reason())), v2.toString());
-    assertEquals("PASS", verdicts.get(3L).verdict(), "v3 is judged against v1, the last PASS: " + verdicts.get(3L));
+    assertEquals(Verdict.PASS, verdicts.get(3L).verdict(), "v3 is judged against v1, the last PASS: " + verdicts.get(3L));
     await("the rejection on /metrics", Duration.ofSeconds(30), () -> metrics().contains(
         "lipwatch_snapshots_rejected_total{model=\"diverging\",reason=\"non-finite-weights\"} 1.0"));
   }

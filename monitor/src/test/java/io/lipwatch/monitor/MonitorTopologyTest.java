@@ -81,12 +81,12 @@ class MonitorTopologyTest {
     monitor.estimates.pipeInput("m", estimate("m", 3, 14.0, null, 5.0, 0.89, 0.10, 0.20)); // bound +33%, robust −19 points
     monitor.estimates.pipeInput("m", estimate("m", 4, 14.1, null, 5.0, 0.89, 0.10, 0.20)); // still bad vs v2
     List<Verdict> v = monitor.verdicts.readValuesToList();
-    assertEquals(List.of("PASS", "PASS", "FAIL", "FAIL"), v.stream().map(Verdict::verdict).toList());
+    assertEquals(List.of("PASS", "PASS", "FAIL", "FAIL"), v.stream().map(x -> x.verdict().name()).toList());
     assertNull(v.get(0).baselineVersion());
     assertEquals(1L, v.get(1).baselineVersion());
     assertEquals(2L, v.get(2).baselineVersion());
     assertEquals(2L, v.get(3).baselineVersion(), "a failed version never becomes the baseline");
-    var failed = v.get(2).checks().stream().filter(c -> c.status().equals("FAIL")).map(Verdict.Check::name).toList();
+    var failed = v.get(2).checks().stream().filter(c -> c.status() == Verdict.FAIL).map(Verdict.Check::name).toList();
     assertTrue(failed.contains("best-upper-growth") && failed.contains("robust-accuracy:pgd/l2/2.0")
         && failed.contains("certified-accuracy:l2/0.1"), failed.toString());
     assertTrue(monitor.registry.scrape().contains("lipwatch_verdict{model=\"m\"} 2.0"));
@@ -101,10 +101,10 @@ class MonitorTopologyTest {
     monitor.pins.pipeInput("m", (BaselinePin) null);
     monitor.estimates.pipeInput("m", estimate("m", 4, 11.6, null, 5.0, 0.90, 0.30, 0.40)); // +7% vs last pass v2 → PASS
     List<Verdict> v = monitor.verdicts.readValuesToList();
-    assertEquals("WARN", v.get(2).verdict());
+    assertEquals(Verdict.WARN, v.get(2).verdict());
     assertEquals("pinned", v.get(2).baselineKind());
     assertEquals(1L, v.get(2).baselineVersion());
-    assertEquals("PASS", v.get(3).verdict());
+    assertEquals(Verdict.PASS, v.get(3).verdict());
     assertEquals("last-pass", v.get(3).baselineKind());
   }
 
@@ -127,7 +127,7 @@ class MonitorTopologyTest {
     monitor.estimates.pipeInput("m", estimate("m", 2, 12.0, null, 50.0, 0.9, 0.15, 0.4).markedInconsistent());
     monitor.estimates.pipeInput("m", estimate("m", 3, 10.1, null, 5.0, 0.9, 0.15, 0.4));
     List<Verdict> vs = monitor.verdicts.readValuesToList();
-    assertEquals(List.of("PASS", "FAIL", "PASS"), vs.stream().map(Verdict::verdict).toList());
+    assertEquals(List.of("PASS", "FAIL", "PASS"), vs.stream().map(x -> x.verdict().name()).toList());
     assertEquals("inconsistent", vs.get(1).checks().get(0).name());
     assertEquals(1L, vs.get(2).baselineVersion(), "v3 is judged against v1, not the inconsistent v2");
     String text = monitor.registry.scrape();

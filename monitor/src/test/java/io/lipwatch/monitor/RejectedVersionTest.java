@@ -91,14 +91,14 @@ class RejectedVersionTest {
     monitor.estimates.pipeInput("m", estimate("m", 1, 10.0, null, 5.0, 0.90, 0.30, 0.40));
     monitor.dlq.pipeInput("m", rejected("m", "2", NON_FINITE));
     List<Verdict> v = monitor.verdicts.readValuesToList();
-    assertEquals(List.of("PASS", "FAIL"), v.stream().map(Verdict::verdict).toList());
+    assertEquals(List.of("PASS", "FAIL"), v.stream().map(x -> x.verdict().name()).toList());
     Verdict fail = v.get(1);
     assertEquals("m", fail.model());
     assertEquals(2L, fail.version());
     assertEquals(1, fail.checks().size());
     Verdict.Check c = fail.checks().get(0);
     assertEquals("rejected", c.name());
-    assertEquals("FAIL", c.status());
+    assertEquals(Verdict.FAIL, c.status());
     assertEquals(NON_FINITE, c.reason());
     assertTrue(c.message().contains(NON_FINITE) && c.message().contains("weight 17"), c.message());
 
@@ -112,7 +112,7 @@ class RejectedVersionTest {
     assertEquals(List.of(1L, 2L), s.versions().stream().map(VersionSummary::version).toList());
     VersionSummary v2 = s.find(2);
     assertEquals(NON_FINITE, v2.rejected());
-    assertEquals("FAIL", v2.verdict());
+    assertEquals(Verdict.FAIL, v2.verdict());
     assertEquals(SHA, v2.sha256());
     assertEquals(1L, s.lastPassVersion());
     String stored = new String(new ModelStateSerde().serializer().serialize("t", s), StandardCharsets.UTF_8);
@@ -133,7 +133,7 @@ class RejectedVersionTest {
     assertTrue(monitor.registry.scrape().contains("lipwatch_verdict{model=\"m\"} 0.0"));
     monitor.estimates.pipeInput("m", estimate("m", 4, 14.0, null, 5.0, 0.90, 0.30, 0.40)); // +33% vs v3: FAIL
     List<Verdict> v = monitor.verdicts.readValuesToList();
-    assertEquals(List.of("PASS", "FAIL", "PASS", "FAIL"), v.stream().map(Verdict::verdict).toList());
+    assertEquals(List.of("PASS", "FAIL", "PASS", "FAIL"), v.stream().map(x -> x.verdict().name()).toList());
     assertEquals(1L, v.get(2).baselineVersion(), "the rejected v2 is never a baseline");
     assertEquals("last-pass", v.get(2).baselineKind());
     assertEquals(3L, v.get(3).baselineVersion());
@@ -148,7 +148,7 @@ class RejectedVersionTest {
     monitor.pins.pipeInput("m", new BaselinePin("m", 2, "now", "pinned by mistake"));
     monitor.estimates.pipeInput("m", estimate("m", 3, 10.5, null, 5.0, 0.90, 0.30, 0.40));
     Verdict v3 = monitor.verdicts.readValuesToList().get(2);
-    assertEquals("PASS", v3.verdict());
+    assertEquals(Verdict.PASS, v3.verdict());
     assertEquals("last-pass", v3.baselineKind());
     assertEquals(1L, v3.baselineVersion());
   }
@@ -157,7 +157,7 @@ class RejectedVersionTest {
   void aBrokenCopyOfAnEstimatedVersionLeavesItsVerdict() {
     monitor.estimates.pipeInput("m", estimate("m", 1, 10.0, null, 5.0, 0.90, 0.30, 0.40));
     monitor.dlq.pipeInput("m", rejected("m", "1", "sha256-mismatch"));
-    assertEquals(List.of("PASS"), monitor.verdicts.readValuesToList().stream().map(Verdict::verdict).toList());
+    assertEquals(List.of("PASS"), monitor.verdicts.readValuesToList().stream().map(x -> x.verdict().name()).toList());
     assertTrue(history().get("m").find(1).estimated());
     assertEquals(1.0, rejectedCount("m"), "still counted");
   }
@@ -167,7 +167,7 @@ class RejectedVersionTest {
     monitor.dlq.pipeInput("fresh", rejected("fresh", "1", NON_FINITE));
     List<Verdict> v = monitor.verdicts.readValuesToList();
     assertEquals(1, v.size());
-    assertEquals("FAIL", v.get(0).verdict());
+    assertEquals(Verdict.FAIL, v.get(0).verdict());
     assertEquals(NON_FINITE, v.get(0).checks().get(0).reason());
     assertNull(history().get("fresh"), "no state for a name seen only on the DLQ");
     String text = monitor.registry.scrape();

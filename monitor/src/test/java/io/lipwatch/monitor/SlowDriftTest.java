@@ -70,19 +70,19 @@ class SlowDriftTest {
     List<Verdict> v = run(DriftEstimates.slide("m", 10));
     // each step is within the step thresholds (×1.06, −1.5 points): only the reference sees the slide
     assertEquals(List.of("PASS", "PASS", "PASS", "PASS", "WARN", "WARN", "FAIL", "FAIL", "FAIL", "FAIL"),
-        v.stream().map(Verdict::verdict).toList());
+        v.stream().map(x -> x.verdict().name()).toList());
     for (Verdict x : v.subList(1, 10)) {
       assertEquals(1L, x.referenceVersion(), "v" + x.version() + ": v1 stays the reference (smallest bound of the PASS versions)");
       assertEquals("best-pass", x.referenceKind());
     }
     Verdict v5 = v.get(4);
-    assertEquals("WARN", check(v5, "reference-best-upper-growth").status(), v5.checks().toString());
-    assertEquals("WARN", check(v5, "reference-robust-accuracy:fgsm/l2/2.0").status());
-    assertEquals("PASS", check(v5, "best-upper-growth").status(), "v5 is only ×1.06 of the last PASS v4");
+    assertEquals(Verdict.WARN, check(v5, "reference-best-upper-growth").status(), v5.checks().toString());
+    assertEquals(Verdict.WARN, check(v5, "reference-robust-accuracy:fgsm/l2/2.0").status());
+    assertEquals(Verdict.PASS, check(v5, "best-upper-growth").status(), "v5 is only ×1.06 of the last PASS v4");
     assertEquals(4L, v5.baselineVersion());
     Verdict v10 = v.get(9);
     Verdict.Check up = check(v10, "reference-best-upper-growth");
-    assertEquals("FAIL", up.status());
+    assertEquals(Verdict.FAIL, up.status());
     assertEquals(Math.pow(1.06, 9), up.value(), 1e-9);
     assertEquals(1L, up.baselineVersion());
     assertEquals("reference", up.baselineKind());
@@ -109,7 +109,7 @@ class SlowDriftTest {
     Policy stepOnly = Policy.defaults().withReference(new io.lipwatch.monitor.verdict.ReferencePolicy(null, null, null, null,
         null, null, null, null, 20, 30.0));
     start(stepOnly);
-    assertTrue(run(DriftEstimates.slide("m", 10)).stream().allMatch(x -> x.verdict().equals("PASS")));
+    assertTrue(run(DriftEstimates.slide("m", 10)).stream().allMatch(x -> x.verdict() == Verdict.PASS));
   }
 
   /** 30 versions of a stable model: bound ±3 %, robust accuracy ±0.9 points, clean ±0.4 points (uniform, seeded). */
@@ -126,8 +126,8 @@ class SlowDriftTest {
     start(Policy.defaults().withTrend(new TrendPolicy(true, 8, 5)));
     List<Verdict> v = run(stableNoisy("m", 20));
     assertEquals(30, v.size());
-    assertTrue(v.stream().allMatch(x -> x.verdict().equals("PASS")),
-        v.stream().filter(x -> !x.verdict().equals("PASS")).map(Verdict::checks).toList().toString());
+    assertTrue(v.stream().allMatch(x -> x.verdict() == Verdict.PASS),
+        v.stream().filter(x -> x.verdict() != Verdict.PASS).map(Verdict::checks).toList().toString());
     assertTrue(v.get(29).checks().stream().anyMatch(c -> c.name().equals("trend-best-upper")), "the trend was checked");
     assertTrue(referenceRatio("m", "best_upper") < 1.07, "within the noise of the reference");
   }
@@ -136,13 +136,13 @@ class SlowDriftTest {
   void theTrendWarnsOneVersionEarlierWhenEnabled() {
     start(Policy.defaults().withTrend(new TrendPolicy(true, 8, 5)));
     List<Verdict> v = run(DriftEstimates.slide("m", 5));
-    assertEquals(List.of("PASS", "PASS", "PASS", "WARN", "WARN"), v.stream().map(Verdict::verdict).toList());
+    assertEquals(List.of("PASS", "PASS", "PASS", "WARN", "WARN"), v.stream().map(x -> x.verdict().name()).toList());
     Verdict.Check t = check(v.get(3), "trend-best-upper");
-    assertEquals("WARN", t.status());
+    assertEquals(Verdict.WARN, t.status());
     assertEquals("trend", t.baselineKind());
     assertEquals(1L, t.baselineVersion(), "the line starts at v1");
-    assertEquals("WARN", check(v.get(3), "trend-robust-accuracy:fgsm/l2/2.0").status());
-    assertEquals("PASS", check(v.get(3), "reference-best-upper-growth").status(), "the reference itself is not reached yet");
+    assertEquals(Verdict.WARN, check(v.get(3), "trend-robust-accuracy:fgsm/l2/2.0").status());
+    assertEquals(Verdict.PASS, check(v.get(3), "reference-best-upper-growth").status(), "the reference itself is not reached yet");
     assertFalse(v.get(2).checks().stream().anyMatch(c -> c.name().startsWith("trend-")), "fewer than 4 versions: no line");
   }
 

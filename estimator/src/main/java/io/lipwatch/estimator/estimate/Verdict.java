@@ -9,18 +9,33 @@ import java.util.List;
  * CD pipelines gate promotion on {@code verdict}; {@code checks} say which thresholds failed and against which version.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record Verdict(String model, long version, String verdict, List<Check> checks, Long baselineVersion,
+public record Verdict(String model, long version, Status verdict, List<Check> checks, Long baselineVersion,
     String baselineKind, String decidedAt, Long referenceVersion, String referenceKind) {
 
   /** A verdict without a reference. */
-  public Verdict(String model, long version, String verdict, List<Check> checks, Long baselineVersion, String baselineKind,
+  public Verdict(String model, long version, Status verdict, List<Check> checks, Long baselineVersion, String baselineKind,
       String decidedAt) {
     this(model, version, verdict, checks, baselineVersion, baselineKind, decidedAt, null, null);
   }
 
-  public static final String PASS = "PASS";
-  public static final String WARN = "WARN";
-  public static final String FAIL = "FAIL";
+  /** The outcome of a version or of one check, in order of severity (JSON: "PASS", "WARN", "FAIL"). */
+  public enum Status {
+    PASS, WARN, FAIL;
+
+    /** 0 pass, 1 warn, 2 fail (the value of the lipwatch_verdict gauge). */
+    public int level() {
+      return ordinal();
+    }
+
+    /** The more severe of the two. */
+    public Status worse(Status other) {
+      return other != null && other.ordinal() > ordinal() ? other : this;
+    }
+  }
+
+  public static final Status PASS = Status.PASS;
+  public static final Status WARN = Status.WARN;
+  public static final Status FAIL = Status.FAIL;
 
   /**
    * One policy check: its status (PASS/WARN/FAIL), the values compared and the threshold applied; {@code reason} is the
@@ -32,19 +47,19 @@ public record Verdict(String model, long version, String verdict, List<Check> ch
    * now, {@code discordantGained} the reverse) or "unpaired" (accuracies only).
    */
   @JsonInclude(JsonInclude.Include.NON_NULL)
-  public record Check(String name, String status, Double value, Double baseline, Double warnAt, Double failAt, String message,
+  public record Check(String name, Status status, Double value, Double baseline, Double warnAt, Double failAt, String message,
       String reason, Long baselineVersion, String baselineKind, String test, Double pValue, Integer discordantLost,
       Integer discordantGained) {
-    public Check(String name, String status, Double value, Double baseline, Double warnAt, Double failAt, String message) {
+    public Check(String name, Status status, Double value, Double baseline, Double warnAt, Double failAt, String message) {
       this(name, status, value, baseline, warnAt, failAt, message, null, null, null);
     }
 
-    public Check(String name, String status, Double value, Double baseline, Double warnAt, Double failAt, String message,
+    public Check(String name, Status status, Double value, Double baseline, Double warnAt, Double failAt, String message,
         String reason) {
       this(name, status, value, baseline, warnAt, failAt, message, reason, null, null);
     }
 
-    public Check(String name, String status, Double value, Double baseline, Double warnAt, Double failAt, String message,
+    public Check(String name, Status status, Double value, Double baseline, Double warnAt, Double failAt, String message,
         String reason, Long baselineVersion, String baselineKind) {
       this(name, status, value, baseline, warnAt, failAt, message, reason, baselineVersion, baselineKind, null, null, null,
           null);
@@ -64,11 +79,7 @@ public record Verdict(String model, long version, String verdict, List<Check> ch
   }
 
   /** 0 pass, 1 warn, 2 fail (the value of the lipwatch_verdict gauge). */
-  public static int level(String verdict) {
-    return switch (verdict) {
-      case FAIL -> 2;
-      case WARN -> 1;
-      default -> 0;
-    };
+  public static int level(Status verdict) {
+    return verdict == null ? 0 : verdict.level();
   }
 }

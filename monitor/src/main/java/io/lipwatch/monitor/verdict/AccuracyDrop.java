@@ -19,7 +19,7 @@ final class AccuracyDrop {
       PairedOutcomes.Pairing pairing) {
     // rounded to 1e-9 so that a drop of exactly a threshold (0.30 − 0.25) meets it despite binary fractions
     double d = Math.rint((base - value) * 1e9) / 1e9;
-    String byThreshold = fail != null && d >= fail ? Verdict.FAIL : warn != null && d >= warn ? Verdict.WARN : Verdict.PASS;
+    Verdict.Status byThreshold = fail != null && d >= fail ? Verdict.FAIL : warn != null && d >= warn ? Verdict.WARN : Verdict.PASS;
     String figures = String.format(Locale.ROOT, "%.4f vs %.4f in %s (%+.2f points)", value, base, where, -100 * d);
     if (!pairing.paired()) {
       return new Check(name, byThreshold, value, base, warn, fail, figures + "; unpaired: " + pairing.why())

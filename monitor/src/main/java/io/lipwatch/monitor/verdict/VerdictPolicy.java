@@ -139,7 +139,7 @@ public final class VerdictPolicy {
         TrendPolicy.MIN_POINTS);
     if (upper != null && upper.atLast() > 0 && policy.upperGrowthFail() != null) {
       double ratio = upper.ahead(t.horizon()) / upper.atLast();
-      String status = ratio >= policy.upperGrowthFail() ? Verdict.WARN : Verdict.PASS;
+      Verdict.Status status = ratio >= policy.upperGrowthFail() ? Verdict.WARN : Verdict.PASS;
       checks.add(new Check("trend-best-upper", status, ratio, 1.0, policy.upperGrowthFail(), null,
           String.format("bestUpper line %s: %.4g → %.4g (×%.3f)", span, upper.atLast(), upper.ahead(t.horizon()), ratio))
           .against(first, TREND));
@@ -208,15 +208,15 @@ public final class VerdictPolicy {
   }
 
   private static Check higher(String name, double value, double base, Double warn, Double fail, String msg) {
-    String status = fail != null && value >= fail ? Verdict.FAIL : warn != null && value >= warn ? Verdict.WARN : Verdict.PASS;
+    Verdict.Status status = fail != null && value >= fail ? Verdict.FAIL : warn != null && value >= warn ? Verdict.WARN : Verdict.PASS;
     return new Check(name, status, value, base, warn, fail, msg);
   }
 
-  static String worst(List<Check> checks) {
-    int level = 0;
+  static Verdict.Status worst(List<Check> checks) {
+    Verdict.Status worst = Verdict.PASS;
     for (Check c : checks) {
-      level = Math.max(level, Verdict.level(c.status()));
+      worst = worst.worse(c.status());
     }
-    return level == 2 ? Verdict.FAIL : level == 1 ? Verdict.WARN : Verdict.PASS;
+    return worst;
   }
 }

@@ -17,7 +17,7 @@ import java.util.TreeMap;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record VersionSummary(long version, String sha256, String estimatedAt, Double bestUpper, Double bestLower,
     Double cleanAccuracy, Map<String, Double> robustAccuracy, Map<String, Double> certifiedAccuracy,
-    String verdict, List<Verdict.Check> checks, Long baselineVersion, String rejected, String rejectedAt,
+    Verdict.Status verdict, List<Verdict.Check> checks, Long baselineVersion, String rejected, String rejectedAt,
     String baselineKind, Long referenceVersion, String referenceKind, PairedOutcomes outcomes) {
 
   public VersionSummary {
@@ -28,7 +28,7 @@ public record VersionSummary(long version, String sha256, String estimatedAt, Do
   /** Without per-sample outcomes: accuracy checks against it are unpaired. */
   public VersionSummary(long version, String sha256, String estimatedAt, Double bestUpper, Double bestLower,
       Double cleanAccuracy, Map<String, Double> robustAccuracy, Map<String, Double> certifiedAccuracy,
-      String verdict, List<Verdict.Check> checks, Long baselineVersion, String rejected, String rejectedAt,
+      Verdict.Status verdict, List<Verdict.Check> checks, Long baselineVersion, String rejected, String rejectedAt,
       String baselineKind, Long referenceVersion, String referenceKind) {
     this(version, sha256, estimatedAt, bestUpper, bestLower, cleanAccuracy, robustAccuracy, certifiedAccuracy, verdict,
         checks, baselineVersion, rejected, rejectedAt, baselineKind, referenceVersion, referenceKind, null);

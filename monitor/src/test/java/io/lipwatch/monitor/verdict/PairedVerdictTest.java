@@ -249,7 +249,7 @@ class PairedVerdictTest {
     Policy p = Policy.defaults().withReference(new ReferencePolicy(1.2, 1.4, 0.05, 0.1, 0.05, 0.1, 0.03, 0.06, 3, 30.0));
     List<VersionSummary> history = new java.util.ArrayList<>();
     for (int k = 1; k <= 8; k++) {
-      String verdict = k == 7 ? Verdict.WARN : Verdict.PASS;
+      Verdict.Status verdict = k == 7 ? Verdict.WARN : Verdict.PASS;
       history.add(VersionSummary.of(PairedEstimates.estimate("m", k, 10, base(), true, PairedEstimates.SAMPLES_SHA))
           .withVerdict(new Verdict("m", k, verdict, List.of(), null, null, "now")));
     }
