@@ -18,7 +18,7 @@ class ClipTablePipelineTest {
   @Test
   void everyRowCarriesPipelineBoundsAndProbeFigures() throws Exception {
     Required.dataset(Datasets.FASHION_MNIST, "dataset-fashion-mnist");
-    ClipTable.Options o = new ClipTable.Options(Datasets.FASHION_MNIST, "mlp", new int[] {32}, 1, 1000, 100, 100, 16,
+    ClipTable.Options o = new ClipTable.Options(Datasets.FASHION_MNIST, "mlp", new int[] {16}, 1, 1000, 50, 100, 16,
         1.0, 0.5, 5e-4, 5e-4, List.of(0.85), 42, Regularization.trackingClip(1.0, 0.85, 16));
     ByteArrayOutputStream log = new ByteArrayOutputStream();
     List<ClipTable.Row> rows = ClipTable.run(o, new PrintStream(log, true, StandardCharsets.UTF_8));
