@@ -139,7 +139,7 @@ public final class EstimateCommand implements Callable<Integer> {
             at.steps() == null ? "" : at.steps() + " steps", at.robustAccuracy(), at.seconds() == null ? 0.0 : at.seconds());
       }
       for (var c : p.certified()) {
-        out.printf("  certified %s ε=%-6s accuracy %.4f%n", c.norm(), c.eps(), c.accuracy());
+        out.printf("  certified %s ε=%-6s %-8s accuracy %.4f%n", c.norm(), c.eps(), c.methodOrGlobal(), c.accuracy());
       }
       if (p.medianMinPerturbation() != null) {
         out.printf("  median minimal %s perturbation %.4f%n", p.medianMinPerturbation().norm(), p.medianMinPerturbation().value());
