@@ -15,6 +15,8 @@ import java.util.Locale;
 public final class Certifier {
   /** Share of the remaining time the pairwise ECLipsE-Fast bounds may take; the rest is for local certificates. */
   static final double PAIRWISE_SHARE = 0.25;
+  /** Largest one-off cost (multiply-adds of the hidden layers' W_kW_kᵀ) the local certificates take on. */
+  static final double MAX_SETUP_MACS = 1e9;
   /** Relative allowance on the margin for networks without a {@link DenseChain} (no per-layer rounding bound there). */
   static final double PLAIN_ALLOWANCE = 1e-9;
 
@@ -46,6 +48,8 @@ public final class Certifier {
           + "local = pairwise");
     } else if (!LocalCertifier.applies(chain)) {
       warnings.add("local certificates need monotone activations (slopes ≥ 0): local = pairwise");
+    } else if (chain.layers() > 1 && LocalCertifier.setupMacs(chain) > MAX_SETUP_MACS) {
+      warnings.add("local certificates skipped: the network is too wide for their per-layer Gram matrices (local = pairwise)");
     } else if (chain.layers() > 1) {
       local = new LocalCertifier(chain);
     }

@@ -92,6 +92,16 @@ final class LocalCertifier {
     }
   }
 
+  /** Multiply-adds of the one-off setup: the hidden layers' W_kW_kᵀ. */
+  static double setupMacs(DenseChain chain) {
+    double macs = 0;
+    for (int k = 0; k < chain.layers() - 1; k++) {
+      DenseMatrix w = chain.weights().get(k);
+      macs += (double) w.rows() * w.rows() * w.cols();
+    }
+    return macs;
+  }
+
   /** Whether the local certificate applies: a chain whose activations are monotone. */
   static boolean applies(DenseChain chain) {
     return chain.activations().stream().allMatch(SlopeRange::monotone);
