@@ -15,6 +15,7 @@ import io.lipwatch.estimator.probes.ProbeSet;
 import io.lipwatch.estimator.snapshot.ClaimCheck;
 import io.lipwatch.estimator.snapshot.RejectReason;
 import io.lipwatch.estimator.format.dl4j.Dl4jFormat;
+import io.lipwatch.estimator.format.dl4j.InputShapeInference;
 import io.lipwatch.estimator.format.LoadedModel;
 import io.lipwatch.estimator.format.ModelFormats;
 import io.lipwatch.estimator.probes.Classifier;
@@ -161,9 +162,15 @@ public final class EstimatePipeline {
    * set's [c,h,w] (or [1,h,w]); null otherwise.
    */
   private static long[] shapeHint(LoadedModel model, ProbeSet set) {
-    var mln = model.dl4j() == null ? null : model.dl4j().mln();
-    if (set == null || mln == null || !io.lipwatch.estimator.format.dl4j.InputShapeInference.needsShape(mln)
-        || io.lipwatch.estimator.format.dl4j.InputShapeInference.fromConfiguration(mln) != null) {
+    if (set == null || model.dl4j() == null) {
+      return null;
+    }
+    var mln = model.dl4j().mln();
+    var graph = model.dl4j().graph();
+    boolean needed = mln != null
+        ? InputShapeInference.needsShape(mln) && InputShapeInference.fromConfiguration(mln) == null
+        : graph != null && InputShapeInference.needsShape(graph);
+    if (!needed) {
       return null;
     }
     List<Integer> s = set.shape();

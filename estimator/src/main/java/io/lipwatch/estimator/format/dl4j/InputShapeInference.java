@@ -13,6 +13,8 @@ import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.conf.preprocessor.CnnToFeedForwardPreProcessor;
 import org.deeplearning4j.nn.conf.preprocessor.FeedForwardToCnnPreProcessor;
+import org.deeplearning4j.nn.conf.graph.LayerVertex;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 
 /**
@@ -36,6 +38,28 @@ public final class InputShapeInference {
     InputPreProcessor pre = net.getLayerWiseConfigurations().getInputPreProcess(0);
     return !(pre instanceof FeedForwardToCnnPreProcessor)
         && (first.getClass() == ConvolutionLayer.class || first.getClass() == SubsamplingLayer.class);
+  }
+
+  /**
+   * True when a vertex reading the graph's input is convolutional without a preprocessor giving the shape: DL4J keeps no
+   * input type in a graph's configuration, so the shape must come from the header or the probe set.
+   */
+  public static boolean needsShape(ComputationGraph graph) {
+    var conf = graph.getConfiguration();
+    if (conf.getNetworkInputs().size() != 1) {
+      return false;
+    }
+    String in = conf.getNetworkInputs().get(0);
+    for (var e : conf.getVertexInputs().entrySet()) {
+      if (e.getValue().contains(in) && conf.getVertices().get(e.getKey()) instanceof LayerVertex lv) {
+        Layer l = lv.getLayerConf().getLayer();
+        boolean conv = l.getClass() == ConvolutionLayer.class || l.getClass() == SubsamplingLayer.class;
+        if (conv && !(lv.getPreProcessor() instanceof FeedForwardToCnnPreProcessor)) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   /** [c, h, w] when the configuration determines it uniquely; null otherwise (or when it is not needed). */
