@@ -76,8 +76,9 @@ public final class ReproduceCommand implements Callable<Integer> {
   @Option(names = "--pairs", defaultValue = "64", description = "CLIP pairs (clip default ${DEFAULT-VALUE}; regression uses 32).")
   int pairs;
 
-  @Option(names = "--clip-paper", description = "clip: CLIP rows as the paper trains them (worst pair, pairs ascending freely, λ ± dλ every 2nd epoch after 5 warm-up epochs) instead of lipwatch's tracking CLIP.")
-  boolean clipPaper;
+  /** clip: the tracking and λ-schedule flags of {@code train}; {@code --clip-paper} trains the rows as the paper does. */
+  @Mixin
+  ClipOptions clip;
 
   @Option(names = "--lambdas", defaultValue = "10,1,0.01,0", split = ",", description = "regression: λ sequence, warm-started (default: ${DEFAULT-VALUE}).")
   List<Double> lambdas;
@@ -109,11 +110,11 @@ public final class ReproduceCommand implements Callable<Integer> {
     }
     if (what == What.clip) {
       int[] h = hidden == null ? new int[] {256, 256} : Architectures.parseHidden(hidden);
-      Regularization clip = clipPaper ? Regularization.clip(lambda, dLambda, targets.get(0), pairs)
+      Regularization clipRows = clip.clipPaper ? Regularization.clip(lambda, dLambda, targets.get(0), pairs)
           .withAggregate(Regularization.Aggregate.MAX).withSchedule(LambdaSchedule.PAPER)
-          : Regularization.trackingClip(lambda, targets.get(0), pairs);
+          : clip.apply(Regularization.trackingClip(lambda, targets.get(0), pairs));
       ClipTable.Options o = new ClipTable.Options(data.dir, arch, h, epochs == null ? 3 : epochs, data.trainSamples, samples, 128, pairs, lambda, dLambda,
-          mu, dMu, targets, seed, clip);
+          mu, dMu, targets, seed, clipRows);
       long t0 = System.nanoTime();
       var rows = ClipTable.run(o, System.out);
       System.out.println();
