@@ -16,6 +16,8 @@ public final class Classifiers {
 
   /** Any network the engine represents (ONNX models, ComputationGraphs): its own forward pass and input gradient. */
   public static Classifier network(ExtractedNetwork net) {
-    return new NetworkClassifier(net);
+    // a dense ReLU chain (most ONNX MLPs) takes the same buffered GEMM path as a DL4J MultiLayerNetwork
+    DenseClassifier dense = DenseClassifier.tryOf(net);
+    return dense != null ? dense : new NetworkClassifier(net);
   }
 }

@@ -1,5 +1,9 @@
 package io.lipwatch.estimator.probes;
 
+import io.lipwatch.estimator.linalg.DenseMatrix;
+import io.lipwatch.estimator.network.ExtractedNetwork;
+import io.lipwatch.estimator.network.Node;
+import io.lipwatch.estimator.network.Op;
 import java.util.ArrayList;
 import java.util.List;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
@@ -119,6 +123,41 @@ final class DenseClassifier implements Classifier {
     }
     // logits are the pre-activation of the last weighted layer; anything after it (e.g. a softmax) is not needed
     return new DenseClassifier(List.copyOf(stages.subList(0, lastWeighted + 1)), false);
+  }
+
+  /**
+   * The fast path for the engine's network (ONNX models, graphs) when it is a chain of dense affine maps with plain ReLU
+   * (or no) activations between them; null otherwise (the engine's own forward pass and VJP serve it then).
+   */
+  static DenseClassifier tryOf(ExtractedNetwork net) {
+    if (!net.isChain()) {
+      return null;
+    }
+    List<Stage> stages = new ArrayList<>();
+    List<Node> nodes = net.nodes();
+    for (int i = 0; i < nodes.size(); i++) {
+      if (!(nodes.get(i).op() instanceof Op.Affine af) || !(af.linear() instanceof DenseMatrix m)) {
+        return null;
+      }
+      IActivation act = null;
+      if (i + 1 < nodes.size() && nodes.get(i + 1).op() instanceof Op.Activation a) {
+        if (!a.spec().name().equals("relu") || a.spec().param() != 0.0) {
+          return null;
+        }
+        act = new ActivationReLU();
+        i++;
+      }
+      // DL4J's layout: W is [in, out] (x·W), the engine's A is [out, in] (A·x)
+      INDArray w = Nd4j.createFromArray(m.data()).reshape('c', m.rows(), m.cols()).transpose().dup('c');
+      double[] bias = af.bias() == null ? new double[m.rows()] : af.bias();
+      INDArray b = Nd4j.createFromArray(bias).reshape(1, m.rows());
+      stages.add(new Stage(w.castTo(DataType.FLOAT).dup('c'), w.castTo(DataType.FLOAT).transpose().dup('c'),
+          b.castTo(DataType.FLOAT).dup(), w, b, act));
+    }
+    if (stages.isEmpty() || stages.get(stages.size() - 1).act != null) {
+      return null;
+    }
+    return new DenseClassifier(List.copyOf(stages), false);
   }
 
   private static IActivation actOrNull(IActivation a) {
