@@ -138,7 +138,9 @@ class PrometheusEndToEndIT {
             }
             n++;
             String q = expr.replace("$__rate_interval", "2m").replace("${__rate_interval}", "2m")
-                .replace("$__interval", "5s").replace("${model}", MODEL).replace("$model", MODEL);
+                .replace("$__interval", "5s").replace("${model}", MODEL).replace("$model", MODEL)
+                // the repeated band panel, at the radius where the stream runs both PGD-L2 and certificates
+                .replace("${eps}", "2.0").replace("$eps", "2.0");
             JsonNode r = query(q);
             if (!"success".equals(r.path("status").asText())) {
               failures.add(f.getFileName() + " / " + panel.path("title").asText() + ": invalid: " + r);

@@ -17,7 +17,8 @@ public record EstimatorSettings(SnapshotLimits limits, EngineConfig engine, Prob
 
   /**
    * Probes per snapshot in the stream: the first 256 samples, the headline attacks (the CLIP paper's PGD-L2 ε=2 with
-   * 100 steps of 0.25, PGD-L∞ ε=0.03, FGSM at the same ε), noise, certified accuracy and a short minimal-perturbation
+   * 100 steps of 0.25, PGD-L∞ ε=0.03, FGSM at the same ε), noise, certified accuracy (also at ε=2, so the dashboards'
+   * band between certified and PGD accuracy has both ends) and a short minimal-perturbation
    * search — a few seconds per snapshot on two cores. The offline {@code estimate} runs the full default suite.
    */
   public static ProbeConfig streamProbes() {
@@ -27,6 +28,8 @@ public record EstimatorSettings(SnapshotLimits limits, EngineConfig engine, Prob
             ProbeConfig.AttackSpec.pgd(ProbeConfig.Norm.L2, 2.0, 100, 0.25),
             ProbeConfig.AttackSpec.fgsm(ProbeConfig.Norm.LINF, 0.03),
             ProbeConfig.AttackSpec.pgd(ProbeConfig.Norm.LINF, 0.03, 20, 2.5 * 0.03 / 20)))
+        // certified radii include the PGD-L2 attack's ε = 2: the true robust accuracy there lies between the two
+        .withCertifiedEps(List.of(0.1, 0.25, 0.5, 1.0, 2.0))
         .withMinPerturbation(new ProbeConfig.MinPerturbationSpec(8.0, 6, 10))
         .withTimeBudget(java.time.Duration.ofSeconds(30));
   }
