@@ -130,8 +130,9 @@ public final class InputShapeInference {
                 p.getPadding(), p.getDilation());
           }
           v = height ? geo[0] : geo[1];
-        } catch (RuntimeException e) {
-          // pure integer geometry (no native code): an UnsupportedLayerException here only rules this candidate out
+        } catch (UnsupportedLayerException | ArithmeticException e) {
+          // integer geometry only (no ND4J call): these two rule this candidate size out. Anything else — a bug, or an
+          // Error — propagates to the record handler, which turns every Throwable into a DLQ record
           ok = false;
           break;
         }
