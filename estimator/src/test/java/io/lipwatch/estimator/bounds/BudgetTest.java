@@ -17,6 +17,8 @@ import org.deeplearning4j.nn.weights.WeightInit;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 /**
@@ -39,11 +41,15 @@ class BudgetTest {
     Duration budget = Duration.ofMillis(300);
     EngineConfig cfg = EngineConfig.defaults().withBudget(budget);
 
+    // one SVD of a 1024-wide layer cannot be interrupted: timed here, under the same load as the method
+    double svdSecs = oneWideSvdSeconds();
     long t0 = System.nanoTime();
     UpperBound greedy = SeqLip.bound(x, false, System.nanoTime() + budget.toNanos());
     double secs = (System.nanoTime() - t0) / 1e9;
-    // one SVD of a 1024-wide layer may finish after the deadline; nothing else may
-    assertTrue(secs < budget.toMillis() / 1000.0 + 2.5, "seqlip-greedy took " + secs + " s on a 300 ms budget");
+    // one SVD (with its copies) may finish after the deadline; nothing else may
+    double allowed = budget.toMillis() / 1000.0 + 3 * svdSecs + 1.0;
+    assertTrue(secs < allowed, "seqlip-greedy took " + secs + " s on a 300 ms budget (allowed " + allowed
+        + " s; one 1024×1024 SVD took " + svdSecs + " s)");
     assertEquals(Boolean.FALSE, greedy.converged(), greedy.toString());
     assertTrue(!greedy.sound());
 
@@ -65,5 +71,15 @@ class BudgetTest {
         .withBudget(Duration.ofMillis(5))).compute(x, WarmStart.EMPTY, null);
     assertTrue(c.upper().stream().filter(u -> u.method().equals(AutoLip.POWER_METHOD))
         .allMatch(u -> !u.sound() && u.converged() != null), c.upper().toString());
+  }
+
+  private static double oneWideSvdSeconds() {
+    INDArray a = Nd4j.rand(DataType.DOUBLE, 1024, 1024).dup('f');
+    INDArray s = Nd4j.create(DataType.DOUBLE, 1024);
+    INDArray u = Nd4j.create(DataType.DOUBLE, new long[] {1024, 1024}, 'f');
+    INDArray vt = Nd4j.create(DataType.DOUBLE, new long[] {1024, 1024}, 'f');
+    long t0 = System.nanoTime();
+    Nd4j.getBlasWrapper().lapack().gesvd(a, s, u, vt);
+    return (System.nanoTime() - t0) / 1e9;
   }
 }
