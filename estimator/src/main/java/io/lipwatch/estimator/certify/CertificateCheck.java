@@ -11,8 +11,9 @@ import org.slf4j.LoggerFactory;
  * The run-time check that certificates and attacks agree: a sample certified at L2 radius ε (by any method) cannot be
  * broken by an attack inside that ball — an L2 attack of radius ≤ ε, an L∞ attack of radius δ with δ·√d ≤ ε (the L∞
  * ball lies in that L2 ball), or a minimal-perturbation search that found an adversarial shorter than ε. A violation
- * means a bug in a bound, a certificate or an attack: it is an internal error, logged, counted in a process-wide counter
- * (exported as {@code lipwatch_certificate_violations_total}) and reported as a warning of the estimate; never dropped.
+ * means a bug in a bound, a certificate or an attack: it is an internal error, logged, counted in a process-wide counter,
+ * and reported as a warning of the estimate (never dropped); the stream counts the warning's violations per model
+ * ({@code lipwatch_certificate_violations_total{model}}, read back with {@link #violationsIn}).
  */
 public final class CertificateCheck {
   private static final Logger LOG = LoggerFactory.getLogger(CertificateCheck.class);
@@ -75,6 +76,28 @@ public final class CertificateCheck {
     return out;
   }
 
+  private static final String WARNING_PREFIX = "internal error: ";
+  private static final String WARNING_INFIX = " certificate violation(s) — a certified sample was broken: ";
+
+  /**
+   * The violations an estimate's warnings report (0 when none): the count in the warning {@link #report} wrote. The
+   * probe run does not know the model's name; the estimate does, so the per-model counter is fed from here.
+   */
+  public static long violationsIn(List<String> warnings) {
+    long n = 0;
+    for (String w : warnings == null ? List.<String>of() : warnings) {
+      int at = w == null ? -1 : w.indexOf(WARNING_INFIX);
+      if (w != null && w.startsWith(WARNING_PREFIX) && at > WARNING_PREFIX.length()) {
+        try {
+          n += Long.parseLong(w.substring(WARNING_PREFIX.length(), at));
+        } catch (NumberFormatException e) {
+          // not our warning
+        }
+      }
+    }
+    return n;
+  }
+
   /** Logs and counts {@code violations}; returns the estimate warning (null when there are none). */
   public static String report(String model, List<Violation> violations) {
     if (violations.isEmpty()) {
@@ -82,7 +105,7 @@ public final class CertificateCheck {
     }
     VIOLATIONS.addAndGet(violations.size());
     List<String> first = violations.stream().limit(5).map(Violation::toString).toList();
-    String msg = "internal error: " + violations.size() + " certificate violation(s) — a certified sample was broken: "
+    String msg = WARNING_PREFIX + violations.size() + WARNING_INFIX
         + String.join("; ", first) + (violations.size() > 5 ? "; …" : "");
     LOG.error("{}{}", model == null ? "" : "model " + model + ": ", msg);
     return msg;

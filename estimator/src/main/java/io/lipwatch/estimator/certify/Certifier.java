@@ -8,7 +8,7 @@ import java.util.Locale;
 
 /**
  * Certifies probe samples at each radius by the three methods: global (√2·L), pairwise ({@link PairwiseBounds}) and
- * local ({@link LocalCertifier}). Budgeted: the pairwise bounds' ECLipsE-Fast and the local certificates stop at the
+ * local ({@link LocalCertifier} on dense chains, {@link GraphLocalCertifier} on CNNs and DAGs). Budgeted: the pairwise bounds' ECLipsE-Fast and the local certificates stop at the
  * deadline, and a sample the local certificate did not reach keeps its pairwise result (a global constant is a valid
  * bound on any ball): never a guess, only a weaker certificate, with a warning.
  */
@@ -43,15 +43,20 @@ public final class Certifier {
 
     DenseChain chain = DenseChain.of(net).orElse(null);
     LocalCertifier local = null;
+    GraphLocalCertifier graph = null;
     if (chain == null) {
-      warnings.add("local certificates need a chain of dense (or small unrolled) layers and element-wise activations: "
-          + "local = pairwise");
+      // CNNs (max pooling, large convolutions) and DAGs: interval and backward enclosures op by op
+      String why = GraphLocalCertifier.inapplicable(net);
+      if (why != null) {
+        warnings.add("local certificates: " + why + ": local = pairwise");
+      } else {
+        graph = GraphLocalCertifier.of(net, deadline);
+      }
     } else if (!LocalCertifier.applies(chain)) {
       warnings.add("local certificates need monotone activations (slopes ≥ 0): local = pairwise");
-    } else if (chain.layers() > 1 && LocalCertifier.setupMacs(chain) > MAX_SETUP_MACS) {
-      warnings.add("local certificates skipped: the network is too wide for their per-layer Gram matrices (local = pairwise)");
     } else if (chain.layers() > 1) {
-      local = new LocalCertifier(chain);
+      // wide MLPs skip the per-layer Gram matrices (their one-off cost) and keep the row-wise enclosures
+      local = new LocalCertifier(chain, LocalCertifier.setupMacs(chain) <= MAX_SETUP_MACS);
     }
 
     List<Double> radii = List.copyOf(eps);
@@ -70,13 +75,14 @@ public final class Certifier {
       int y = labels[i];
       LocalCertifier.Point pt = chain != null ? pointOf(chain, local, inputs[i]) : null;
       double[] z = pt != null ? pt.z()[pt.z().length - 1] : net.output(inputs[i]);
+      GraphLocalCertifier.Enclosure at = graph != null && !stopped ? graph.point(inputs[i]) : null;
       boolean ok = correct != null ? correct[i] && argmax(z) == y : argmax(z) == y;
       if (!stopped && deadline != 0 && System.nanoTime() > deadline) {
         stopped = true;
         warnings.add(String.format(Locale.ROOT, "local certificates stopped by the time budget after %d of %d samples: "
             + "the rest keep their pairwise result", reached, n));
       }
-      boolean doLocal = local != null && !stopped;
+      boolean doLocal = (local != null || at != null) && !stopped;
       if (doLocal) {
         reached++;
       }
@@ -100,15 +106,7 @@ public final class Certifier {
           l[oe][i] = pair;
           continue;
         }
-        LocalCertifier.Ball ball = local.ball(pt, r);
-        boolean loc = true;
-        for (int j : byMargin(z, y)) {
-          if (!clears(pt, z, y, j, pw.lip()[y][j], r)
-              && !LocalCertifier.clears(pt, y, j, local.marginLipschitz(ball, y, j, pw.lip()[y][j]), r)) {
-            loc = false;
-            break;
-          }
-        }
+        boolean loc = local != null ? localChain(local, pt, z, y, r, pw) : localGraph(graph, at, inputs[i], z, y, r, pw);
         l[oe][i] = loc;
         // a sample not certified at ε is left uncertified at larger radii (sound: no certificate is claimed)
         failedLocal = !loc;
@@ -119,7 +117,30 @@ public final class Certifier {
     for (int e = 0; e < radii.size(); e++) {
       per.add(new CertifiedSets.PerEps(radii.get(e), g[e], p[e], l[e]));
     }
-    return new CertifiedSets(per, pw, warnings, local == null ? 0 : reached, pairSecs, localSecs);
+    return new CertifiedSets(per, pw, warnings, local == null && graph == null ? 0 : reached, pairSecs, localSecs);
+  }
+
+  private static boolean localChain(LocalCertifier local, LocalCertifier.Point pt, double[] z, int y, double r,
+      PairwiseBounds pw) {
+    LocalCertifier.Ball ball = local.ball(pt, r);
+    for (int j : byMargin(z, y)) {
+      if (!clears(pt, z, y, j, pw.lip()[y][j], r)
+          && !LocalCertifier.clears(pt, y, j, local.marginLipschitz(ball, y, j, pw.lip()[y][j]), r)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static boolean localGraph(GraphLocalCertifier graph, GraphLocalCertifier.Enclosure at, double[] x, double[] z,
+      int y, double r, PairwiseBounds pw) {
+    GraphLocalCertifier.Enclosure ball = graph.ball(at, x, r);
+    for (int j : byMargin(z, y)) {
+      if (!clears(null, z, y, j, pw.lip()[y][j], r) && !graph.certifies(at, ball, y, j, pw.lip()[y][j])) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static LocalCertifier.Point pointOf(DenseChain chain, LocalCertifier local, double[] x) {

@@ -45,6 +45,15 @@ final class LocalCertifier {
   private final double[] rowGramErrors;
 
   LocalCertifier(DenseChain chain) {
+    this(chain, true);
+  }
+
+  /**
+   * @param grams whether to form the hidden layers' W_kW_kᵀ (the second layer's intervals through W₁W₁ᵀ, proven norms
+   *              of the unstable rows): a one-off cost of Σ n_k²·d_k multiply-adds; without them the certificate keeps
+   *              the row-wise and slope-restricted Frobenius enclosures and the full layers' spectral norms (wide MLPs)
+   */
+  LocalCertifier(DenseChain chain, boolean grams) {
     this.chain = chain;
     this.hidden = chain.layers() - 1;
     int l = chain.layers();
@@ -74,14 +83,14 @@ final class LocalCertifier {
       frobenius[k] = Rounding.normUp(w.data());
       gammas[k] = Rounding.gamma(w.cols() + 1L);
     }
-    rowGrams = new DenseMatrix[hidden];
+    rowGrams = grams ? new DenseMatrix[hidden] : null;
     rowGramErrors = new double[hidden];
-    for (int k = 0; k < hidden; k++) {
+    for (int k = 0; k < hidden && grams; k++) {
       DenseMatrix w = chain.weights().get(k);
       rowGrams[k] = w.times(w.transpose());
       rowGramErrors[k] = Math.nextUp(Rounding.gamma(w.cols() + 1L) * Math.nextUp(frobenius[k] * frobenius[k]));
     }
-    if (hidden >= 2) {
+    if (hidden >= 2 && grams) {
       gram = rowGrams[0];
       gramError = rowGramErrors[0];
       gramFrobenius = Rounding.normUp(gram.data());
@@ -426,6 +435,9 @@ final class LocalCertifier {
     int n = u.length;
     if (n == 0) {
       return 0;
+    }
+    if (rowGrams == null) {
+      return spectral[k]; // no Gram matrices: the whole layer's norm bounds its unstable rows'
     }
     DenseMatrix g = rowGrams[k];
     double[] a = new double[n * n];

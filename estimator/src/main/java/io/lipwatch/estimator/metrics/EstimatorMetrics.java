@@ -31,9 +31,6 @@ public final class EstimatorMetrics implements MeterBinder {
     inconsistent = Counter.builder(MeterNames.ESTIMATE_INCONSISTENT)
         .description("Estimates whose best lower bound exceeded the best sound upper bound (an internal error)")
         .register(r);
-    io.micrometer.core.instrument.FunctionCounter.builder(MeterNames.CERTIFICATE_VIOLATIONS, CertificateCheck.class,
-            c -> CertificateCheck.violations())
-        .description("Certified probe samples broken by an attack of the same run (an internal error)").register(r);
   }
 
   /**
@@ -66,6 +63,14 @@ public final class EstimatorMetrics implements MeterBinder {
     // (a counter created at 1 shows no increase)
     for (RejectReason reason : RejectReason.values()) {
       rejected(reason, MeterNames.modelLabel(e.model()));
+    }
+    // per model, at zero from the model's first estimate on (as above, so increase() sees the first violation)
+    Counter violations = Counter.builder(MeterNames.CERTIFICATE_VIOLATIONS)
+        .description("Certified probe samples broken by an attack of the same run (an internal error), by model")
+        .tag(MeterNames.TAG_MODEL, MeterNames.modelLabel(e.model())).register(registry);
+    long v = CertificateCheck.violationsIn(e.warnings());
+    if (v > 0) {
+      violations.increment(v);
     }
     for (UpperBound u : e.lipschitz().upper()) {
       duration(u.method()).record(Duration.ofNanos((long) (u.seconds() * 1e9)));

@@ -23,7 +23,7 @@ public final class MeterNames {
   public static final String SNAPSHOTS_REJECTED = "lipwatch.snapshots.rejected";
   /** Estimates whose bestLower exceeded bestUpper: an internal error, marked {@code inconsistent} in the estimate. */
   public static final String ESTIMATE_INCONSISTENT = "lipwatch.estimate.inconsistent";
-  /** Certified samples broken by an attack of the same probe run: an internal error (certify.CertificateCheck). */
+  /** Certified samples broken by an attack of the same probe run, by model: an internal error (certify.CertificateCheck). */
   public static final String CERTIFICATE_VIOLATIONS = "lipwatch.certificate.violations";
   public static final String ESTIMATE_AGE = "lipwatch.estimate.age";
   public static final String LAST_ESTIMATE_TIMESTAMP = "lipwatch.last.estimate.timestamp";

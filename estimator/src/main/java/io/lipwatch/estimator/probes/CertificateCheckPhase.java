@@ -7,7 +7,7 @@ import java.util.List;
 /**
  * The last phase: no sample certified by any method may have been broken by an attack of this run or by the
  * minimal-perturbation search ({@link CertificateCheck}). A violation is an internal error: logged, counted
- * ({@code lipwatch_certificate_violations_total}) and a warning of the estimate.
+ * ({@code lipwatch_certificate_violations_total{model}}, from the estimate's warning) and a warning of the estimate.
  */
 final class CertificateCheckPhase implements ProbePhase {
   @Override

@@ -121,8 +121,9 @@ class CertifyMethodsTest {
   @Test
   void aDeliberatelyWrongCertificateIsCaughtCountedAndReported() {
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    new EstimatorMetrics().bindTo(registry);
-    double before = registry.get(MeterNames.CERTIFICATE_VIOLATIONS).functionCounter().count();
+    EstimatorMetrics metrics = new EstimatorMetrics();
+    metrics.bindTo(registry);
+    long before = CertificateCheck.violations();
     double r = radii().get(2);
     // a "bound" of 1e-6 certifies every correct sample at any radius: the PGD of the same run must contradict it
     ProbeResult res = ProbeRunner.run(model, LinearGroundTruthTest.set,
@@ -130,9 +131,22 @@ class CertifyMethodsTest {
     String w = res.warnings().stream().filter(s -> s.startsWith("internal error")).findFirst().orElse(null);
     assertNotNull(w, "no violation reported: " + res.warnings());
     assertTrue(w.contains("certified (global)") && w.contains("broken by pgd"), w);
-    double after = registry.get(MeterNames.CERTIFICATE_VIOLATIONS).functionCounter().count();
-    assertTrue(after > before, "violations counted: " + before + " -> " + after);
-    assertTrue(CertificateCheck.violations() >= after - before);
+    long found = CertificateCheck.violations() - before;
+    assertTrue(found > 0, "violations counted in the process");
+    // the stream's meter counts them under the estimate's model, and a clean estimate of another model at zero
+    metrics.estimated(estimate("broken-model", res.warnings()));
+    metrics.estimated(estimate("fine-model", List.of("some other warning")));
+    assertEquals((double) found, registry.get(MeterNames.CERTIFICATE_VIOLATIONS).tag(MeterNames.TAG_MODEL, "broken-model")
+        .counter().count(), 0.0);
+    assertEquals(0.0, registry.get(MeterNames.CERTIFICATE_VIOLATIONS).tag(MeterNames.TAG_MODEL, "fine-model")
+        .counter().count(), 0.0);
+    assertEquals(found, CertificateCheck.violationsIn(res.warnings()));
+  }
+
+  private static io.lipwatch.estimator.estimate.Estimate estimate(String model, List<String> warnings) {
+    return new io.lipwatch.estimator.estimate.Estimate(model, 1, "a".repeat(64), "2026-12-01T00:00:00Z",
+        new io.lipwatch.estimator.estimate.Architecture("MultiLayerNetwork", 1, 105, List.of(20L), 5),
+        io.lipwatch.estimator.estimate.LipschitzBounds.of(List.of(), List.of()), null, warnings, 0.1, null);
   }
 
   @Test
