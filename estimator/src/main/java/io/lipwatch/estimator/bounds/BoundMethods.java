@@ -28,6 +28,7 @@ public final class BoundMethods {
         new EclipseFast(),
         new LipSdpMethod(LipSdp.Mode.NEURON),
         new LipSdpMethod(LipSdp.Mode.LAYER),
+        new InputBranchAndBound(),
         new LowerBounds.GradientNorm(),
         new LowerBounds.ClipPairs(),
         new LowerBounds.PairSearch(),
