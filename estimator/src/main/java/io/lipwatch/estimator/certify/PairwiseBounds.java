@@ -17,7 +17,8 @@ import java.util.List;
  * last affine map replaced by the row difference (w_y − w_j)ᵀ, so for h the last hidden output
  * |m(x) − m(x′)| ≤ ‖w_y − w_j‖₂·‖h(x) − h(x′)‖₂ ≤ ‖w_y − w_j‖₂·L(h)·‖x − x′‖₂ (Cauchy–Schwarz), with L(h) AutoLip's product of
  * the earlier layers' proven norms. On MLPs with slopes in [0, β], ECLipsE-Fast bounds the margin network itself (the
- * one-row last layer lets its semidefinite certificate couple the row with the hidden layers). Each pair keeps the least
+ * one-row last layer lets its semidefinite certificate couple the row with the hidden layers), and on small ones LipSDP-Neuron
+ * too ({@link PairwiseLipSdp}, verified like the global LipSDP certificate). Each pair keeps the least
  * of these and of √2·L, the global bound's own pairwise form (|Δz_y − Δz_j| ≤ √2‖Δz‖₂), so a pairwise certificate is
  * never weaker than the global one. On a linear classifier z = Wx + b the bound is ‖w_y − w_j‖₂, exact.
  *
@@ -77,6 +78,11 @@ public record PairwiseBounds(double[][] lip, double prefix, String note, double 
       }
       notes.add(m == 1 ? "‖w_y − w_j‖₂ (linear classifier: exact)" : "AutoLip prefix " + fmt(prefix) + " × ‖w_y − w_j‖₂");
       eclipse(net, l, prefix, deadline, notes);
+      DenseChain chain = DenseChain.of(net).orElse(null);
+      String sdp = chain == null ? null : PairwiseLipSdp.tighten(chain, l, prefix, deadline);
+      if (sdp != null) {
+        notes.add(sdp);
+      }
     } else {
       notes.add("last node is not a single-input affine map: √2·L only");
     }
