@@ -31,6 +31,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Supplier;
 
 /**
  * Turns one snapshot into its {@link Estimate}: resolve (inline or claim check), verify (size, sha256, optional HMAC),
@@ -47,6 +52,8 @@ public final class EstimatePipeline {
   private final SnapshotStore store;
   private final LipschitzEngine engine;
   private final ProbeConfig probes;
+  /** Run the engine beside the probes (false: one after the other, for comparisons). */
+  private final boolean overlap;
 
   /**
    * @param signature HMAC verifier, null when signatures are not enforced
@@ -55,11 +62,22 @@ public final class EstimatePipeline {
    */
   public EstimatePipeline(SnapshotLimits limits, SnapshotSignature signature, SnapshotStore store, LipschitzEngine engine,
       ProbeConfig probes) {
+    this(limits, signature, store, engine, probes, true);
+  }
+
+  private EstimatePipeline(SnapshotLimits limits, SnapshotSignature signature, SnapshotStore store,
+      LipschitzEngine engine, ProbeConfig probes, boolean overlap) {
     this.limits = limits;
     this.signature = signature;
     this.store = store;
     this.engine = engine;
     this.probes = probes;
+    this.overlap = overlap;
+  }
+
+  /** The same pipeline computing the bounds before the probes (the same estimate, later; for comparisons). */
+  public EstimatePipeline sequential() {
+    return new EstimatePipeline(limits, signature, store, engine, probes, false);
   }
 
   /** For models already in hand (offline estimate, reproduce tables): default limits, no store, no signature. */
@@ -109,13 +127,24 @@ public final class EstimatePipeline {
     WarmStart start = warm == null ? WarmStart.EMPTY : warm;
     ExtractedNetwork net = representable(model::network);
     ProbeSet set = probeSet;
+    double[][] inputs = lowerBoundInputs(set);
     LipschitzEngine.Computed bounds;
-    try {
-      bounds = engine.compute(net, start, lowerBoundInputs(set));
-    } catch (LipschitzEngine.InputMismatchException e) {
-      warnings.add("probe set '" + set.name() + "' does not fit the network (" + e.getMessage() + "); probes skipped");
-      set = null;
-      bounds = engine.compute(net, start, null);
+    Probed probed = null;
+    if (set != null && probes != null && overlap && fits(inputs, net)) {
+      // the probes need the bounds only in their certificate phases: the engine runs beside them (two cores), and the
+      // certificate phases wait for its sound bound
+      CompletableFuture<LipschitzEngine.Computed> pending =
+          CompletableFuture.supplyAsync(() -> engine.compute(net, start, inputs), BOUNDS_THREADS);
+      probed = probe(model, net, set, () -> join(pending).bounds().bestUpper(), true);
+      bounds = join(pending);
+    } else {
+      try {
+        bounds = engine.compute(net, start, inputs);
+      } catch (LipschitzEngine.InputMismatchException e) {
+        warnings.add("probe set '" + set.name() + "' does not fit the network (" + e.getMessage() + "); probes skipped");
+        set = null;
+        bounds = engine.compute(net, start, null);
+      }
     }
     warnings.addAll(bounds.warnings());
     LipschitzBounds lipschitz = bounds.bounds();
@@ -125,7 +154,10 @@ public final class EstimatePipeline {
     Estimate e = new Estimate(meta.model(), meta.version(), meta.sha256(), Instant.now().toString(), architecture(net),
         lipschitz, null, List.of(), 0, provenance(meta));
     if (set != null && probes != null) {
-      e = probe(e, model, net, set, warnings);
+      Double best = lipschitz.bestUpper();
+      probed = probed != null ? probed : probe(model, net, set, () -> best, false);
+      warnings.addAll(probed.warnings());
+      e = probed.probes() == null ? e : e.withProbes(probed.probes());
     }
     e = e.withWarnings(warnings).withSeconds((System.nanoTime() - t0) / 1e9);
     return new Result(EstimateChecks.check(e), bounds.warm());
@@ -140,21 +172,53 @@ public final class EstimatePipeline {
     }
   }
 
-  private Estimate probe(Estimate e, LoadedModel model, ExtractedNetwork net, ProbeSet set, List<String> warnings) {
+  /** The probes block (null when the probes failed) and the warnings it brings. */
+  private record Probed(io.lipwatch.estimator.estimate.Probes probes, List<String> warnings) {}
+
+  /** Probes the model; {@code pending}: the bound is still being computed (see ProbeRunner). */
+  private Probed probe(LoadedModel model, ExtractedNetwork net, ProbeSet set, Supplier<Double> bound, boolean pending) {
+    List<String> warnings = new ArrayList<>();
     try {
       List<String> pathNotes = new ArrayList<>();
       Classifier c = model.classifier(set, pathNotes);
       // the engine's network: pairwise and local certificates run on it
-      ProbeResult pr = ProbeRunner.run(c, set, probes, e.lipschitz().bestUpper(), net);
+      ProbeResult pr = pending ? ProbeRunner.run(c, set, probes, bound, net)
+          : ProbeRunner.run(c, set, probes, bound.get(), net);
       warnings.addAll(pathNotes);
       warnings.addAll(pr.warnings());
-      return e.withProbes(pr.probes());
+      return new Probed(pr.probes(), warnings);
     } catch (OutOfMemoryError oom) {
       throw oom;
     } catch (Throwable ex) {
+      // a failure of the engine reaches here through the bound too: the caller's join rethrows it
       warnings.add("probes failed (" + ex.getClass().getSimpleName() + ": " + ex.getMessage() + ")");
-      return e;
+      return new Probed(null, warnings);
     }
+  }
+
+  /** Daemon threads for the engine while the probes run; one per estimate in flight. */
+  private static final ExecutorService BOUNDS_THREADS = Executors.newCachedThreadPool(r -> {
+    Thread t = new Thread(r, "lipwatch-bounds");
+    t.setDaemon(true);
+    return t;
+  });
+
+  /** The engine's result; what it threw is rethrown as itself (an Error stays an Error, e.g. out of memory). */
+  private static LipschitzEngine.Computed join(CompletableFuture<LipschitzEngine.Computed> f) {
+    try {
+      return f.join();
+    } catch (CompletionException ex) {
+      Throwable cause = ex.getCause() == null ? ex : ex.getCause();
+      if (cause instanceof Error err) {
+        throw err;
+      }
+      throw cause instanceof RuntimeException re ? re : new IllegalStateException(cause);
+    }
+  }
+
+  /** Whether the engine takes these probe inputs (else it is run without them, and the probes are skipped). */
+  private static boolean fits(double[][] inputs, ExtractedNetwork net) {
+    return inputs == null || Arrays.stream(inputs).allMatch(x -> x.length == net.inputDim());
   }
 
   /**

@@ -15,7 +15,8 @@ import java.util.List;
  * checkpoints (22 %, then shrinking gaps of at least 6 % of the steps) the step is halved and the iterate restarts from
  * the best point found when fewer than 75 % of the steps since the last checkpoint increased the loss, or when the
  * step was not halved last time and the best loss did not improve. Every iterate is projected exactly onto ball ∩ box
- * and checked: a sample is broken as soon as any iterate is misclassified.
+ * and checked: a sample is broken as soon as any iterate is misclassified. Rows are independent: each row's iterates
+ * depend on its own input, label, random start and schedule only.
  */
 final class Apgd {
   static final double MOMENTUM = 0.75;
@@ -63,7 +64,7 @@ final class Apgd {
     float[] zk = w.rows();
     float[] dz = w.rows();
     float[] xmax = w.rows();
-    Attacks.randomStart(n, d, e, norm, seed, dz);
+    Attacks.randomStart(b, e, norm, seed, dz);
     Attacks.project(x, dz, xk, n, d, e, norm, lo, hi, w.scratch);
     if (obs != null) {
       obs.iterate(b.x(), w.matrix(xk));
@@ -146,9 +147,10 @@ final class Apgd {
         }
         lastCheck = k + 1;
         if (any) {
-          // restart from the best point, without momentum (for every row); the gradient is needed there
+          // the halved rows restart from their best point, without momentum; the gradient is needed there. Only those
+          // rows: a row's run never depends on the others (an attack may leave broken rows out, Batch.select)
           copyRows(xk, xmax, mask, d);
-          System.arraycopy(xk, 0, xprev, 0, xk.length);
+          copyRows(xprev, xk, mask, d);
           kern.step(xk, loss, w.z, w.g);
           Attacks.markFooled(o, w, y, null, norm);
           loss.values(w.z, w.k, y, f);

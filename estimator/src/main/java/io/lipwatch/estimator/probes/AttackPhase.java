@@ -6,13 +6,30 @@ import io.lipwatch.estimator.probes.Attacks.Outcome;
 import io.lipwatch.estimator.probes.ProbeConfig.AttackSpec;
 import io.lipwatch.estimator.probes.ProbeConfig.Kind;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Robust accuracy under each configured attack, in the configured order. A sample counts as broken when any loss or
- * restart fooled it; an attack the time budget cut short is not reported (a partial figure would overstate robustness).
+ * restart fooled it, or when an earlier attack of the same norm and ε broke it: each figure is the accuracy under the
+ * attacks so far at that norm and ε (an ensemble, as AutoAttack reports; never above the attack's own figure). So each
+ * loss, restart and attack runs only on the samples still standing — misclassified and broken samples are left out of
+ * the batch ({@link Attacks.Batch#select}), which does not change any other sample's outcome (rows are independent).
+ * An attack the time budget cut short is not reported (a partial figure would overstate robustness).
  */
 final class AttackPhase implements ProbePhase {
+  /** Leave out samples already broken (false: every sample of every batch is attacked, for tests). */
+  private final boolean skipBroken;
+
+  AttackPhase() {
+    this(true);
+  }
+
+  AttackPhase(boolean skipBroken) {
+    this.skipBroken = skipBroken;
+  }
+
   @Override
   public String name() {
     return "attacks";
@@ -28,13 +45,19 @@ final class AttackPhase implements ProbePhase {
       return;
     }
     List<String> skipped = new ArrayList<>();
+    // per (norm, ε): the samples no attack of that norm and ε has broken so far
+    Map<String, boolean[]> standing = new HashMap<>();
     for (int a = 0; a < cfg.attacks().size(); a++) {
       AttackSpec spec = cfg.attacks().get(a);
       if (run.deadline.passed()) {
         skipped.add(spec.toString());
         continue;
       }
-      runOne(run, a, spec);
+      String key = spec.norm() + "/" + spec.eps();
+      boolean[] robust = runOne(run, a, spec, standing.getOrDefault(key, run.correct));
+      if (robust != null) {
+        standing.put(key, robust);
+      }
     }
     if (!skipped.isEmpty()) {
       run.warnings.add("time budget of " + cfg.timeBudget().toSeconds() + " s reached: skipped "
@@ -42,7 +65,8 @@ final class AttackPhase implements ProbePhase {
     }
   }
 
-  private static void runOne(ProbeRun run, int index, AttackSpec spec) {
+  /** Runs one attack from the samples still standing; returns its robust samples, or null when it was not reported. */
+  private boolean[] runOne(ProbeRun run, int index, AttackSpec spec, boolean[] start) {
     long t0 = System.nanoTime();
     Attack attack = AttackAlgorithms.forSpec(spec);
     Classifier c = run.classifier;
@@ -52,21 +76,25 @@ final class AttackPhase implements ProbePhase {
       run.warnings.add("attack " + spec + ": the " + c.path() + " gradient path carries cross-entropy only; ran "
           + losses.stream().map(LogitLoss::label).toList());
     }
-    boolean[] robust = run.correct.clone();
+    boolean[] robust = (skipBroken ? start : run.correct).clone();
     for (int bi = 0; bi < run.batches.size(); bi++) {
       Batch b = run.batches.get(bi);
       for (LogitLoss loss : losses) {
         for (int r = 0; r < attack.restarts(spec); r++) {
+          Batch sub = skipBroken ? standing(b, robust) : b;
+          if (sub == null) {
+            break;
+          }
           long seed = ProbeRunner.mix(run.config.seed(), 2, index, bi * 1000L + r);
-          Outcome o = attack.attack(c, b, spec, loss, seed, run.lo(), run.hi(), run.deadline, run.observer);
+          Outcome o = attack.attack(c, sub, spec, loss, seed, run.lo(), run.hi(), run.deadline, run.observer);
           if (o.aborted) {
             run.warnings.add("attack " + spec + " stopped by the time budget (" + run.config.timeBudget().toSeconds()
                 + " s): not reported");
-            return;
+            return null;
           }
           run.health.add(o, spec);
-          for (int i = 0; i < b.n(); i++) {
-            robust[b.offset() + i] &= !o.fooled[i];
+          for (int i = 0; i < sub.n(); i++) {
+            robust[b.offset() + sub.parentRow(i)] &= !o.fooled[i];
           }
         }
       }
@@ -79,5 +107,18 @@ final class AttackPhase implements ProbePhase {
         ProbeRun.fraction(robust), secs, losses.stream().map(LogitLoss::label).toList(),
         pgd ? spec.schedule().label() : null));
     run.attackDetail.add(new ProbeResult.AttackDetail(spec, robust));
+    return robust;
+  }
+
+  /** The rows of b still standing: b itself when all are, null when none is. */
+  static Batch standing(Batch b, boolean[] robust) {
+    int[] idx = new int[b.n()];
+    int m = 0;
+    for (int i = 0; i < b.n(); i++) {
+      if (robust[b.offset() + i]) {
+        idx[m++] = i;
+      }
+    }
+    return m == 0 ? null : m == b.n() ? b : b.select(java.util.Arrays.copyOf(idx, m));
   }
 }

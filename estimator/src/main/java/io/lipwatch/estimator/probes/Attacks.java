@@ -15,10 +15,49 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 final class Attacks {
   private Attacks() {}
 
-  /** A pre-built batch: flat inputs {@code [n, d]} (float32), labels and their one-hot matrix. */
-  record Batch(int offset, INDArray x, int[] labels, INDArray onehot) {
+  /**
+   * A pre-built batch: flat inputs {@code [n, d]} (float32), labels and their one-hot matrix. A batch made by
+   * {@link #select} holds some rows of a parent batch ({@code rows}: their indices there, {@code parentRows}: its size);
+   * null rows mean the batch is whole.
+   */
+  record Batch(int offset, INDArray x, int[] labels, INDArray onehot, int[] rows, int parentRows) {
+    Batch(int offset, INDArray x, int[] labels, INDArray onehot) {
+      this(offset, x, labels, onehot, null, labels.length);
+    }
+
     int n() {
       return labels.length;
+    }
+
+    /** Row i's index in the whole batch. */
+    int parentRow(int i) {
+      return rows == null ? i : rows[i];
+    }
+
+    /**
+     * The rows {@code idx} of this batch (in order), e.g. the samples an attack has not broken yet. Every row's
+     * computation in the attacks is independent of the other rows (per-row steps, schedules and projections; random
+     * starts are drawn for the whole parent batch, see {@link #randomStart(Batch, double[], Norm, long, float[])}), so
+     * a row's outcome is the same in the selection as in the whole batch.
+     */
+    Batch select(int[] idx) {
+      int[] parent = new int[idx.length];
+      int[] lab = new int[idx.length];
+      for (int i = 0; i < idx.length; i++) {
+        parent[i] = parentRow(idx[i]);
+        lab[i] = labels[idx[i]];
+      }
+      return new Batch(offset, gather(x, idx), lab, gather(onehot, idx), parent, parentRows);
+    }
+
+    private static INDArray gather(INDArray a, int[] idx) {
+      int w = (int) a.size(1);
+      float[] src = floats(a);
+      float[] dst = new float[idx.length * w];
+      for (int i = 0; i < idx.length; i++) {
+        System.arraycopy(src, idx[i] * w, dst, i * w, w);
+      }
+      return Nd4j.createFromArray(dst).reshape('c', idx.length, w);
     }
   }
 
@@ -440,7 +479,7 @@ final class Attacks {
     Outcome o = new Outcome(n, trackNorm);
     float[] delta = w.rows();
     if (randomStart) {
-      randomStart(n, d, eps, norm, seed, delta);
+      randomStart(b, eps, norm, seed, delta);
     }
     if (init != null) {
       float[] in = init.castTo(DataType.FLOAT).dup('c').data().asFloat();
@@ -480,6 +519,29 @@ final class Attacks {
       o.bestDelta = w.matrix(w.best);
     }
     return o;
+  }
+
+  /**
+   * The random start of batch b's rows: drawn for the whole parent batch (eps[i] scales row i only, so the draws do not
+   * depend on it) and gathered, so a row starts from the same point whether or not other rows were left out.
+   */
+  static void randomStart(Batch b, double[] eps, Norm norm, long seed, float[] v) {
+    int n = b.n();
+    int d = v.length / Math.max(1, n);
+    if (b.rows() == null) {
+      randomStart(n, d, eps, norm, seed, v);
+      return;
+    }
+    int p = b.parentRows();
+    double[] pe = new double[p];
+    for (int i = 0; i < n; i++) {
+      pe[b.rows()[i]] = eps[i];
+    }
+    float[] all = new float[p * d];
+    randomStart(p, d, pe, norm, seed, all);
+    for (int i = 0; i < n; i++) {
+      System.arraycopy(all, b.rows()[i] * d, v, i * d, d);
+    }
   }
 
   /** Uniform in the L∞ ball; in the L2 ball: Gaussian direction, radius ε·U^(1/d) (uniform in volume). */

@@ -16,6 +16,17 @@ import org.nd4j.linalg.factory.Nd4j;
  * is always the norm of an adversarial actually found, so each value is an upper bound of the true minimal perturbation.
  */
 final class MinPerturbationPhase implements ProbePhase {
+  /** Search only the rows still in the bisection (false: every row of the batch runs, radius 0 when done; tests). */
+  private final boolean compact;
+
+  MinPerturbationPhase() {
+    this(true);
+  }
+
+  MinPerturbationPhase(boolean compact) {
+    this.compact = compact;
+  }
+
   @Override
   public String name() {
     return "min-perturbation";
@@ -53,7 +64,7 @@ final class MinPerturbationPhase implements ProbePhase {
   }
 
   /** Per-sample values (0 when misclassified, +∞ when no adversarial was found), or null when the budget ran out. */
-  private static double[] search(ProbeRun run, MinPerturbationSpec mp) {
+  private double[] search(ProbeRun run, MinPerturbationSpec mp) {
     double[] value = new double[run.n()];
     for (int bi = 0; bi < run.batches.size(); bi++) {
       if (!searchBatch(run, mp, bi, value)) {
@@ -63,39 +74,58 @@ final class MinPerturbationPhase implements ProbePhase {
     return value;
   }
 
-  private static boolean searchBatch(ProbeRun run, MinPerturbationSpec mp, int bi, double[] value) {
+  private boolean searchBatch(ProbeRun run, MinPerturbationSpec mp, int bi, double[] value) {
     AttackSpec label = new AttackSpec(Kind.PGD, Norm.L2, mp.maxEps(), mp.pgdSteps(), 2.5 * mp.maxEps() / mp.pgdSteps(),
         true, 1);
     Batch b = run.batches.get(bi);
     boolean[] correct = run.correct;
     int n = b.n();
+    int d = (int) b.x().size(1);
     double[] low = new double[n];
     double[] up = new double[n];
     Arrays.fill(up, Double.POSITIVE_INFINITY);
     double[] eps = new double[n];
     double[] alpha = new double[n];
-    INDArray best = null;
+    // the smallest adversarial perturbation found so far per row (zero rows: none)
+    float[] best = null;
     for (int round = 0; round <= mp.bisectionSteps(); round++) {
+      int[] idx = new int[n];
+      int m = 0;
       for (int i = 0; i < n; i++) {
         boolean active = correct[b.offset() + i] && (round == 0 || Double.isFinite(up[i]));
         eps[i] = !active ? 0.0 : round == 0 ? mp.maxEps() : 0.5 * (low[i] + up[i]);
         alpha[i] = 2.5 * eps[i] / mp.pgdSteps();
+        if (active || !compact) {
+          idx[m++] = i;
+        }
       }
+      if (m == 0) {
+        break;
+      }
+      // only the rows still searched (a row's run does not depend on the others; the random start is the whole batch's)
+      idx = Arrays.copyOf(idx, m);
+      Batch sub = m == n ? b : b.select(idx);
       // warm start: the smallest adversarial found so far, shrunk onto the new radius (projection does it)
       long seed = ProbeRunner.mix(run.config.seed(), 3, round, bi);
-      Outcome o = Attacks.pgd(run.classifier, b, Norm.L2, eps, alpha, mp.pgdSteps(), true, seed, run.lo(), run.hi(),
-          true, run.deadline, run.observer, best);
+      Outcome o = Attacks.pgd(run.classifier, sub, Norm.L2, gather(eps, idx), gather(alpha, idx), mp.pgdSteps(), true,
+          seed, run.lo(), run.hi(), true, run.deadline, run.observer, best == null ? null : rows(best, idx, d));
       if (o.aborted) {
         return false;
       }
       run.health.add(o, label);
-      best = mergeBest(best, o, up, n);
-      for (int i = 0; i < n; i++) {
+      float[] found = o.bestDelta == null ? null : o.bestDelta.data().asFloat();
+      for (int s = 0; s < m; s++) {
+        int i = idx[s];
         if (eps[i] == 0.0) {
           continue;
         }
-        if (o.fooled[i]) {
-          up[i] = Math.min(up[i], o.foolNorm[i]);
+        if (o.fooled[s]) {
+          if (found != null && o.foolNorm[s] < up[i]) {
+            // this round's smallest adversarial beats the best so far (compared before up is updated)
+            best = best == null ? new float[n * d] : best;
+            System.arraycopy(found, s * d, best, i * d, d);
+          }
+          up[i] = Math.min(up[i], o.foolNorm[s]);
         } else {
           low[i] = Math.max(low[i], eps[i]);
         }
@@ -107,21 +137,19 @@ final class MinPerturbationPhase implements ProbePhase {
     return true;
   }
 
-  /** Rows of this round's smallest adversarials that beat the best so far (compared before {@code up} is updated). */
-  private static INDArray mergeBest(INDArray best, Outcome o, double[] up, int n) {
-    if (o.bestDelta == null) {
-      return best;
+  private static double[] gather(double[] v, int[] idx) {
+    double[] out = new double[idx.length];
+    for (int s = 0; s < idx.length; s++) {
+      out[s] = v[idx[s]];
     }
-    if (best == null) {
-      return o.bestDelta;
+    return out;
+  }
+
+  private static INDArray rows(float[] v, int[] idx, int d) {
+    float[] out = new float[idx.length * d];
+    for (int s = 0; s < idx.length; s++) {
+      System.arraycopy(v, idx[s] * d, out, s * d, d);
     }
-    float[] take = new float[n];
-    float[] keep = new float[n];
-    for (int i = 0; i < n; i++) {
-      take[i] = o.fooled[i] && o.foolNorm[i] < up[i] ? 1f : 0f;
-      keep[i] = 1f - take[i];
-    }
-    INDArray t = Nd4j.createFromArray(take).reshape(n, 1);
-    return best.muliColumnVector(Nd4j.createFromArray(keep).reshape(n, 1)).addi(o.bestDelta.mulColumnVector(t));
+    return Nd4j.createFromArray(out).reshape('c', idx.length, d);
   }
 }

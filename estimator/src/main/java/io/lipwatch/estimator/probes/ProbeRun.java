@@ -14,8 +14,8 @@ final class ProbeRun {
   final Classifier classifier;
   final ProbeSet samples;
   final ProbeConfig config;
-  /** Smallest sound L2 Lipschitz upper bound of the logit map, or null. */
-  final Double soundUpperBound;
+  /** Smallest sound L2 Lipschitz upper bound of the logit map, or null (set late when the engine runs beside the probes). */
+  Double soundUpperBound;
   /** The engine's network (pairwise and local certificates run on it), or null: global certificates only. */
   io.lipwatch.estimator.network.ExtractedNetwork network;
   final List<Batch> batches;

@@ -8,6 +8,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
+import java.util.function.Supplier;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
@@ -64,6 +66,32 @@ public final class ProbeRunner {
 
   static ProbeResult run(Classifier c, ProbeSet set, ProbeConfig cfg, Double bestSoundUpperBound, ExtractedNetwork net,
       List<String> warnings, Attacks.Observer obs) {
+    return run(c, set, cfg, bestSoundUpperBound, net, warnings, obs, ProbePhases.DEFAULT);
+  }
+
+  /** As above with these phases (tests compare variants of a phase). */
+  static ProbeResult run(Classifier c, ProbeSet set, ProbeConfig cfg, Double bestSoundUpperBound, ExtractedNetwork net,
+      List<String> warnings, Attacks.Observer obs, List<ProbePhase> phases) {
+    return run(c, set, cfg, () -> bestSoundUpperBound, false, net, warnings, obs, phases);
+  }
+
+  /**
+   * As {@link #run(Classifier, ProbeSet, ProbeConfig, Double, ExtractedNetwork)} while the sound bound is still being
+   * computed (the engine on another thread): the phases that do not read it run first (clean, noise, attacks, minimal
+   * perturbation), then {@code bound} is waited for and the certificate phases run. The figures are those of the
+   * sequential run: no phase reads what a phase run after it produces, and the warnings keep the phases' order.
+   */
+  public static ProbeResult run(Classifier c, ProbeSet set, ProbeConfig cfg, Supplier<Double> bound,
+      ExtractedNetwork net) {
+    return run(c, set, cfg, bound, true, net, new ArrayList<>(), null, ProbePhases.DEFAULT);
+  }
+
+  /** The phases that read the sound bound, or what such a phase produced (the certified samples). */
+  private static final Set<Class<?>> NEED_BOUND = Set.of(CertifiedAccuracyPhase.class,
+      PairwiseLocalCertifiedPhase.class, CertificateCheckPhase.class);
+
+  static ProbeResult run(Classifier c, ProbeSet set, ProbeConfig cfg, Supplier<Double> bound, boolean boundPending,
+      ExtractedNetwork net, List<String> warnings, Attacks.Observer obs, List<ProbePhase> phases) {
     long t0 = System.nanoTime();
     ProbeSet s = set.head(cfg.samples());
     if (s.count() == 0) {
@@ -72,10 +100,33 @@ public final class ProbeRunner {
     // dropout in DL4J's gradient path draws from ND4J's global generator
     Nd4j.getRandom().setSeed(cfg.seed());
     Deadline deadline = new Deadline(t0 + cfg.timeBudget().toNanos());
-    ProbeRun run = new ProbeRun(c, s, cfg, bestSoundUpperBound, deadline, obs, warnings);
+    ProbeRun run = new ProbeRun(c, s, cfg, boundPending ? null : bound.get(), deadline, obs, warnings);
     run.network = net;
-    for (ProbePhase phase : ProbePhases.DEFAULT) {
-      phase.run(run);
+    if (!boundPending) {
+      for (ProbePhase phase : phases) {
+        phase.run(run);
+      }
+    } else {
+      // each phase's warnings apart, put back in the phases' order at the end
+      List<List<String>> said = new ArrayList<>();
+      int before = warnings.size();
+      for (ProbePhase phase : phases) {
+        said.add(new ArrayList<>());
+      }
+      for (int pass = 0; pass < 2; pass++) {
+        if (pass == 1) {
+          run.soundUpperBound = bound.get();
+        }
+        for (int i = 0; i < phases.size(); i++) {
+          if (NEED_BOUND.contains(phases.get(i).getClass()) == (pass == 1)) {
+            phases.get(i).run(run);
+            List<String> added = warnings.subList(before, warnings.size());
+            said.get(i).addAll(added);
+            added.clear();
+          }
+        }
+      }
+      said.forEach(warnings::addAll);
     }
     warnings.addAll(run.health.warnings());
     Probes probes = new Probes(s.name(), s.count(), run.clean, run.noise, run.attacks, run.certified,
