@@ -6,14 +6,19 @@
  * <ul>
  *   <li>{@code pairwise} ({@link io.lipwatch.estimator.certify.PairwiseBounds}): a Lipschitz bound of each margin
  *       z_y − z_j, the network with its last layer replaced by the row difference w_y − w_j (AutoLip's product of the
- *       earlier layers' proven norms times ‖w_y − w_j‖₂, and ECLipsE-Fast on the margin network for MLPs). Exact on a
- *       linear classifier, where certified accuracy equals the exact unconstrained robust accuracy.</li>
+ *       earlier layers' proven norms times ‖w_y − w_j‖₂, ECLipsE-Fast on the margin network for MLPs, and LipSDP-Neuron
+ *       on it for small MLPs, {@link io.lipwatch.estimator.certify.PairwiseLipSdp}). Exact on a linear classifier,
+ *       where certified accuracy equals the exact unconstrained robust accuracy.</li>
  *   <li>{@code local} ({@link io.lipwatch.estimator.certify.LocalCertifier}): interval bounds of every pre-activation on
  *       B(x, ε), slopes fixed where a neuron cannot switch (0 or 1 for ReLU, the slope range on the interval for other
  *       monotone activations), and the margin's Lipschitz constant on the ball from the slope-restricted layers, carried
  *       backward as a box and as a ball (exact centre, L2 radius through proven norms of the rows of unstable neurons);
- *       the second hidden layer's intervals go through W₁W₁ᵀ. The class documentation states the soundness argument
- *       step by step.</li>
+ *       the second hidden layer's intervals go through W₁W₁ᵀ (MLPs too wide for those Gram matrices keep the row-wise
+ *       enclosures). The class documentation states the soundness argument step by step.</li>
+ *   <li>{@code local} on CNNs and DAGs ({@link io.lipwatch.estimator.certify.GraphLocalCertifier}): the same argument
+ *       op by op over the network's DAG — convolutions through |K| (the positive/negative kernel split), batch norm,
+ *       max pooling (secant Jacobians: convex combinations over the window entries that can win on the ball), sums and
+ *       concatenations — with the backward enclosure carried through every op's transpose.</li>
  * </ul>
  * A sample is certified at ε when it is correctly classified and every margin clears its bound times ε; each method
  * keeps what the weaker one proved, so local ⊇ pairwise ⊇ global sample by sample. Everything is budgeted

@@ -24,8 +24,8 @@ import org.nd4j.linalg.activations.Activation;
 /**
  * The measured table of the README's certificate figures; not a test (the name keeps it out of the suite, so CI
  * never reports it skipped), run only when asked for:
- * {@code mvn -pl estimator test -Dtest=CertifyFigures -Dlipwatch.figures=FILE.zip} with a trained MLP zip
- * ({@code lipwatch train --epochs 2 --seed 1 --out FILE.zip}); prints global, pairwise and local certified accuracy
+ * {@code mvn -pl estimator test -Dtest=CertifyFigures -Dlipwatch.figures=[LABEL=]FILE.zip[,…]} with trained model zips
+ * (e.g. {@code lipwatch train --epochs 2 --seed 1 --out FILE.zip}, or {@code --arch cnn}); prints global, pairwise and local certified accuracy
  * and PGD robust accuracy at ε = 0.1 and 0.25 on the first 1000 Fashion-MNIST test images, and the same on the linear
  * ground truth of {@link LinearGroundTruthTest}.
  */
@@ -34,12 +34,17 @@ class CertifyFigures {
 
   @Test
   void table() throws Exception {
-    String zip = System.getProperty("lipwatch.figures");
-    assumeTrue(zip != null && !zip.isBlank(), "set -Dlipwatch.figures=FILE.zip to measure");
-    MultiLayerNetwork mlp = ModelSerializer.restoreMultiLayerNetwork(Path.of(zip).toFile(), false);
+    String zips = System.getProperty("lipwatch.figures");
+    assumeTrue(zips != null && !zips.isBlank(), "set -Dlipwatch.figures=[LABEL=]FILE.zip[,…] to measure");
     ProbeSet fm = IdxReader.split(Path.of("/usr/share/datasets/fashion-mnist"), "t10k", "fashion-mnist").head(1000);
     System.out.println("network | ε | global | pairwise | local | PGD-L2 (APGD CE+DLR, 50 steps) | bestUpper | pairwise s | local s");
-    row("MLP 784-256-256-10", mlp, fm);
+    // several models in one run: LABEL=FILE.zip, comma-separated (a bare FILE.zip is labelled by its file name)
+    for (String item : zips.split(",")) {
+      int eq = item.indexOf('=');
+      Path zip = Path.of(item.substring(eq + 1).trim());
+      String label = eq > 0 ? item.substring(0, eq).trim() : zip.getFileName().toString();
+      row(label, ModelSerializer.restoreMultiLayerNetwork(zip.toFile(), false), fm);
+    }
     LinearGroundTruthTest.setUp();
     row("linear ground truth (20→5)", Fixtures.linear(LinearGroundTruthTest.w, LinearGroundTruthTest.b, Activation.SOFTMAX),
         LinearGroundTruthTest.set);
@@ -70,6 +75,7 @@ class CertifyFigures {
           CertifiedSets.fraction(pe.global()), CertifiedSets.fraction(pe.pairwise()), CertifiedSets.fraction(pe.local()),
           attacks.isEmpty() ? Double.NaN : pr.probes().attacks().get(e).robustAccuracy(), best, cs.pairwiseSeconds(), cs.localSeconds());
     }
-    System.out.println("  clean " + pr.probes().cleanAccuracy() + "; pairwise: " + cs.pairwise().note() + "; warnings " + cs.warnings());
+    System.out.println("  clean " + pr.probes().cleanAccuracy() + "; local reached " + cs.localSamples() + " samples; pairwise: "
+        + cs.pairwise().note() + "; warnings " + cs.warnings());
   }
 }
