@@ -23,6 +23,13 @@ public final class LowerBounds {
   static final double SEARCH_MACS = 1e8;
   /** ... and at most this many forward passes (small networks). */
   static final long SEARCH_EVALS = 60_000;
+  /** Screening of the pair search: multiply-adds it may spend, points at most, power iterations per point... */
+  static final double SCREEN_MACS = 1e9;
+  static final long SCREEN_POINTS = 4_000;
+  static final int SCREEN_ITERS = 6;
+  /** ... the screened points kept as starts, and the share of the remaining budget screening may take. */
+  static final int SCREEN_KEEP = 12;
+  static final double SCREEN_SHARE = 0.3;
   /** Pairs kept for the next snapshot. */
   static final int KEEP_PAIRS = 8;
 
@@ -154,7 +161,9 @@ public final class LowerBounds {
 
   /**
    * Pair search inside the box {@code dom}: starts from the seed pairs (the last snapshot's best pairs, this run's
-   * gradient directions), the inputs with a small random partner, and uniform random points; each start gets projected
+   * gradient directions), the best of many uniform points screened by their Jacobian's norm (a multi-start power
+   * iteration, at most {@value #SCREEN_SHARE} of the remaining budget), the inputs with a small random partner, and
+   * uniform random points; each start gets projected
    * CLIP ascent (local refinement), then simulated annealing of the pair's position (the same random move for both
    * points, a slight turn of their difference, worse moves accepted with probability exp(Δ/(0.05·r·T))), then ascent
    * again from the best pair seen. Every value is a real pair's ratio.
@@ -178,6 +187,10 @@ public final class LowerBounds {
       }
     }
     double sep = 1e-3 * (hi - lo);
+    long screenEnd = deadline == 0 ? 0 : System.nanoTime() + (long) (SCREEN_SHARE * Math.max(0, deadline - System.nanoTime()));
+    long screenPoints = Math.max(SCREEN_KEEP, Math.min(SCREEN_POINTS, (long) (SCREEN_MACS / macs) / (2 * SCREEN_ITERS + 1)));
+    Screen screen = screen(net, d, lo, hi, sep, screenPoints, rnd, screenEnd);
+    start.addAll(screen.starts());
     for (double[] x : inputs) {
       start.add(new double[][] {clamp(x.clone(), lo, hi), partner(x, sep, lo, hi, rnd)});
     }
@@ -241,9 +254,66 @@ public final class LowerBounds {
       }
     }
     double value = done.stream().mapToDouble(Scored::ratio).max().orElse(0);
-    String note = String.format("pairs in [%s, %s]^%d: %d starts (%d seeded, %d inputs, %d random), ascent + annealing + ascent each%s",
-        lo, hi, d, start.size(), seeds.size(), inputs.length, randomStarts, late ? "; budget exhausted" : "");
+    String note = String.format("pairs in [%s, %s]^%d: %d starts (%d seeded, %d best of %d screened points, %d inputs, %d random), ascent + annealing + ascent each%s",
+        lo, hi, d, start.size(), seeds.size(), screen.starts().size(), screen.points(), inputs.length, randomStarts, late ? "; budget exhausted" : "");
     return new Result(new LowerBound(SEARCH, value, AutoLip.seconds(t0), iterations, note), top(done));
+  }
+
+  /** The best screened starts and how many points were screened. */
+  private record Screen(List<double[][]> starts, long points) {}
+
+  /**
+   * Screening: the Jacobian's top singular value by {@value #SCREEN_ITERS} power iterations (J·v, Jᵀ·u) at uniform
+   * points of the box, until {@code points} or {@code end}; the {@value #SCREEN_KEEP} largest become starts, each
+   * paired with a partner at distance sep along its top singular vector (a multi-start search finds large Jacobians
+   * faster than restarts of the pair ascent alone; only the pairs' ratios are ever reported).
+   */
+  private static Screen screen(ExtractedNetwork net, int d, double lo, double hi, double sep, long points, Random rnd, long end) {
+    java.util.PriorityQueue<double[][]> best = new java.util.PriorityQueue<>(Comparator.comparingDouble(p -> p[2][0]));
+    long n = 0;
+    for (; n < points; n++) {
+      if (end != 0 && System.nanoTime() > end) {
+        break;
+      }
+      double[] x = new double[d];
+      for (int i = 0; i < d; i++) {
+        x[i] = lo + (hi - lo) * rnd.nextDouble();
+      }
+      double[][] vals = net.forward(x);
+      double[] v = new double[d];
+      for (int i = 0; i < d; i++) {
+        v[i] = rnd.nextGaussian();
+      }
+      SpectralNorm.scale(v, 1 / SpectralNorm.norm(v));
+      double sigma = 0;
+      for (int it = 0; it < SCREEN_ITERS; it++) {
+        double[] u = net.jvp(vals, x, v);
+        sigma = SpectralNorm.norm(u);
+        if (sigma == 0) {
+          break;
+        }
+        double[] g = net.vjp(vals, x, u);
+        double gn = SpectralNorm.norm(g);
+        if (gn == 0) {
+          break;
+        }
+        v = g;
+        SpectralNorm.scale(v, 1 / gn);
+      }
+      if (best.size() < SCREEN_KEEP || sigma > best.peek()[2][0]) {
+        double[] xp = x.clone();
+        for (int i = 0; i < d; i++) {
+          xp[i] += sep * v[i];
+        }
+        best.add(new double[][] {x, clamp(xp, lo, hi), {sigma}});
+        if (best.size() > SCREEN_KEEP) {
+          best.poll();
+        }
+      }
+    }
+    List<double[][]> out = new ArrayList<>();
+    best.stream().sorted(Comparator.comparingDouble((double[][] p) -> p[2][0]).reversed()).forEach(p -> out.add(new double[][] {p[0], p[1]}));
+    return new Screen(out, n);
   }
 
   /** A partner of x at distance ≈ sep in a random direction, inside the box. */
