@@ -38,6 +38,9 @@ import java.util.Random;
  * (He-scaled) weights, so no DL4J model is needed.
  */
 public final class BoundsBenchmark {
+  /** Untimed runs of each --compare row before its repeats (PyTorch gets one). */
+  static final int WARM_UP = 5;
+
   private BoundsBenchmark() {}
 
   public static String run(long seed) {
@@ -85,8 +88,12 @@ public final class BoundsBenchmark {
 
   /**
    * {@code lipwatch bench bounds --compare}: 100 power iterations over all layers (MLP and CNN) and AutoLip with exact
-   * SVD (MLP), by lipwatch and by the PyTorch reference on the same operators, repeats interleaved. Both sides in
-   * float64, the engine's precision. Without PyTorch: lipwatch's rows and the install hint.
+   * SVD (MLP), by lipwatch and by the PyTorch reference on the same operators, repeats interleaved. Like for like:
+   * power iteration on dense layers in float32 on both sides (lipwatch then adds {@code SpectralNorm.DOUBLE_FINISH}
+   * double iterations per layer, timed, so its σ is a double value), on convolutions in float64 on both sides (the
+   * engine's convolution operator is double); AutoLip's σ_max per layer in double on both sides (PyTorch: a full SVD;
+   * lipwatch: Gram matrix + Lanczos, then proven by a verified Cholesky, timed). Without PyTorch: lipwatch's rows and
+   * the install hint.
    */
   public static CompareTable compare(long seed, int repeats) throws IOException {
     Path dir = Files.createTempDirectory("lipwatch-bench-bounds-");
@@ -103,21 +110,27 @@ public final class BoundsBenchmark {
   public static CompareTable compare(ExtractedNetwork mlp, ExtractedNetwork cnn, long seed, int repeats,
       TorchReference ref, Path dir) throws IOException {
     CompareTable table = new CompareTable(String.format(Locale.ROOT,
-        "bounds: MLP 784-256-256-10 and CNN (conv 1→16 3×3, conv 16→32 3×3 s2, dense), seeded He weights, float64;"
-            + " %d interleaved repeats per row%s", repeats, ref == null ? "" : String.format(Locale.ROOT,
+        "bounds: MLP 784-256-256-10 and CNN (conv 1→16 3×3, conv 16→32 3×3 s2, dense), seeded He weights; power"
+            + " iteration: dense float32 on both sides (lipwatch + 2 double iterations per layer), conv float64 on both;"
+            + " AutoLip σ_max in double on both (PyTorch full SVD, lipwatch Gram+Lanczos+proof); %d interleaved repeats"
+            + " per row%s", repeats, ref == null ? "" : String.format(Locale.ROOT,
             "; PyTorch %s, %d threads", ref.hello().path("torch").asText(), ref.hello().path("threads").asInt())));
     int iters = 100;
     for (ExtractedNetwork n : List.of(mlp, cnn)) {
       String name = n == mlp ? "mlp" : "cnn";
       String ops = name + "-ops.json";
-      exportOps(n, dir, name, ops);
+      String ops64 = name + "-ops64.json";
+      exportOps(n, dir, name, ops, false);
+      exportOps(n, dir, name, ops64, true);
       long flops = 0;
       for (Node node : n.linearNodes()) {
         flops += 4L * node.linear().macs() * iters;
       }
-      // warm-up, untimed
-      for (Node node : n.linearNodes()) {
-        SpectralNorm.power(node.linear(), null, 5, 0, seed);
+      // warm-up, untimed: the JIT compiles the Java loops (the estimator is a long-running process)
+      for (int w = 0; w < WARM_UP; w++) {
+        for (Node node : n.linearNodes()) {
+          SpectralNorm.power(node.linear(), null, iters, 0, seed);
+        }
       }
       ObjectNode task = TorchReference.task("power");
       task.put("ops", ops);
@@ -148,8 +161,10 @@ public final class BoundsBenchmark {
           ref == null ? null : new Repeats(pt), flops, 1.0, "σ per layer", lwv, ptv));
       if (n == mlp) {
         ObjectNode auto = TorchReference.task("autolip");
-        auto.put("ops", ops);
-        AutoLip.sound(n);
+        auto.put("ops", ops64);
+        for (int w = 0; w < WARM_UP; w++) {
+          AutoLip.sound(n);
+        }
         if (ref != null) {
           ref.run(auto);
         }
@@ -177,14 +192,19 @@ public final class BoundsBenchmark {
     return table;
   }
 
-  /** The linear operators of {@code n} as .npy files (dense: A [out, in]; conv: kernel [cOut, cIn, kH, kW]). */
-  static void exportOps(ExtractedNetwork n, Path dir, String prefix, String specFile) throws IOException {
+  /**
+   * The linear operators of {@code n} as .npy files (dense: A [out, in]; conv: kernel [cOut, cIn, kH, kW]) and a spec
+   * telling the reference the precision: dense layers in float64 when {@code denseDouble}, else float32; convolutions
+   * always float64.
+   */
+  static void exportOps(ExtractedNetwork n, Path dir, String prefix, String specFile, boolean denseDouble)
+      throws IOException {
     List<Map<String, Object>> spec = new ArrayList<>();
     int k = 0;
     for (Node node : n.linearNodes()) {
       String file = prefix + "-op" + (k++) + ".npy";
       Map<String, Object> o = new LinkedHashMap<>();
-      o.put("double", true);
+      o.put("double", denseDouble || !(node.linear() instanceof DenseMatrix));
       if (node.linear() instanceof DenseMatrix d) {
         Npy.writeDouble(dir.resolve(file), d.data(), d.rows(), d.cols());
         o.put("kind", "dense");
