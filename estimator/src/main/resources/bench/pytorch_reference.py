@@ -252,36 +252,137 @@ def load_ops(d, spec):
     return ops
 
 
-def train_epoch(d, task):
-    """One epoch of the MLP with Adam and softmax cross-entropy on the given batches, from the given weights."""
+def mlp_forward(ws, bs, a):
+    for i in range(len(ws)):
+        a = torch.addmm(bs[i], a, ws[i])
+        if i < len(ws) - 1:
+            a = torch.relu(a)
+    return a
+
+
+def train_setup(d, task):
     ws = [load(d, w).clone().requires_grad_(True) for w in task["w"]]
     bs = [load(d, b).clone().requires_grad_(True) for b in task["b"]]
     opt = torch.optim.Adam(ws + bs, lr=task["lr"], betas=(0.9, 0.999), eps=1e-8)
-    x = load(d, task["x"])
-    y = load(d, task["y"]).long()
-    order = task["batches"]
+    return ws, bs, opt, load(d, task["x"]), load(d, task["y"]).long()
+
+
+def adam_step(opt, t):
+    """Adam step t (1-based) as DL4J/ND4J's updater takes it: its ε is added to √v before the bias correction
+    √(1 − β₂ᵗ), i.e. torch's ε scaled by 1/√(1 − β₂ᵗ) (a scalar per step, no extra tensor work). With torch's ε the
+    first steps of weights with gradients near ε differ (measured: 2e-5 in the mean loss after 3 steps)."""
+    for g in opt.param_groups:
+        g["eps"] = 1e-8 / math.sqrt(1.0 - 0.999 ** t)
+    opt.step()
+
+
+def train_finish(d, task, ws, bs, values):
+    """Test accuracy after the epoch; with "save", the trained weights (and pairs) as .npy for the equivalence test."""
+    with torch.no_grad():
+        if task.get("test_x"):
+            xt, yt = load(d, task["test_x"]), load(d, task["test_y"]).long()
+            values["test_accuracy"] = (mlp_forward(ws, bs, xt).argmax(1) == yt).double().mean().item()
+        if task.get("save"):
+            for i in range(len(ws)):
+                np.save(os.path.join(d, task["save"] + "_w%d.npy" % i), ws[i].detach().numpy())
+                np.save(os.path.join(d, task["save"] + "_b%d.npy" % i), bs[i].detach().numpy())
+    return values
+
+
+def train_epoch(d, task):
+    """One epoch of the MLP with Adam and softmax cross-entropy on the given batches, from the given weights."""
+    ws, bs, opt, x, y = train_setup(d, task)
     total = 0.0
-    for (start, end) in order:
-        xb, yb = x[start:end], y[start:end]
-        a = xb
-        for i in range(len(ws)):
-            a = torch.addmm(bs[i], a, ws[i])
-            if i < len(ws) - 1:
-                a = torch.relu(a)
-        loss = F.cross_entropy(a, yb)
+    t = 0
+    for (start, end) in task["batches"]:
+        loss = F.cross_entropy(mlp_forward(ws, bs, x[start:end]), y[start:end])
         opt.zero_grad(set_to_none=True)
         loss.backward()
-        opt.step()
+        t += 1
+        adam_step(opt, t)
         total += loss.item() * (end - start)
-    with torch.no_grad():
-        xt, yt = load(d, task["test_x"]), load(d, task["test_y"]).long()
-        a = xt
-        for i in range(len(ws)):
-            a = a @ ws[i] + bs[i]
-            if i < len(ws) - 1:
-                a = torch.relu(a)
-        acc = (a.argmax(1) == yt).double().mean().item()
-    return {"mean_loss": total / x.shape[0], "test_accuracy": acc}
+    return train_finish(d, task, ws, bs, {"mean_loss": total / task["batches"][-1][1]})
+
+
+def noisy(x, noise, lo, hi):
+    """x + U[0,1)·noise in [lo, hi]; coordinates the clip left unchanged step down instead (trainer's ClipPenalty)."""
+    xp = (x + torch.rand(x.shape) * noise).clamp(lo, hi)
+    down = (x - torch.rand(x.shape) * noise).clamp_min(lo)
+    return torch.where(xp == x, down, xp)
+
+
+def clip_epoch(d, task):
+    """One CLIP epoch as lipwatch's trainer runs it (RegularizedTrainer + ClipPenalty, regularisation clip(λ) with
+    the mean over the pairs, penalty λ·R, adaptive per-pair steps with rejection, no tracking): per minibatch one
+    forward pass of [x_batch; x_pairs; x'_pairs], one backward pass of ∂CE/∂z on the data rows and λ·∂R̄/∂z on the pair
+    rows (R_i = ‖f(x_i) − f(x'_i)‖/‖x_i − x'_i‖ with the distance held fixed, R̄ their mean), one Adam step, and one
+    ascent step of every pair on ∂R_i/∂(x_i, x'_i) (through the network and through 1/‖x − x'‖), the step τ_i·‖x_i −
+    x'_i‖/‖g_i‖; a pair whose ratio fell since its last step goes back to where it was, τ_i ÷ 1.3, else τ_i × 1.3 (≤ 10);
+    pairs clipped to [lo, hi]. The initial pairs come from Java (the trainer's own draw). Only a pair collapsing onto
+    itself (‖x − x'‖ < 1e-6) is re-drawn with torch's generator instead of Java's."""
+    ws, bs, opt, x, y = train_setup(d, task)
+    pairs = load(d, task["pairs"]).clone()
+    p = pairs.shape[0] // 2
+    lam, lo, hi = task["lambda"], task["lo"], task["hi"]
+    tau = torch.full((p,), float(task["ascent_step"]), dtype=torch.float64)
+    last_ratio = torch.zeros(p, dtype=torch.float64)
+    prev = None
+    total, total_pen, max_ratio = 0.0, 0.0, 0.0
+    first_penalty = None
+    t = 0
+    for (start, end) in task["batches"]:
+        b = end - start
+        inp = torch.cat([x[start:end], pairs]).requires_grad_(True)
+        z = mlp_forward(ws, bs, inp)
+        loss = F.cross_entropy(z[:b], y[start:end])
+        with torch.no_grad():
+            df = z[b:b + p] - z[b + p:]
+            dvec = pairs[:p] - pairs[p:]
+            fn = row_norm(df).double()
+            dn = row_norm(dvec).double()
+            r = torch.where(dn > 0, fn / dn.clamp_min(1e-300), torch.zeros_like(dn))
+            rw = torch.full((p,), 1.0 / p, dtype=torch.float64)
+            penalty = (rw * r).sum().item()
+            coef = torch.where((dn > 0) & (fn > 0), lam * rw / (fn * dn).clamp_min(1e-300), torch.zeros_like(dn))
+            ex = df * coef.float()[:, None]
+            eps = torch.cat([ex, -ex])
+        opt.zero_grad(set_to_none=True)
+        (loss + (eps * z[b:]).sum()).backward()
+        back = inp.grad[b:]
+        t += 1
+        adam_step(opt, t)
+        with torch.no_grad():
+            if prev is not None:
+                up = r >= last_ratio
+                tau = torch.where(up, (tau * 1.3).clamp_max(10.0), tau / 1.3)
+                rej = torch.cat([~up, ~up])
+                pairs = torch.where(rej[:, None], prev, pairs)
+                rw = torch.where(up, rw, torch.zeros_like(rw))
+            scale = torch.where(rw * lam == 0, torch.zeros_like(rw), 1.0 / (rw * lam)).float()
+            explicit = torch.where((rw == 0) | (dn == 0), torch.zeros_like(dn), -r / (dn * dn).clamp_min(1e-300)).float()
+            gx = back[:p] * scale[:, None] + dvec * explicit[:, None]
+            gxp = back[p:] * scale[:, None] - dvec * explicit[:, None]
+            gn = (row_norm(gx).double() ** 2 + row_norm(gxp).double() ** 2).sqrt()
+            s = torch.where((rw == 0) | (gn == 0), torch.zeros_like(gn), tau * dn / gn.clamp_min(1e-300)).float()
+            last_ratio = r
+            prev = pairs.clone()
+            pairs = (pairs + torch.cat([gx * s[:, None], gxp * s[:, None]])).clamp_(lo, hi)
+            collapsed = row_norm(pairs[:p] - pairs[p:]) < 1e-6
+            if bool(collapsed.any()):
+                fresh = noisy(pairs[:p], task["init_noise"], lo, hi)
+                pairs[p:] = torch.where(collapsed[:, None], fresh, pairs[p:])
+                last_ratio = torch.where(collapsed, torch.zeros_like(last_ratio), last_ratio)
+        total += loss.item() * b
+        total_pen += penalty * b
+        max_ratio = max(max_ratio, r.max().item())
+        if first_penalty is None:
+            first_penalty = penalty
+    n = task["batches"][-1][1]
+    values = {"mean_loss": total / n, "mean_penalty": total_pen / n, "first_penalty": first_penalty,
+              "max_ratio": max_ratio}
+    if task.get("save"):
+        np.save(os.path.join(d, task["save"] + "_pairs.npy"), pairs.numpy())
+    return train_finish(d, task, ws, bs, values)
 
 
 def sgemm_peak(n=1024, reps=10):
@@ -325,6 +426,8 @@ def run(task, d, cache):
         return {"sigma": sig, "bound": math.prod(sig)}
     if kind == "train":
         return train_epoch(d, task)
+    if kind == "train_clip":
+        return clip_epoch(d, task)
     raise ValueError("unknown task " + kind)
 
 

@@ -79,10 +79,19 @@ public final class TrainBenchmark {
   }
 
   /**
+   * The CLIP of the benchmark rows: fixed λ = 0.05, the mean over the pairs, adaptive per-pair ascent with rejection,
+   * pairs ascending freely (the reference code's pairs; the PyTorch reference mirrors exactly this).
+   */
+  public static Regularization benchClip(int pairs) {
+    return Regularization.clip(0.05, 0, Double.NaN, pairs);
+  }
+
+  /**
    * {@code lipwatch bench train --compare}: one plain epoch (Adam 1e-3, softmax cross-entropy, batch {@code batch}) of
    * the MLP from the same initial weights on the same minibatches, in the same order: DL4J's {@code fit}, the
-   * trainer's own step, and the PyTorch reference; repeats interleaved, each from the initial weights; test accuracy
-   * after the epoch as the check. CLIP has no reference yet: lipwatch's row alone.
+   * trainer's own step, and the PyTorch reference; then one CLIP epoch ({@link #benchClip}) from the same weights and
+   * initial pairs, against the reference's CLIP epoch (same stacked batch, penalty, Adam step and pair ascent per
+   * minibatch); repeats interleaved, each from the initial weights; test accuracy after the epoch as the check.
    */
   public static CompareTable compare(Path data, int samples, int batch, int pairs, long seed, int repeats)
       throws IOException {
@@ -103,6 +112,7 @@ public final class TrainBenchmark {
     DataSet test = Datasets.toDataSet(s.test());
     List<DataSet> batches = new ArrayList<>(Datasets.batches(train, batch, seed));
     ObjectNode task = exportEpoch(net(train, seed), batches, test, dir);
+    ObjectNode clipTask = exportClip(task, benchClip(pairs), batches.get(0).getFeatures(), seed, dir);
     CompareTable table = new CompareTable(String.format(Locale.ROOT,
         "train: MLP 784-256-256-10 relu, Adam 1e-3, %d samples, batch %d, one epoch from the same weights and batch"
             + " order; %d interleaved repeats%s", train.numExamples(), batch, repeats, ref == null ? ""
@@ -111,13 +121,18 @@ public final class TrainBenchmark {
     // warm-up of every path on a throwaway network, untimed
     net(train, seed + 1).fit(new ListDataSetIterator<>(batches, 1));
     new RegularizedTrainer(net(train, seed + 1), Regularization.none(), 0, 1, seed).epoch(batches, null);
+    new RegularizedTrainer(net(train, seed + 1), benchClip(pairs), 0, 1, seed).epoch(batches, null);
     if (ref != null) {
       ref.run(task);
+      ref.run(clipTask);
     }
     double[] fit = new double[repeats];
     double[] plain = new double[repeats];
     double[] clip = new double[repeats];
     double[] pt = new double[repeats];
+    double[] ptClip = new double[repeats];
+    double[] clipAcc = new double[repeats];
+    double[] ptClipAcc = new double[repeats];
     double[] fitAcc = new double[repeats];
     double[] plainAcc = new double[repeats];
     double[] ptAcc = new double[repeats];
@@ -132,15 +147,18 @@ public final class TrainBenchmark {
       t.epoch(batches, null);
       plain[r] = (System.nanoTime() - t0) / 1e9;
       plainAcc[r] = accuracy(t.network(), test);
-      RegularizedTrainer c = new RegularizedTrainer(net(train, seed), Regularization.clip(0.05, 0, Double.NaN, pairs), 0,
-          1, seed);
+      RegularizedTrainer c = new RegularizedTrainer(net(train, seed), benchClip(pairs), 0, 1, seed);
       t0 = System.nanoTime();
       c.epoch(batches, null);
       clip[r] = (System.nanoTime() - t0) / 1e9;
+      clipAcc[r] = accuracy(c.network(), test);
       if (ref != null) {
         JsonNode res = ref.run(task);
         pt[r] = res.path("seconds").asDouble();
         ptAcc[r] = res.path("values").path("test_accuracy").asDouble();
+        res = ref.run(clipTask);
+        ptClip[r] = res.path("seconds").asDouble();
+        ptClipAcc[r] = res.path("values").path("test_accuracy").asDouble();
       }
     }
     Repeats torch = ref == null ? null : new Repeats(pt);
@@ -151,8 +169,11 @@ public final class TrainBenchmark {
         new double[] {new Repeats(fitAcc).median()}, ptv));
     table.add(new CompareTable.Row("plain epoch, trainer step", new Repeats(plain), torch, flop, 1.0, "test acc",
         new double[] {new Repeats(plainAcc).median()}, ptv));
-    table.add(new CompareTable.Row("CLIP epoch, " + pairs + " pairs (no reference)", new Repeats(clip), null, 0,
-        Double.NaN, "", null, null));
+    // the pair rows go through the same passes, plus the input gradient of the pair rows (one more product of layer 0)
+    double clipFlop = flop + 6.0 * 268_800 * 2 * pairs * batches.size() + 2.0 * 784 * 256 * 2 * pairs * batches.size();
+    table.add(new CompareTable.Row("CLIP epoch, " + pairs + " pairs, λ 0.05, 1 ascent step per minibatch",
+        new Repeats(clip), ref == null ? null : new Repeats(ptClip), clipFlop, 1.0, "test acc",
+        new double[] {new Repeats(clipAcc).median()}, ref == null ? null : new double[] {new Repeats(ptClipAcc).median()}));
     if (ref == null) {
       table.note(TorchReference.INSTALL_HINT);
     }
@@ -209,6 +230,26 @@ public final class TrainBenchmark {
     return task;
   }
 
+  /**
+   * The reference's CLIP epoch: the plain epoch's weights and batches, plus the pairs the trainer draws at its first
+   * step (same seed, same minibatch) and the regularisation's λ, input range, ascent step and initial noise.
+   */
+  static ObjectNode exportClip(ObjectNode plain, Regularization reg, INDArray firstBatch, long seed, Path dir)
+      throws IOException {
+    INDArray pairs = io.lipwatch.trainer.regularize.ClipPenalty.initialPairs(reg, firstBatch, DataType.FLOAT, 0, 1, seed)
+        .castTo(DataType.FLOAT).dup('c');
+    Npy.writeFloat(dir.resolve("tpairs.npy"), pairs.data().asFloat(), pairs.size(0), pairs.size(1));
+    ObjectNode task = plain.deepCopy();
+    task.put("kind", "train_clip");
+    task.put("pairs", "tpairs.npy");
+    task.put("lambda", reg.weight());
+    task.put("lo", 0.0);
+    task.put("hi", 1.0);
+    task.put("ascent_step", reg.ascentStep());
+    task.put("init_noise", reg.initNoise());
+    return task;
+  }
+
   private interface Timed {
     double get();
   }
@@ -227,7 +268,7 @@ public final class TrainBenchmark {
     return (System.nanoTime() - t0) / 1e9;
   }
 
-  private static MultiLayerNetwork net(DataSet train, long seed) {
+  static MultiLayerNetwork net(DataSet train, long seed) {
     return Architectures.mlp(train.numInputs(), new int[] {256, 256}, 10, Activation.RELU, 1e-3, seed);
   }
 

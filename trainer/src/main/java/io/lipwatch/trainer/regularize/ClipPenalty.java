@@ -58,6 +58,15 @@ public final class ClipPenalty {
     return c;
   }
 
+  /**
+   * The pairs [2P, d] (x rows first) a trainer with this regularisation, input range and seed draws at its first
+   * step on this minibatch: what a reference implementation starts from to follow the same pairs.
+   */
+  public static INDArray initialPairs(Regularization reg, INDArray firstBatch, DataType dtype, double lo, double hi,
+      long seed) {
+    return new ClipPenalty(reg, dtype, lo, hi, seed).pairsFor(firstBatch).dup();
+  }
+
   /** Number of pairs P. */
   public int pairCount() {
     return reg.pairs();

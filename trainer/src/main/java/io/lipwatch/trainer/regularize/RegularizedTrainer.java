@@ -68,6 +68,10 @@ public final class RegularizedTrainer {
   private int admmEpochs;
   /** LipBound's C·Σ log LipBound, built from the regularisation (null for the other regularisers). */
   private final LipBoundPenalty lipBound;
+  /** The buffered sgemm passes of a float32 MLP (null: the network's own layers do the passes). */
+  private DenseStepKernel kernel;
+  /** The pair rows' input gradient of the buffered path [2P, d], kept between steps. */
+  private INDArray pairGrad;
 
   /**
    * @param lo, hi the input range; pairs are kept inside it
@@ -100,6 +104,18 @@ public final class RegularizedTrainer {
     }
     // the updater (Adam state, per-block gradient views) must exist outside the step workspace
     net.getUpdater();
+    this.kernel = DenseStepKernel.tryOf(net);
+  }
+
+  /** The same trainer doing its passes through the network's own layers (the path every other network takes). */
+  RegularizedTrainer withoutKernel() {
+    this.kernel = null;
+    return this;
+  }
+
+  /** Whether the buffered float32 passes serve this network. */
+  boolean buffered() {
+    return kernel != null;
   }
 
   /**
@@ -298,6 +314,9 @@ public final class RegularizedTrainer {
   }
 
   private Step stepInWorkspace(INDArray x, INDArray y) {
+    if (kernel != null) {
+      return bufferedStep(x, y);
+    }
     int b = (int) x.size(0);
     boolean withPairs = clip != null && weight > 0;
     INDArray input = x.castTo(dtype);
@@ -339,13 +358,85 @@ public final class RegularizedTrainer {
       // dup: ND4J 1.0.0-M2.1 returns an empty array for some row intervals of a view of a view
       clip.ascend(inputGrad.get(NDArrayIndex.interval(b, b + 2L * clip.pairCount()), NDArrayIndex.all()).dup(), terms);
     }
+    applyUpdate(grad, loss);
+    return new Step(loss, penalty, withPairs ? clip.lastMaxRatio() : 0, correct, b);
+  }
+
+  /**
+   * The step on the buffered passes: the same arithmetic as {@link #stepInWorkspace}'s generic path (data loss, CLIP
+   * terms and ascent, penalties, the network's updater), the products as sgemm into kept buffers, the loss and its
+   * logit gradient in Java on the few logits.
+   */
+  private Step bufferedStep(INDArray x, INDArray y) {
+    int b = (int) x.size(0);
+    boolean withPairs = clip != null && weight > 0;
+    INDArray pairs = null;
+    int p2 = 0;
+    if (withPairs) {
+      pairs = clip.pairsFor(x);
+      p2 = 2 * clip.pairCount();
+      if (clip.stalled()) {
+        for (int k = 0; k < clip.tracking().stallAscent(); k++) {
+          ascentPass(pairs);
+        }
+      }
+    }
+    DenseStepKernel.Pass pass = kernel.pass(b + p2).input(0, x);
+    if (withPairs) {
+      pass.input(b, pairs);
+    }
+    float[] z = pass.forward();
+    float[] yv = pass.labels(y);
+    float[] top = pass.top();
+    int k = kernel.classes();
+    double loss = lossKind == LossKind.SOFTMAX_XENT ? DataLoss.softmaxXent(z, yv, b, k, top)
+        : DataLoss.mse(z, yv, b, k, top);
+    long correct = lossKind == LossKind.SOFTMAX_XENT ? DataLoss.correct(z, yv, b, k) : 0;
+    pass.pushTop();
+    double penalty = 0;
+    ClipPenalty.Terms terms = null;
+    if (withPairs) {
+      terms = clip.terms(pass.logitsArray(), b, weight);
+      pass.topArray().get(NDArrayIndex.interval(b, b + p2), NDArrayIndex.all()).assign(terms.eps());
+      penalty = terms.penalty();
+    }
+    pass.backward(b, b + p2, withPairs ? pairGrad(p2) : null);
+    INDArray grad = net.getFlattenedGradients();
+    if (weightDecay != null) {
+      penalty = weightDecay.addGradient(net, grad, weight);
+    }
+    if (lipBound != null) {
+      penalty += lipBound.addGradient(net, grad, weight);
+    }
+    if (parameterPenalty != null) {
+      penalty += parameterPenalty.addGradient(net, grad, weight);
+    }
+    lastPenalty = penalty;
+    if (withPairs) {
+      clip.ascend(pairGrad, terms);
+    }
+    applyUpdate(grad, loss);
+    return new Step(loss, penalty, withPairs ? clip.lastMaxRatio() : 0, correct, b);
+  }
+
+  /** The kept input-gradient buffer of the pair rows (outside the step's workspace: it outlives the step). */
+  private INDArray pairGrad(int rows) {
+    if (pairGrad == null || pairGrad.size(0) != rows) {
+      try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+        pairGrad = Nd4j.createUninitialized(DataType.FLOAT, rows, kernel.inputs());
+      }
+    }
+    return pairGrad;
+  }
+
+  /** The network's updater on the gradient (Adam state and iteration count carry over), then params −= update. */
+  private void applyUpdate(INDArray grad, double loss) {
     int iteration = net.getIterationCount();
     // batch size 1: the gradients above are already means over the minibatch
     net.getUpdater().update(net, new DefaultGradient(grad), iteration, net.getEpochCount(), 1, WS);
     net.params().subi(grad.reshape(net.params().shape()));
     net.setIterationCount(iteration + 1);
     net.setScore(loss);
-    return new Step(loss, penalty, withPairs ? clip.lastMaxRatio() : 0, correct, b);
   }
 
   /**
@@ -353,6 +444,16 @@ public final class RegularizedTrainer {
    * gradient this leaves in the gradient view is overwritten by the step's own backward pass).
    */
   private void ascentPass(INDArray pairs) {
+    if (kernel != null) {
+      int p2 = (int) pairs.size(0);
+      DenseStepKernel.Pass pass = kernel.pass(p2).input(0, pairs);
+      pass.forward();
+      ClipPenalty.Terms t = clip.terms(pass.logitsArray(), 0, 1.0, true);
+      pass.topArray().assign(t.eps());
+      pass.backward(0, p2, pairGrad(p2));
+      clip.ascend(pairGrad, t);
+      return;
+    }
     Forward f = forward(pairs);
     ClipPenalty.Terms t = clip.terms(f.logits, 0, 1.0, true);
     clip.ascend(backward(f, t.eps()).dup(), t);
