@@ -149,7 +149,7 @@ public final class AutoLip {
         return OperatorNorms.cheap(n.linear()).value();
       }
       if (n.linear() instanceof DenseMatrix d) {
-        return SpectralNorm.gramUpper(d, OperatorNorms.GRAM_STEPS);
+        return SpectralNorm.gramUpper(d, OperatorNorms.GRAM_STEPS, deadline);
       }
       if (n.linear() instanceof Conv2dOperator c) {
         return ConvSpectral.paddedGramUpper(c, OperatorNorms.GRAM_STEPS);

@@ -1,9 +1,11 @@
 package io.lipwatch.estimator.linalg;
 
 import java.util.Arrays;
+import org.nd4j.linalg.api.buffer.DataBuffer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+
 
 /**
  * A dense matrix of {@code rows × cols} doubles in row-major order, mapping R^cols to R^rows (y = A x).
@@ -45,15 +47,29 @@ public final class DenseMatrix implements LinearOperator {
     return rows;
   }
 
-  /** From a DL4J weight matrix W of shape [nIn, nOut] (DL4J computes x·W): returns the operator A = Wᵀ, y = A x. */
+  /** Rows of W converted per block in {@link #fromDl4jWeights}. */
+  private static final int BLOCK_ROWS = 256;
+
+  /**
+   * From a DL4J weight matrix W of shape [nIn, nOut] (DL4J computes x·W): returns the operator A = Wᵀ, y = A x. W is
+   * read in its own data type (one contiguous copy when it is a view, as DL4J's parameters are) and widened per block
+   * of rows, so no full-size double copy exists beside A (a 10-million-parameter layer otherwise held three: the cast,
+   * its c-order duplicate and the Java array).
+   */
   public static DenseMatrix fromDl4jWeights(INDArray w) {
     int nIn = (int) w.rows();
     int nOut = (int) w.columns();
-    double[] wd = w.castTo(DataType.DOUBLE).dup('c').data().asDouble();
     double[] a = new double[nOut * nIn];
-    for (int i = 0; i < nIn; i++) {
-      for (int o = 0; o < nOut; o++) {
-        a[o * nIn + i] = wd[i * nOut + o];
+    INDArray c = w.ordering() == 'c' && !w.isView() ? w : w.dup('c');
+    DataBuffer buf = c.data();
+    for (int i0 = 0; i0 < nIn; i0 += BLOCK_ROWS) {
+      int i1 = Math.min(nIn, i0 + BLOCK_ROWS);
+      double[] wd = buf.getDoublesAt(c.offset() + (long) i0 * nOut, (i1 - i0) * nOut);
+      for (int i = i0; i < i1; i++) {
+        int off = (i - i0) * nOut;
+        for (int o = 0; o < nOut; o++) {
+          a[o * nIn + i] = wd[off + o];
+        }
       }
     }
     return new DenseMatrix(nOut, nIn, a);

@@ -39,9 +39,9 @@ public final class NormCertificate {
   }
 
   /** The Gram matrix of the smaller side, row-major, with the row sums of |W|ᵀ|W| (or |W||W|ᵀ) and m. */
-  private record Gram(double[] g, double[] absRowSums, int n, int m) {}
+  record Gram(double[] g, double[] absRowSums, int n, int m) {}
 
-  private static Gram gram(DenseMatrix w) {
+  static Gram gram(DenseMatrix w) {
     int rows = w.rows();
     int cols = w.cols();
     boolean colsSide = cols <= rows; // G = WᵀW (cols×cols) sums over rows
@@ -315,8 +315,12 @@ public final class NormCertificate {
     if (w.rows() == 0 || w.cols() == 0) {
       return new Proven(0.0, "empty");
     }
-    if (estimate > 0 && Double.isFinite(estimate)) {
-      Gram gr = gram(w);
+    return prove(w, estimate > 0 && Double.isFinite(estimate) ? gram(w) : null, estimate);
+  }
+
+  /** As above on the Gram matrix {@code gr} of {@code w} already formed (null: none needed, the estimate is unusable). */
+  static Proven prove(DenseMatrix w, Gram gr, double estimate) {
+    if (gr != null && estimate > 0 && Double.isFinite(estimate)) {
       for (double d : STEPS) {
         double s = estimate * (1 + d);
         if (check(gr, s)) {

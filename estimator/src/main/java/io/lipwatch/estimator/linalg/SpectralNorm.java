@@ -3,6 +3,8 @@ package io.lipwatch.estimator.linalg;
 import io.lipwatch.estimator.bounds.SeqLip;
 
 import java.util.Random;
+import org.bytedeco.javacpp.DoublePointer;
+import org.bytedeco.openblas.global.openblas;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -66,31 +68,54 @@ public final class SpectralNorm {
    * {@link NormCertificate}: the least step above it that the verified Cholesky of s²I − AᵀA accepts.
    */
   public static double gramUpper(DenseMatrix a, int steps) {
+    return gramUpper(a, steps, 0);
+  }
+
+  /**
+   * As above; past the deadline (System.nanoTime, 0 = none) no further squaring starts: the bound of the last step
+   * taken is still a bound. G₀ is the certificate's own (dsyrk), squared by OpenBLAS dgemm in two off-heap buffers.
+   */
+  public static double gramUpper(DenseMatrix a, int steps, long deadline) {
     if (a.rows() == 0 || a.cols() == 0) {
       return 0.0;
     }
-    INDArray m = Nd4j.create(a.data(), new long[] {a.rows(), a.cols()}, 'c').castTo(DataType.DOUBLE);
-    INDArray g = a.rows() >= a.cols() ? m.transpose().mmul(m) : m.mmul(m.transpose());
-    double logBound = 0; // log of c_t / 2^t, c_t the carried scale of G₀^(2^t)
-    double f = g.norm2Number().doubleValue();
-    if (f == 0) {
-      return 0.0;
-    }
-    g.divi(f);
-    logBound = Math.log(f);
-    double pow = 1;
-    for (int t = 0; t < steps; t++) {
-      g = g.mmul(g);
-      pow *= 2;
-      double n = g.norm2Number().doubleValue();
-      if (n == 0) {
-        break;
+    NormCertificate.Gram gr = NormCertificate.gram(a);
+    int n = gr.n();
+    int len = n * n;
+    double logBound;
+    try (DoublePointer g = new DoublePointer(gr.g()); DoublePointer h = new DoublePointer((long) len)) {
+      double f = openblas.cblas_dnrm2(len, g, 1);
+      if (f == 0) {
+        return 0.0;
       }
-      g.divi(n);
-      logBound += Math.log(n) / pow;
+      if (!Double.isFinite(f)) {
+        return NormCertificate.frobeniusUp(a);
+      }
+      openblas.cblas_dscal(len, 1 / f, g, 1);
+      logBound = Math.log(f); // log of c_t / 2^t, c_t the carried scale of G₀^(2^t)
+      double pow = 1;
+      DoublePointer cur = g;
+      DoublePointer next = h;
+      for (int t = 0; t < steps; t++) {
+        if (deadline != 0 && System.nanoTime() > deadline) {
+          break;
+        }
+        openblas.cblas_dgemm(openblas.CblasRowMajor, openblas.CblasNoTrans, openblas.CblasNoTrans, n, n, n, 1.0, cur, n,
+            cur, n, 0.0, next, n);
+        DoublePointer swap = cur;
+        cur = next;
+        next = swap;
+        pow *= 2;
+        double nn = openblas.cblas_dnrm2(len, cur, 1);
+        if (nn == 0 || !Double.isFinite(nn)) {
+          break;
+        }
+        openblas.cblas_dscal(len, 1 / nn, cur, 1);
+        logBound += Math.log(nn) / pow;
+      }
     }
     // λ_max(G₀) ≤ exp(logBound); σ_max = √λ_max (in exact arithmetic: the certificate makes it a proof)
-    return NormCertificate.prove(a, Math.exp(logBound / 2)).value();
+    return NormCertificate.prove(a, gr, Math.exp(logBound / 2)).value();
   }
 
   /** Result of a power iteration: the estimate (a lower bound up to rounding), the right singular vector, iterations. */
