@@ -29,7 +29,7 @@ import java.util.PriorityQueue;
  * rounding allowance γ_{n+2}·Σ|terms| (Higham), so the interval of each pre-activation holds for the exact arithmetic.
  * A neuron whose interval excludes 0 is fixed; sup ‖J‖ over the box is at most the largest norm over the slope
  * patterns of the unstable neurons (‖·‖ is convex in each slope, so the vertices cover every Clarke Jacobian); with
- * more than {@value #MAX_UNSTABLE} unstable neurons, the norm of the entry-wise bound of an interval Jacobian. Each
+ * more than {@value #MAX_UNSTABLE} unstable neurons (or too many patterns for the network's size), the norm of the entry-wise bound of an interval Jacobian. Each
  * pattern's norm is proven by {@link NormCertificate}'s Cholesky, plus a bound on the rounding of the matrix product.
  *
  * <p><b>Search.</b> The box with the largest bound is split at its widest side until every box is within
@@ -41,7 +41,10 @@ final class InputBranchAndBound implements BoundMethod {
   static final int MAX_INPUTS = 4;
   static final int MAX_UNSTABLE = 10;
   static final double TOL = 1e-3;
-  static final int MAX_BOXES = 2_000_000;
+  /** Boxes at most (a few hundred bytes each), whatever the budget. */
+  static final int MAX_BOXES = 200_000;
+  /** Multiply-adds one box's pattern enumeration may take; beyond, the interval Jacobian. */
+  static final double MAX_PATTERN_WORK = 2e7;
   static final double REPORT_MARGIN = 1e-9;
   private static final double U = 0x1p-53;
   private static final double TINY = 0x1p-1000;
@@ -220,10 +223,17 @@ final class InputBranchAndBound implements BoundMethod {
     final int d;
     /** ‖J̃ − J‖_F ≤ productError for every pattern (γ_K·‖|W_L|·s·…·|W₁|‖_F, s the largest |slope|). */
     final double productError;
+    /** Multiply-adds of one pattern's Jacobian. */
+    final double productWork;
 
     Evaluator(List<Layer> ls, int d) {
       this.ls = ls;
       this.d = d;
+      double work = 0;
+      for (Layer l : ls) {
+        work += (double) l.rows() * l.cols() * d;
+      }
+      this.productWork = work;
       double smax = 0;
       long k = 0;
       double[][] abs = identity(d);
@@ -361,7 +371,7 @@ final class InputBranchAndBound implements BoundMethod {
           }
         }
       }
-      double bound = unstable <= MAX_UNSTABLE ? enumerate(slopes) : relaxed(slopes);
+      double bound = unstable <= MAX_UNSTABLE && Math.scalb(productWork, unstable) <= MAX_PATTERN_WORK ? enumerate(slopes) : relaxed(slopes);
       return new Box(c, r, bound, atCentre);
     }
 

@@ -116,6 +116,20 @@ class InputBranchAndBoundTest {
     assertTrue(u.value() >= 1, "the exact constant is 1: " + u.value() + "; " + u.note());
   }
 
+  /** A wide 4-input net cannot converge in 0.5 s: it stops at its deadline with a bound above every lower bound. */
+  @Test
+  void wideNetStopsAtItsBudgetWithABound() {
+    List<DenseMatrix> w = EclipseFastTest.weights(17, false, 4, 256, 256, 2);
+    ExtractedNetwork x = RegionEnumerationTest.net(w, biases(18, 4, 256, 256, 2), EclipseFastTest.RELU);
+    long t0 = System.nanoTime();
+    UpperBound u = bnb(x, 500_000_000L);
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    double lower = LowerBounds.search(x, LowerBounds.randomInputs(8, 4, 3), List.of(), new double[] {-3, 3}, 16, 3, 0).bound().value();
+    System.out.println("4-256-256-2: input-bnb " + u.value() + " in " + seconds + " s, pair-search " + lower + "; " + u.note());
+    assertTrue(seconds < 2.5, "took " + seconds + " s");
+    assertTrue(Double.isFinite(u.value()) && u.value() >= lower, u.value() + " < " + lower);
+  }
+
   @Test
   void registeredAndRunByDefaultOnSmallInputsOnly() {
     List<DenseMatrix> w = EclipseFastTest.weights(9, false, 2, 6, 3);
