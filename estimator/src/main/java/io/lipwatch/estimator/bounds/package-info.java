@@ -10,7 +10,8 @@
  * {@code autolip-power} (estimate, warm-started), {@code seqlip} (sound, exact enumeration) and {@code seqlip-greedy}
  * (estimate), {@code lipbound} (sound, Araujo et al. with a proven grid correction), {@code gram} (sound),
  * {@code eclipse-fast} (sound, MLPs; {@link io.lipwatch.estimator.bounds.eclipse}), {@code lipsdp-*}
- * ({@link io.lipwatch.estimator.bounds.lipsdp}), and the lower bounds {@code clip-pairs}, {@code gradient-norm},
+ * ({@link io.lipwatch.estimator.bounds.lipsdp}), {@code input-bnb} (sound, ≤ 4 inputs: branch and bound over the input
+ * space, {@link io.lipwatch.estimator.bounds.InputBranchAndBound}), and the lower bounds {@code clip-pairs}, {@code gradient-norm},
  * {@code pair-search} and {@code region-max} (ratios of real pairs). Upper bounds see consecutive affine maps composed
  * ({@link io.lipwatch.estimator.bounds.AffineFusion}).
  *
@@ -23,6 +24,7 @@
  * the circular operator's norm is the max over the torus frequencies of σ_max of the c_out×c_in symbol; each computed
  * symbol entry is within β·Σ_t|K_t| of the exact one (twiddle and dot-product rounding), so ‖K̂ − K̃‖₂ ≤ e, and every
  * frequency's ‖K̃‖₂ ≤ s − e is proven by the same Cholesky on the symbol's real embedding [[Re, −Im], [Im, Re]];
+ * a strided one is bounded by its polyphase blocks (the aliased symbols stacked per reduced frequency) the same way.
  * LipBound's grid values carry the same entry error (Minkowski per row). SeqLip ({@code seqlip}): the SVD factors are
  * the stored doubles, their residual W − LR is bounded and its effect added (telescoping), each activation pattern's
  * bracket norm is proven by the Cholesky (rank-one updates' rounding bounded), and the product is rounded upward.
