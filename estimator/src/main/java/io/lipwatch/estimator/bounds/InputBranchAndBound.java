@@ -43,6 +43,11 @@ final class InputBranchAndBound implements BoundMethod {
   static final double TOL = 1e-3;
   /** Boxes at most (a few hundred bytes each), whatever the budget. */
   static final int MAX_BOXES = 200_000;
+  /**
+   * Splits without the largest bound falling by a factor (1 + TOL) before the search stops: a point where more
+   * hyperplanes meet than the dimension (duplicated neurons, say) keeps its relaxed bound however small its box.
+   */
+  static final int STALL = 20_000;
   /** Multiply-adds one box's pattern enumeration may take; beyond, the interval Jacobian. */
   static final double MAX_PATTERN_WORK = 2e7;
   static final double REPORT_MARGIN = 1e-9;
@@ -142,7 +147,7 @@ final class InputBranchAndBound implements BoundMethod {
     Result r = search(ls, ctx.net().inputDim(), seedLower, TOL, ctx.deadline());
     String note = String.format("on all of R^%d (homogenised faces, %d of them): %d boxes, largest centre Jacobian %.10g; %s",
         ctx.net().inputDim(), r.faces(), r.boxes(), r.lower(),
-        r.converged() ? "every box within " + TOL + " of it" : "budget ended first (still a bound)");
+        r.converged() ? "every box within " + TOL + " of it" : "stopped by the budget or a stall first (still a bound)");
     // reported 1e-9 above the proven value: difference-quotient lower bounds carry floating-point noise of about
     // 1e-11 relative, and a bound this tight would otherwise sit below them (an "inconsistent" estimate)
     double value = Math.nextUp(r.upper() * (1 + REPORT_MARGIN));
@@ -187,13 +192,19 @@ final class InputBranchAndBound implements BoundMethod {
     }
     long boxes = heap.size();
     boolean converged = false;
+    double level = heap.peek().bound();
+    long since = 0;
     while (true) {
       Box top = heap.peek();
       if (top.bound() <= best * (1 + tol)) {
         converged = true;
         break;
       }
-      if (boxes >= MAX_BOXES || (deadline != 0 && System.nanoTime() > deadline)) {
+      if (top.bound() * (1 + tol) < level) {
+        level = top.bound();
+        since = 0;
+      }
+      if (boxes >= MAX_BOXES || since++ > STALL || (deadline != 0 && System.nanoTime() > deadline)) {
         break;
       }
       heap.poll();

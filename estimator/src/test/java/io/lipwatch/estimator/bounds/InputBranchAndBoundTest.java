@@ -130,6 +130,23 @@ class InputBranchAndBoundTest {
     assertTrue(Double.isFinite(u.value()) && u.value() >= lower, u.value() + " < " + lower);
   }
 
+  /**
+   * Two identical neurons: the mixed patterns (one on, one off) are never realised, but no box around their common
+   * zero line can exclude them. The search stalls and stops early with a bound at or above the exact value.
+   */
+  @Test
+  void duplicatedNeuronsStallButStaySound() {
+    List<DenseMatrix> w = List.of(new DenseMatrix(2, 2, new double[] {1, 2, 1, 2}), new DenseMatrix(1, 2, new double[] {1, -3}));
+    ExtractedNetwork x = RegionEnumerationTest.net(w, List.of(new double[] {0.5, 0.5}, new double[] {0}), EclipseFastTest.RELU);
+    double exact = 2 * Math.sqrt(5); // y = −2·relu(x₁ + 2x₂ + 0.5): slope 2·‖(1, 2)‖ where active
+    long t0 = System.nanoTime();
+    UpperBound u = bnb(x, 20_000_000_000L);
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    System.out.println("duplicated neurons: exact " + exact + ", input-bnb " + u.value() + " in " + seconds + " s; " + u.note());
+    assertTrue(u.value() >= exact, u.value() + " < " + exact);
+    assertTrue(seconds < 10, "no stall detected: " + seconds + " s");
+  }
+
   @Test
   void registeredAndRunByDefaultOnSmallInputsOnly() {
     List<DenseMatrix> w = EclipseFastTest.weights(9, false, 2, 6, 3);
