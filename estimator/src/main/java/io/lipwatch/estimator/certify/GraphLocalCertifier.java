@@ -109,7 +109,11 @@ final class GraphLocalCertifier {
 
   /** Whether z_y stays above z_j on the ball: by the intervals alone, else by the margin's Lipschitz bound there. */
   boolean certifies(Enclosure at, Enclosure ball, int y, int j, double cap) {
-    return ball.logitsLo()[y] > ball.logitsHi()[j] || clears(at, ball, y, j, marginLipschitz(ball, y, j, cap));
+    if (ball.logitsLo()[y] > ball.logitsHi()[j]) {
+      return true;
+    }
+    double lip = marginLipschitzBall(ball, y, j, cap);
+    return clears(at, ball, y, j, lip) || clears(at, ball, y, j, marginLipschitz(ball, y, j, lip));
   }
 
   /** |A| (or A∘A, entries rounded up) as an operator of the same kind; null for a kind it does not know. */
@@ -497,6 +501,187 @@ final class GraphLocalCertifier {
       gh[n] = null;
     }
     return Math.min(best, Rounding.boxNormUp(xl, xh));
+  }
+
+  /**
+   * The same product set enclosed as a ball: an exact centre vector c (the slope ranges' midpoints, a uniform share of
+   * each max-pool window's candidates) and an L2 radius ρ with ‖g − c‖₂ ≤ ρ for every g of the set. Through an affine
+   * map ρ grows by ‖A‖₂ (proven), through an activation S = M + E (|E| ≤ e, zero on stable neurons) by
+   * ‖e ∘ c‖₂ on top of max(s̄)·ρ, through max pooling J = U + (J − U) by √mult·ρ plus a per-coordinate deviation
+   * β_i = Σ_r |c_r|(1 − 1/|C_r|) over the windows r where input i is a candidate (rows of J are convex weights on the
+   * candidates C_r, |λ_i − 1/|C_r|| ≤ 1 − 1/|C_r|), which the next activation scales by its largest slopes (‖s̄ ∘ β‖₂:
+   * zero on inactive neurons, where tied windows are common) and any other op takes as ‖β‖₂; every computed centre
+   * also adds its own rounding. Tight when few neurons are unstable, where the box adds up radii without cancellation.
+   */
+  double marginLipschitzBall(Enclosure e, int y, int j, double cap) {
+    double[][] cs = new double[m][];
+    double[] rho = new double[m];
+    int k = net.outputDim();
+    cs[m - 1] = new double[k];
+    cs[m - 1][y] = 1;
+    cs[m - 1][j] = -1;
+    double[] cx = new double[net.inputDim()];
+    double[] rx = {0};
+    double[][] beta = new double[m][];
+    double[] betaX = null;
+    boolean[] touched = new boolean[m];
+    double best = cap;
+    for (int n = m - 1; n >= 0; n--) {
+      double[] c = cs[n];
+      if (c == null) {
+        continue;
+      }
+      Node node = net.nodes().get(n);
+      int[] in = node.inputs();
+      Op op = node.op();
+      double r = rho[n];
+      // a max-pool deviation kept per coordinate: an activation next scales it by its slopes (0 on inactive neurons,
+      // where tied windows are common); any other op takes its norm
+      double betaAct = 0;
+      if (beta[n] != null) {
+        if (op instanceof Op.Activation) {
+          double[] sh = e.slopeHi()[n];
+          double[] sb = new double[sh.length];
+          for (int i = 0; i < sb.length; i++) {
+            sb[i] = Math.nextUp(sh[i] * beta[n][i]);
+          }
+          betaAct = Rounding.normUp(sb);
+          if (cut[n]) {
+            best = Math.min(best, Math.nextUp(Math.nextUp(Math.nextUp(Rounding.normUp(c) + r) + Rounding.normUp(beta[n]))
+                * e.lip()[n]));
+          }
+        } else {
+          r = Math.nextUp(r + Rounding.normUp(beta[n]));
+        }
+        beta[n] = null;
+      }
+      if (cut[n] && !(op instanceof Op.Activation && betaAct > 0)) {
+        best = Math.min(best, Math.nextUp(Math.nextUp(Rounding.normUp(c) + r) * e.lip()[n]));
+      }
+      if (op instanceof Op.Affine af) {
+        LinearOperator w = af.linear();
+        int d = w.inDim();
+        double[] nc = new double[d];
+        w.applyTranspose(c, nc);
+        double[] ac = new double[c.length];
+        for (int i = 0; i < c.length; i++) {
+          ac[i] = Math.abs(c[i]);
+        }
+        double[] t = new double[d];
+        abs[n].applyTranspose(ac, t);
+        double g = gam[n];
+        double round = Math.nextUp(g * Math.nextUp(Rounding.normUp(t) * (1 + 2 * g)));
+        addBall(cs, rho, touched, cx, rx, in[0], nc, Math.nextUp(Math.nextUp(norm[n] * r) + round));
+      } else if (op instanceof Op.Activation) {
+        double[] sl = e.slopeLo()[n];
+        double[] sh = e.slopeHi()[n];
+        double[] nc = new double[c.length];
+        double e2 = 0;
+        double sMax = 0;
+        for (int i = 0; i < c.length; i++) {
+          double mid = 0.5 * (sl[i] + sh[i]);
+          double half = Math.nextUp(Math.max(sh[i] - mid, mid - sl[i]));
+          double ec = Math.nextUp(half * Math.abs(c[i]));
+          e2 = Math.nextUp(e2 + Math.nextUp(ec * ec));
+          nc[i] = mid * c[i];
+          sMax = Math.max(sMax, sh[i]);
+        }
+        double round = Math.nextUp(Rounding.U * Rounding.normUp(nc) * (1 + 4 * Rounding.U));
+        double nr = Math.nextUp(Math.nextUp(Math.nextUp(sMax * r) + Math.nextUp(Math.sqrt(e2))) + round);
+        addBall(cs, rho, touched, cx, rx, in[0], nc, Math.nextUp(nr + betaAct));
+      } else if (op instanceof Op.MaxPool mp) {
+        int p = in[0];
+        double[] pl = p < 0 ? e.inLo() : e.lo()[p];
+        double[] ph = p < 0 ? e.inHi() : e.hi()[p];
+        double[] nc = new double[mp.inDim()];
+        // per input coordinate, the deviation of the true weights from the uniform ones: |λ_i − 1/|C|| ≤ 1 − 1/|C|
+        double[] dev = new double[mp.inDim()];
+        for (int q = 0; q < c.length; q++) {
+          int[] win = mp.windows()[q];
+          double top = Double.NEGATIVE_INFINITY;
+          for (int i : win) {
+            top = Math.max(top, pl[i]);
+          }
+          int cand = 0;
+          for (int i : win) {
+            cand += ph[i] >= top ? 1 : 0;
+          }
+          double share = c[q] / cand;
+          for (int i : win) {
+            if (ph[i] >= top) {
+              nc[i] += share;
+            }
+          }
+          if (cand > 1) {
+            double v = Math.nextUp(Math.abs(c[q]) * (1 - 1.0 / cand) * (1 + 4 * Rounding.U));
+            for (int i : win) {
+              if (ph[i] >= top) {
+                dev[i] = Math.nextUp(dev[i] + v);
+              }
+            }
+          }
+        }
+        double mult = mp.maxMultiplicity();
+        double sq = Math.nextUp(Math.sqrt(mult));
+        double round = Math.nextUp(Rounding.gamma((long) mult + 3) * Math.nextUp(Rounding.normUp(c) * sq) * 2);
+        double nr = Math.nextUp(Math.nextUp(sq * r) + round);
+        addBall(cs, rho, touched, cx, rx, p, nc, nr);
+        if (p < 0) {
+          betaX = dev;
+        } else if (beta[p] == null) {
+          beta[p] = dev;
+        } else {
+          for (int i = 0; i < dev.length; i++) {
+            beta[p][i] = Math.nextUp(beta[p][i] + dev[i]);
+          }
+        }
+      } else if (op instanceof Op.Sum sm) {
+        for (int q = 0; q < in.length; q++) {
+          double cf = sm.coeffs()[q];
+          double[] nc = new double[c.length];
+          for (int i = 0; i < c.length; i++) {
+            nc[i] = cf * c[i];
+          }
+          double round = Math.nextUp(Rounding.U * Rounding.normUp(nc) * (1 + 4 * Rounding.U));
+          addBall(cs, rho, touched, cx, rx, in[q], nc, Math.nextUp(Math.nextUp(Math.abs(cf) * r) + round));
+        }
+      } else if (op instanceof Op.Concat) {
+        int off = 0;
+        for (int q : in) {
+          int len = q < 0 ? net.inputDim() : net.nodes().get(q).outDim();
+          addBall(cs, rho, touched, cx, rx, q, java.util.Arrays.copyOfRange(c, off, off + len), r);
+          off += len;
+        }
+      }
+      cs[n] = null;
+    }
+    double bx = betaX == null ? 0 : Rounding.normUp(betaX);
+    return Math.min(best, Math.nextUp(Math.nextUp(Rounding.normUp(cx) + rx[0]) + bx));
+  }
+
+  /** Adds the ball (c, r) into node {@code target}'s (or the input's): centres add (with their rounding), radii add. */
+  private static void addBall(double[][] cs, double[] rho, boolean[] touched, double[] cx, double[] rx, int target,
+      double[] c, double r) {
+    if (target >= 0 && !touched[target]) {
+      cs[target] = c;
+      rho[target] = r;
+      touched[target] = true;
+      return;
+    }
+    double[] dst = target < 0 ? cx : cs[target];
+    double e2 = 0;
+    for (int i = 0; i < c.length; i++) {
+      double a = dst[i];
+      dst[i] = a + c[i];
+      double err = Math.nextUp(Rounding.U * (Math.abs(a) + Math.abs(c[i])));
+      e2 = Math.nextUp(e2 + Math.nextUp(err * err));
+    }
+    double add = Math.nextUp(r + Math.nextUp(Math.sqrt(e2)));
+    if (target < 0) {
+      rx[0] = Math.nextUp(rx[0] + add);
+    } else {
+      rho[target] = Math.nextUp(rho[target] + add);
+    }
   }
 
   /** Adds the enclosure [l, h] into node {@code target}'s (or the input's, for −1), rounding the sums outward. */
