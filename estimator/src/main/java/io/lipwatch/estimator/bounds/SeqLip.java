@@ -87,14 +87,17 @@ public final class SeqLip {
     Nd4j.getBlasWrapper().lapack().gesvd(a.toNd4j(), s, u, vt);
     double[][] uu = new double[m][r];
     double[][] vv = new double[r][n];
+    // one bulk read of each column-major result (getDouble per entry took most of a minute at width 2048)
+    double[] ud = u.data().asDouble();
+    double[] vd = vt.data().asDouble();
     for (int i = 0; i < m; i++) {
       for (int j = 0; j < r; j++) {
-        uu[i][j] = u.getDouble(i, j);
+        uu[i][j] = ud[i + j * m];
       }
     }
     for (int i = 0; i < r; i++) {
       for (int j = 0; j < n; j++) {
-        vv[i][j] = vt.getDouble(i, j);
+        vv[i][j] = vd[i + j * n];
       }
     }
     return new Svd(uu, s.data().asDouble(), vv);
