@@ -164,20 +164,7 @@ public final class ClipPenalty {
     for (int i = 0; i < p; i++) {
       r[i] = dn[i] == 0 ? 0 : fn[i] / dn[i];
     }
-    // row weights of the aggregate: 1/P each (mean), 1 on the worst pair (max), 1/k on the worst k (top)
-    double[] rw = new double[p];
-    if (everyPair) {
-      Arrays.fill(rw, 1.0);
-    } else if (reg.aggregate() == Regularization.Aggregate.MEAN) {
-      Arrays.fill(rw, 1.0 / p);
-    } else if (reg.aggregate() == Regularization.Aggregate.MAX) {
-      rw[argMax(r)] = 1;
-    } else {
-      int k = reg.aggregate().count(p);
-      for (int i : largest(r, k)) {
-        rw[i] = 1.0 / k;
-      }
-    }
+    double[] rw = rowWeights(r, everyPair);
     boolean sq = reg.form() == Regularization.Form.SQUARED;
     double penalty = 0;
     double[] coef = new double[p];
@@ -195,6 +182,222 @@ public final class ClipPenalty {
       noteMax(lastMaxRatio);
     }
     return new Terms(Nd4j.vstack(ex, ex.neg()), penalty, r, rw, d, dn, w);
+  }
+
+  // ---- the buffered path: the same arithmetic on Java arrays (float32 pairs; one bulk copy in and out per step) ----
+
+  /** The pairs, the previous pairs, the differences x − x′ and the ascent direction as Java arrays [2P·d] / [P·d]. */
+  private float[] pairsJ;
+  private float[] previousJ;
+  private float[] diffJ;
+  private float[] stepJ;
+
+  /** Whether the buffered path can serve these pairs: float32, contiguous, C order. */
+  boolean buffered() {
+    return pairs != null && pairs.dataType() == DataType.FLOAT && pairs.ordering() == 'c' && !pairs.isView()
+        && pairs.offset() == 0;
+  }
+
+  /**
+   * {@link #terms(INDArray, int, double, boolean)} on the logits as a Java array (row-major, k per row; pair rows from
+   * row b): the logit gradient of the pair rows goes into {@code top} (same layout), the rest into the terms.
+   */
+  Terms termsBuffered(float[] z, int k, int b, double w, boolean everyPair, float[] top) {
+    int p = (int) (pairs.size(0) / 2);
+    int d = (int) pairs.size(1);
+    if (pairsJ == null || pairsJ.length != 2 * p * d) {
+      pairsJ = new float[2 * p * d];
+      previousJ = new float[2 * p * d];
+      diffJ = new float[p * d];
+      stepJ = new float[2 * p * d];
+    }
+    pairs.data().asNioFloat().get(0, pairsJ);
+    double[] fn = new double[p];
+    double[] dn = new double[p];
+    for (int i = 0; i < p; i++) {
+      int zx = (b + i) * k;
+      int zxp = (b + p + i) * k;
+      double f = 0;
+      for (int j = 0; j < k; j++) {
+        float df = z[zx + j] - z[zxp + j];
+        f += (double) df * df;
+      }
+      fn[i] = Math.sqrt(f);
+      int o = i * d;
+      int op = (p + i) * d;
+      double s = 0;
+      for (int j = 0; j < d; j++) {
+        float dd = pairsJ[o + j] - pairsJ[op + j];
+        diffJ[o + j] = dd;
+        s += (double) dd * dd;
+      }
+      dn[i] = Math.sqrt(s);
+    }
+    double[] r = new double[p];
+    for (int i = 0; i < p; i++) {
+      r[i] = dn[i] == 0 ? 0 : fn[i] / dn[i];
+    }
+    double[] rw = rowWeights(r, everyPair);
+    boolean sq = reg.form() == Regularization.Form.SQUARED;
+    double penalty = 0;
+    for (int i = 0; i < p; i++) {
+      penalty += rw[i] * (sq ? r[i] * r[i] : r[i]);
+      if (dn[i] == 0 || fn[i] == 0) {
+        continue;
+      }
+      double coef = w * rw[i] * (sq ? 2 / (dn[i] * dn[i]) : 1 / (fn[i] * dn[i]));
+      int zx = (b + i) * k;
+      int zxp = (b + p + i) * k;
+      for (int j = 0; j < k; j++) {
+        float e = (float) (coef * (z[zx + j] - z[zxp + j]));
+        top[zx + j] = e;
+        top[zxp + j] = -e;
+      }
+    }
+    lastMaxRatio = max(r);
+    if (!everyPair) {
+      noteMax(lastMaxRatio);
+    }
+    return new Terms(null, penalty, r, rw, null, dn, w);
+  }
+
+  /**
+   * {@link #ascend} on Java arrays: {@code back} is the backward pass's input gradient of the pair rows [2P·d]; the
+   * pairs are those {@link #termsBuffered} read, written back to the pairs (and the previous pairs) at the end.
+   */
+  void ascendBuffered(float[] back, Terms t) {
+    int p = t.ratios.length;
+    int d = (int) pairs.size(1);
+    if (hasPrevious && previousPairs != null && previousPairs.length() == previousJ.length) {
+      // re-seeding writes into the previous pairs too
+      previousPairs.castTo(DataType.FLOAT).data().asNioFloat().get(0, previousJ);
+    }
+    if (reg.adaptiveStep() && hasPrevious) {
+      for (int i = 0; i < p; i++) {
+        if (t.ratios[i] >= lastRatio[i]) {
+          tau[i] = Math.min(tau[i] * 1.3, 10);
+        } else {
+          tau[i] /= 1.3;
+          System.arraycopy(previousJ, i * d, pairsJ, i * d, d);
+          System.arraycopy(previousJ, (p + i) * d, pairsJ, (p + i) * d, d);
+          t.rowWeight[i] = 0; // no step from a rejected position this time
+        }
+      }
+    }
+    boolean sq = reg.form() == Regularization.Form.SQUARED;
+    double w = t.weight;
+    for (int i = 0; i < p; i++) {
+      double scaleJ = t.rowWeight[i] * w == 0 ? 0 : 1 / (t.rowWeight[i] * w);
+      double di2 = t.dist[i] * t.dist[i];
+      double explicit = t.rowWeight[i] == 0 || di2 == 0 ? 0 : -(sq ? 2 * t.ratios[i] * t.ratios[i] : t.ratios[i]) / di2;
+      float sj = (float) scaleJ;
+      float ex = (float) explicit;
+      int o = i * d;
+      int op = (p + i) * d;
+      double nx = 0;
+      double nxp = 0;
+      for (int j = 0; j < d; j++) {
+        float gx = back[o + j] * sj + diffJ[o + j] * ex;
+        float gxp = back[op + j] * sj - diffJ[o + j] * ex;
+        stepJ[o + j] = gx;
+        stepJ[op + j] = gxp;
+        nx += (double) gx * gx;
+        nxp += (double) gxp * gxp;
+      }
+      double gn = Math.sqrt(nx + nxp);
+      float si = (float) (t.rowWeight[i] == 0 || gn == 0 ? 0 : tau[i] * t.dist[i] / gn);
+      lastRatio[i] = t.ratios[i];
+      for (int j = 0; j < d; j++) {
+        stepJ[o + j] *= si;
+        stepJ[op + j] *= si;
+      }
+    }
+    System.arraycopy(pairsJ, 0, previousJ, 0, pairsJ.length);
+    hasPrevious = true;
+    for (int j = 0; j < pairsJ.length; j++) {
+      pairsJ[j] += stepJ[j];
+    }
+    if (tracking.local()) {
+      keepLocalBuffered(p, d);
+    }
+    float flo = (float) lo;
+    float fhi = (float) hi;
+    for (int j = 0; j < pairsJ.length; j++) {
+      pairsJ[j] = Math.min(Math.max(pairsJ[j], flo), fhi);
+    }
+    // a pair that collapsed onto itself (clipping) is re-drawn
+    for (int i = 0; i < p; i++) {
+      int o = i * d;
+      int op = (p + i) * d;
+      double s = 0;
+      for (int j = 0; j < d; j++) {
+        float dd = pairsJ[o + j] - pairsJ[op + j];
+        s += (double) dd * dd;
+      }
+      if (Math.sqrt(s) < 1e-6) {
+        for (int j = 0; j < d; j++) {
+          pairsJ[op + j] = noisy(pairsJ[o + j]);
+        }
+        lastRatio[i] = 0;
+      }
+    }
+    pairs.data().asNioFloat().put(0, pairsJ);
+    if (previousPairs == null || previousPairs.length() != pairs.length() || previousPairs.dataType() != DataType.FLOAT) {
+      try (org.nd4j.linalg.api.memory.MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+        previousPairs = Nd4j.createUninitialized(DataType.FLOAT, pairs.size(0), pairs.size(1));
+      }
+    }
+    previousPairs.data().asNioFloat().put(0, previousJ);
+  }
+
+  /** {@link #keepLocal} on the Java arrays. */
+  private void keepLocalBuffered(int p, int d) {
+    for (int i = 0; i < p; i++) {
+      int o = i * d;
+      int op = (p + i) * d;
+      double s = 0;
+      for (int j = 0; j < d; j++) {
+        float dd = pairsJ[op + j] - pairsJ[o + j];
+        s += (double) dd * dd;
+      }
+      double dn = Math.sqrt(s);
+      if (dn > tracking.radius()) {
+        float shrink = (float) (0.5 * (1 - tracking.radius() / dn));
+        for (int j = 0; j < d; j++) {
+          float m = (pairsJ[op + j] - pairsJ[o + j]) * shrink;
+          pairsJ[o + j] += m;
+          pairsJ[op + j] -= m;
+        }
+      }
+    }
+  }
+
+  /** {@link #noisy(INDArray)} of one coordinate (the same draws). */
+  private float noisy(float x) {
+    double v = Math.min(hi, Math.max(lo, x + rnd.nextDouble() * reg.initNoise()));
+    if (v == x) {
+      v = Math.max(lo, v - rnd.nextDouble() * reg.initNoise());
+    }
+    return (float) v;
+  }
+
+  /** Row weights of the aggregate: 1/P each (mean), 1 on the worst pair (max), 1/k on the worst k (top); 1 each for an ascent-only pass. */
+  private double[] rowWeights(double[] r, boolean everyPair) {
+    int p = r.length;
+    double[] rw = new double[p];
+    if (everyPair) {
+      Arrays.fill(rw, 1.0);
+    } else if (reg.aggregate() == Regularization.Aggregate.MEAN) {
+      Arrays.fill(rw, 1.0 / p);
+    } else if (reg.aggregate() == Regularization.Aggregate.MAX) {
+      rw[argMax(r)] = 1;
+    } else {
+      int k = reg.aggregate().count(p);
+      for (int i : largest(r, k)) {
+        rw[i] = 1.0 / k;
+      }
+    }
+    return rw;
   }
 
   /**
