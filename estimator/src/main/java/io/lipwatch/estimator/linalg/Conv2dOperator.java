@@ -34,41 +34,21 @@ public record Conv2dOperator(int cIn, int inH, int inW, int cOut, int outH, int 
   @Override
   public void apply(double[] x, double[] y) {
     Arrays.fill(y, 0, outDim(), 0.0);
-    int inPlane = inH * inW;
-    int outPlane = outH * outW;
-    for (int co = 0; co < cOut; co++) {
-      for (int ci = 0; ci < cIn; ci++) {
-        int kb = (co * cIn + ci) * kH * kW;
-        int xb = ci * inPlane;
-        for (int p = 0; p < kH; p++) {
-          for (int q = 0; q < kW; q++) {
-            double k = kernel[kb + p * kW + q];
-            if (k == 0) {
-              continue;
-            }
-            for (int oh = 0; oh < outH; oh++) {
-              int ih = oh * sH - padTop + p * dH;
-              if (ih < 0 || ih >= inH) {
-                continue;
-              }
-              int yo = co * outPlane + oh * outW;
-              int xo = xb + ih * inW;
-              for (int ow = 0; ow < outW; ow++) {
-                int iw = ow * sW - padLeft + q * dW;
-                if (iw >= 0 && iw < inW) {
-                  y[yo + ow] += k * x[xo + iw];
-                }
-              }
-            }
-          }
-        }
-      }
-    }
+    accumulate(x, y, false);
   }
 
   @Override
   public void applyTranspose(double[] y, double[] x) {
     Arrays.fill(x, 0, inDim(), 0.0);
+    accumulate(x, y, true);
+  }
+
+  /**
+   * The one loop nest over (output channel, input channel, tap, output row) that both directions share: y += K·x, or
+   * x += Kᵀ·y when {@code transpose}. Each entry receives its terms in the same order as a loop written for one
+   * direction alone would give them, so the sums are the same to the bit.
+   */
+  private void accumulate(double[] x, double[] y, boolean transpose) {
     int inPlane = inH * inW;
     int outPlane = outH * outW;
     for (int co = 0; co < cOut; co++) {
@@ -90,8 +70,13 @@ public record Conv2dOperator(int cIn, int inH, int inW, int cOut, int outH, int 
               int xo = xb + ih * inW;
               for (int ow = 0; ow < outW; ow++) {
                 int iw = ow * sW - padLeft + q * dW;
-                if (iw >= 0 && iw < inW) {
+                if (iw < 0 || iw >= inW) {
+                  continue;
+                }
+                if (transpose) {
                   x[xo + iw] += k * y[yo + ow];
+                } else {
+                  y[yo + ow] += k * x[xo + iw];
                 }
               }
             }

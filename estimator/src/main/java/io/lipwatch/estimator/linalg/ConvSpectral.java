@@ -55,37 +55,20 @@ public final class ConvSpectral {
   public static Certified circularCertified(Conv2dOperator c, int nh, int nw, int steps) {
     int co = c.cOut();
     int ci = c.cIn();
-    int kh = c.kH();
-    int kw = c.kW();
-    int kk = kh * kw;
     int half = nw / 2 + 1;
     int count = nh * half;
-    if (java.util.Arrays.stream(c.kernel()).allMatch(v -> v == 0)) {
+    if (isZero(c)) {
       return new Certified(0.0, count, 0, 0.0); // the zero map
     }
     double e = symbolError(c);
-    int[] order = new int[count];
-    for (int i = 0; i < count; i++) {
-      order[i] = i;
-    }
-    java.util.Random r = new java.util.Random(0x5eed);
-    for (int i = count - 1; i > 0; i--) {
-      int j = r.nextInt(i + 1);
-      int t = order[i];
-      order[i] = order[j];
-      order[j] = t;
-    }
-    double[] fr = new double[co * ci];
-    double[] fi = new double[co * ci];
-    double[] cos = new double[kk];
-    double[] sin = new double[kk];
+    int[] order = visitingOrder(count);
+    Symbol k = new Symbol(c);
+    double[] fr = k.re;
+    double[] fi = k.im;
     double s = 0;
     int candidates = 0;
     for (int f : order) {
-      int a = f / half;
-      int b = f % half;
-      twiddles(c, a, b, nh, nw, cos, sin);
-      symbol(c.kernel(), co * ci, kk, cos, sin, fr, fi);
+      k.at(c, f / half, f % half, nh, nw);
       double frob = frobeniusUp(fr, fi);
       if (Math.nextUp(frob + e) <= s) {
         continue; // ‖K̂‖₂ ≤ ‖K̃‖_F + e ≤ s
@@ -117,6 +100,50 @@ public final class ConvSpectral {
       return cand;
     }
     return fallback;
+  }
+
+  private static boolean isZero(Conv2dOperator c) {
+    return java.util.Arrays.stream(c.kernel()).allMatch(v -> v == 0);
+  }
+
+  /**
+   * 0 … count−1 in the fixed pseudo-random order (seeded Fisher–Yates) in which the certificates visit frequencies, so
+   * that few of them raise the bound and every run proves the same value.
+   */
+  private static int[] visitingOrder(int count) {
+    int[] order = new int[count];
+    for (int i = 0; i < count; i++) {
+      order[i] = i;
+    }
+    java.util.Random r = new java.util.Random(0x5eed);
+    for (int i = count - 1; i > 0; i--) {
+      int j = r.nextInt(i + 1);
+      int t = order[i];
+      order[i] = order[j];
+      order[j] = t;
+    }
+    return order;
+  }
+
+  /** Buffers for one frequency's computed symbol K̃(ξ) (co×ci, real and imaginary parts) and its kk twiddles. */
+  private static final class Symbol {
+    final double[] re;
+    final double[] im;
+    private final double[] cos;
+    private final double[] sin;
+
+    Symbol(Conv2dOperator c) {
+      re = new double[c.cOut() * c.cIn()];
+      im = new double[re.length];
+      cos = new double[c.kH() * c.kW()];
+      sin = new double[cos.length];
+    }
+
+    /** Computes K̃ at frequency (a, b) of the nh×nw torus into {@link #re}, {@link #im}. */
+    void at(Conv2dOperator c, int a, int b, int nh, int nw) {
+      twiddles(c, a, b, nh, nw, cos, sin);
+      symbol(c.kernel(), re.length, cos.length, cos, sin, re, im);
+    }
   }
 
   /** The proof's e: a bound of ‖K̂(ξ) − K̃(ξ)‖_F valid at every frequency, every operation rounded upward. */
@@ -265,22 +292,15 @@ public final class ConvSpectral {
    * below the true norm).
    */
   public static boolean certifiesCircular(Conv2dOperator c, int nh, int nw, double s) {
-    int co = c.cOut();
-    int ci = c.cIn();
-    int kk = c.kH() * c.kW();
     double e = symbolError(c);
-    double[] fr = new double[co * ci];
-    double[] fi = new double[co * ci];
-    double[] cos = new double[kk];
-    double[] sin = new double[kk];
+    Symbol k = new Symbol(c);
     for (int a = 0; a < nh; a++) {
       for (int b = 0; b <= nw / 2; b++) {
-        twiddles(c, a, b, nh, nw, cos, sin);
-        symbol(c.kernel(), co * ci, kk, cos, sin, fr, fi);
-        if (Math.nextUp(frobeniusUp(fr, fi) + e) <= s) {
+        k.at(c, a, b, nh, nw);
+        if (Math.nextUp(frobeniusUp(k.re, k.im) + e) <= s) {
           continue;
         }
-        if (!NormCertificate.certifiesComplex(fr, fi, co, ci, Math.nextDown(s - e))) {
+        if (!NormCertificate.certifiesComplex(k.re, k.im, c.cOut(), c.cIn(), Math.nextDown(s - e))) {
           return false;
         }
       }
@@ -335,38 +355,24 @@ public final class ConvSpectral {
     }
     int co = c.cOut();
     int ci = c.cIn();
-    int kk = c.kH() * c.kW();
     int mh = nh / sh;
     int mw = nw / sw;
     int aliases = sh * sw;
     int half = mw / 2 + 1;
     int count = mh * half;
-    if (java.util.Arrays.stream(c.kernel()).allMatch(v -> v == 0)) {
+    if (isZero(c)) {
       return new Certified(0.0, count, 0, 0.0);
     }
     double e = symbolError(c);
-    int[] order = new int[count];
-    for (int i = 0; i < count; i++) {
-      order[i] = i;
-    }
-    java.util.Random r = new java.util.Random(0x5eed);
-    for (int i = count - 1; i > 0; i--) {
-      int j = r.nextInt(i + 1);
-      int t = order[i];
-      order[i] = order[j];
-      order[j] = t;
-    }
+    int[] order = visitingOrder(count);
     int cols = aliases * ci;
-    double[] br = new double[co * ci];
-    double[] bi = new double[co * ci];
+    Symbol block = new Symbol(c);
     double[] fr = new double[co * cols];
     double[] fi = new double[co * cols];
-    double[] cos = new double[kk];
-    double[] sin = new double[kk];
     double t = 0; // proven bound of every computed stack's norm so far
     int candidates = 0;
     for (int f : order) {
-      stack(c, f / half, f % half, nh, nw, mh, mw, cos, sin, br, bi, fr, fi);
+      stack(c, f / half, f % half, nh, nw, mh, mw, block, fr, fi);
       double frob = frobeniusUp(fr, fi);
       if (frob <= t) {
         continue;
@@ -386,20 +392,18 @@ public final class ConvSpectral {
   }
 
   /** The computed stack [K̃(ξ + k∘M)]_k at reduced frequency ξ = (a, b), row-major c_out × (S·c_in). */
-  private static void stack(Conv2dOperator c, int a, int b, int nh, int nw, int mh, int mw, double[] cos, double[] sin,
-      double[] br, double[] bi, double[] fr, double[] fi) {
+  private static void stack(Conv2dOperator c, int a, int b, int nh, int nw, int mh, int mw, Symbol block,
+      double[] fr, double[] fi) {
     int co = c.cOut();
     int ci = c.cIn();
-    int kk = c.kH() * c.kW();
     int cols = c.sH() * c.sW() * ci;
     int k = 0;
     for (int k1 = 0; k1 < c.sH(); k1++) {
       for (int k2 = 0; k2 < c.sW(); k2++) {
-        twiddles(c, a + k1 * mh, b + k2 * mw, nh, nw, cos, sin);
-        symbol(c.kernel(), co * ci, kk, cos, sin, br, bi);
+        block.at(c, a + k1 * mh, b + k2 * mw, nh, nw);
         for (int o = 0; o < co; o++) {
-          System.arraycopy(br, o * ci, fr, o * cols + k * ci, ci);
-          System.arraycopy(bi, o * ci, fi, o * cols + k * ci, ci);
+          System.arraycopy(block.re, o * ci, fr, o * cols + k * ci, ci);
+          System.arraycopy(block.im, o * ci, fi, o * cols + k * ci, ci);
         }
         k++;
       }
@@ -413,7 +417,6 @@ public final class ConvSpectral {
   public static boolean certifiesStrided(Conv2dOperator c, int nh, int nw, double s) {
     int co = c.cOut();
     int ci = c.cIn();
-    int kk = c.kH() * c.kW();
     int mh = nh / c.sH();
     int mw = nw / c.sW();
     int aliases = c.sH() * c.sW();
@@ -423,15 +426,12 @@ public final class ConvSpectral {
       return false;
     }
     int cols = aliases * ci;
-    double[] br = new double[co * ci];
-    double[] bi = new double[co * ci];
+    Symbol block = new Symbol(c);
     double[] fr = new double[co * cols];
     double[] fi = new double[co * cols];
-    double[] cos = new double[kk];
-    double[] sin = new double[kk];
     for (int a = 0; a < mh; a++) {
       for (int b = 0; b <= mw / 2; b++) {
-        stack(c, a, b, nh, nw, mh, mw, cos, sin, br, bi, fr, fi);
+        stack(c, a, b, nh, nw, mh, mw, block, fr, fi);
         if (frobeniusUp(fr, fi) <= t) {
           continue;
         }
@@ -465,22 +465,20 @@ public final class ConvSpectral {
     int co = c.cOut();
     int ci = c.cIn();
     int kk = c.kH() * c.kW();
-    if (java.util.Arrays.stream(c.kernel()).allMatch(v -> v == 0)) {
+    if (isZero(c)) {
       return 0.0;
     }
     double[] maxRow = new double[co];
     double[] maxCol = new double[ci];
     double[] rowSum = new double[co];
     double[] colSum = new double[ci];
-    double[] fr = new double[co * ci];
-    double[] fi = new double[co * ci];
-    double[] cos = new double[kk];
-    double[] sin = new double[kk];
+    Symbol f = new Symbol(c);
+    double[] fr = f.re;
+    double[] fi = f.im;
     // the grid ω = 2π(a, b)/S is the S×S torus's frequency grid; p_i(−ω) = p_i(ω), so half of b suffices
     for (int a = 0; a < s; a++) {
       for (int b = 0; b <= s / 2; b++) {
-        twiddles(c, a, b, s, s, cos, sin);
-        symbol(c.kernel(), co * ci, kk, cos, sin, fr, fi);
+        f.at(c, a, b, s, s);
         java.util.Arrays.fill(rowSum, 0);
         java.util.Arrays.fill(colSum, 0);
         for (int o = 0; o < co; o++) {
