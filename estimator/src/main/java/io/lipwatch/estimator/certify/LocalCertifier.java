@@ -28,6 +28,8 @@ import java.util.List;
  * bound after subtracting the logits' error bounds.
  */
 final class LocalCertifier {
+  /** Largest one-off norm proof (multiply-adds of its Gram matrix) taken on when the Gram matrices are skipped. */
+  static final double MAX_SVD_MACS = 2e9;
   private final DenseChain chain;
   private final int hidden;
   private final DenseMatrix[] abs;
@@ -79,7 +81,11 @@ final class LocalCertifier {
         System.arraycopy(w.data(), i * w.cols(), row, 0, w.cols());
         rowNorms[k][i] = Rounding.normUp(row);
       }
-      spectral[k] = k < hidden ? SpectralNorm.exactUpper(w) : Double.NaN;
+      // without the Gram matrices (wide layers, unrolled convolutions) a proven SVD norm only where its AᵀA is cheap,
+      // else Hölder's √(‖A‖₁‖A‖∞): the one-off cost stays bounded
+      spectral[k] = k >= hidden ? Double.NaN
+          : grams || (double) w.rows() * w.cols() * Math.min(w.rows(), w.cols()) <= MAX_SVD_MACS ? SpectralNorm.exactUpper(w)
+          : w.holderBound();
       frobenius[k] = Rounding.normUp(w.data());
       gammas[k] = Rounding.gamma(w.cols() + 1L);
     }
