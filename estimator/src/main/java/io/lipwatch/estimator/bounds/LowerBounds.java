@@ -60,27 +60,14 @@ public final class LowerBounds {
         late = true;
         break;
       }
-      double[][] vals = net.forward(x);
-      double[] v = new double[x.length];
-      for (int i = 0; i < v.length; i++) {
-        v[i] = rnd.nextGaussian();
-      }
-      SpectralNorm.scale(v, 1 / SpectralNorm.norm(v));
+      JacobianPower power = new JacobianPower(net, x, rnd);
       double sigma = 0;
       for (int it = 0; it < maxIter; it++) {
         iterations++;
-        double[] u = net.jvp(vals, x, v);
-        double s = SpectralNorm.norm(u);
-        if (s == 0) {
+        if (!power.step()) {
           break;
         }
-        double[] g = net.vjp(vals, x, u);
-        double gn = SpectralNorm.norm(g);
-        if (gn == 0) {
-          break;
-        }
-        v = g;
-        SpectralNorm.scale(v, 1 / gn);
+        double s = power.norm;
         boolean done = Math.abs(s - sigma) <= 1e-7 * s;
         sigma = s;
         if (done) {
@@ -88,10 +75,7 @@ public final class LowerBounds {
         }
       }
       double h = 1e-4 * Math.max(1, SpectralNorm.norm(x)) / Math.sqrt(x.length);
-      double[] xp = x.clone();
-      for (int i = 0; i < xp.length; i++) {
-        xp[i] += h * v[i];
-      }
+      double[] xp = along(x, h, power.v);
       double r = ratio(net, x, xp);
       pairs.add(new Scored(x, xp, r));
       best = Math.max(best, r);
@@ -279,33 +263,15 @@ public final class LowerBounds {
       for (int i = 0; i < d; i++) {
         x[i] = lo + (hi - lo) * rnd.nextDouble();
       }
-      double[][] vals = net.forward(x);
-      double[] v = new double[d];
-      for (int i = 0; i < d; i++) {
-        v[i] = rnd.nextGaussian();
-      }
-      SpectralNorm.scale(v, 1 / SpectralNorm.norm(v));
-      double sigma = 0;
+      JacobianPower power = new JacobianPower(net, x, rnd);
       for (int it = 0; it < SCREEN_ITERS; it++) {
-        double[] u = net.jvp(vals, x, v);
-        sigma = SpectralNorm.norm(u);
-        if (sigma == 0) {
+        if (!power.step()) {
           break;
         }
-        double[] g = net.vjp(vals, x, u);
-        double gn = SpectralNorm.norm(g);
-        if (gn == 0) {
-          break;
-        }
-        v = g;
-        SpectralNorm.scale(v, 1 / gn);
       }
+      double sigma = power.norm;
       if (best.size() < SCREEN_KEEP || sigma > best.peek()[2][0]) {
-        double[] xp = x.clone();
-        for (int i = 0; i < d; i++) {
-          xp[i] += sep * v[i];
-        }
-        best.add(new double[][] {x, clamp(xp, lo, hi), {sigma}});
+        best.add(new double[][] {x, clamp(along(x, sep, power.v), lo, hi), {sigma}});
         if (best.size() > SCREEN_KEEP) {
           best.poll();
         }
@@ -314,6 +280,55 @@ public final class LowerBounds {
     List<double[][]> out = new ArrayList<>();
     best.stream().sorted(Comparator.comparingDouble((double[][] p) -> p[2][0]).reversed()).forEach(p -> out.add(new double[][] {p[0], p[1]}));
     return new Screen(out, n);
+  }
+
+  /**
+   * Power iteration on JᵀJ at one input, J the Jacobian there (J·v forward, Jᵀ·u backward): {@link #v} is the current
+   * unit direction (a random one at first), {@link #norm} ‖J v‖ as of the last step.
+   */
+  private static final class JacobianPower {
+    private final ExtractedNetwork net;
+    private final double[] x;
+    private final double[][] vals;
+    double[] v;
+    double norm;
+
+    JacobianPower(ExtractedNetwork net, double[] x, Random rnd) {
+      this.net = net;
+      this.x = x;
+      this.vals = net.forward(x);
+      this.v = new double[x.length];
+      for (int i = 0; i < v.length; i++) {
+        v[i] = rnd.nextGaussian();
+      }
+      SpectralNorm.scale(v, 1 / SpectralNorm.norm(v));
+    }
+
+    /** norm ← ‖J v‖, then v ← JᵀJ v normalised; false (v kept) when J v or JᵀJ v is zero. */
+    boolean step() {
+      double[] u = net.jvp(vals, x, v);
+      norm = SpectralNorm.norm(u);
+      if (norm == 0) {
+        return false;
+      }
+      double[] g = net.vjp(vals, x, u);
+      double gn = SpectralNorm.norm(g);
+      if (gn == 0) {
+        return false;
+      }
+      SpectralNorm.scale(g, 1 / gn);
+      v = g;
+      return true;
+    }
+  }
+
+  /** x + h·v, a new array. */
+  private static double[] along(double[] x, double h, double[] v) {
+    double[] xp = x.clone();
+    for (int i = 0; i < xp.length; i++) {
+      xp[i] += h * v[i];
+    }
+    return xp;
   }
 
   /** A partner of x at distance ≈ sep in a random direction, inside the box. */

@@ -296,24 +296,9 @@ final class RegionEnumeration implements BoundMethod {
             double t = theta == 0 ? 1 : Math.signum(theta) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
             double cs = 1 / Math.sqrt(t * t + 1);
             double sn = t * cs;
-            for (int k = 0; k < n; k++) {
-              double gkp = g[k][p];
-              double gkq = g[k][q];
-              g[k][p] = cs * gkp - sn * gkq;
-              g[k][q] = sn * gkp + cs * gkq;
-            }
-            for (int k = 0; k < n; k++) {
-              double gpk = g[p][k];
-              double gqk = g[q][k];
-              g[p][k] = cs * gpk - sn * gqk;
-              g[q][k] = sn * gpk + cs * gqk;
-            }
-            for (int k = 0; k < n; k++) {
-              double vkp = v[k][p];
-              double vkq = v[k][q];
-              v[k][p] = cs * vkp - sn * vkq;
-              v[k][q] = sn * vkp + cs * vkq;
-            }
+            rotateColumns(g, p, q, cs, sn);
+            rotateRows(g, p, q, cs, sn);
+            rotateColumns(v, p, q, cs, sn);
           }
         }
       }
@@ -329,6 +314,28 @@ final class RegionEnumeration implements BoundMethod {
       }
       out[0] = e;
       return g[best][best];
+    }
+
+    /** Columns p and q of m rotated by the Givens rotation (cs, sn): m ← m·G. */
+    private static void rotateColumns(double[][] m, int p, int q, double cs, double sn) {
+      for (double[] row : m) {
+        double mp = row[p];
+        double mq = row[q];
+        row[p] = cs * mp - sn * mq;
+        row[q] = sn * mp + cs * mq;
+      }
+    }
+
+    /** Rows p and q of m rotated by the same rotation: m ← Gᵀ·m. */
+    private static void rotateRows(double[][] m, int p, int q, double cs, double sn) {
+      double[] rp = m[p];
+      double[] rq = m[q];
+      for (int k = 0; k < rp.length; k++) {
+        double a = rp[k];
+        double b = rq[k];
+        rp[k] = cs * a - sn * b;
+        rq[k] = sn * a + cs * b;
+      }
     }
   }
 

@@ -97,7 +97,7 @@ class BoundsTest {
 
   /**
    * A linear MLP: its logit Jacobian J = W₄W₃W₂W₁ comes from DL4J's own forward pass and output-layer weights, L = ‖J‖₂
-   * from a Jacobi solver of the test's own. The extracted network must have exactly that Jacobian.
+   * from LAPACK's symmetric eigen-solver. The extracted network must have exactly that Jacobian.
    */
   @Test
   void linearNetworkExact() {
