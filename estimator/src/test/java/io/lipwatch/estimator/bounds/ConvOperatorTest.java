@@ -2,6 +2,7 @@ package io.lipwatch.estimator.bounds;
 
 import io.lipwatch.estimator.linalg.DenseMatrix;
 import io.lipwatch.estimator.linalg.Conv2dOperator;
+import io.lipwatch.estimator.linalg.ConvFixtures;
 import io.lipwatch.estimator.linalg.SpectralNorm;
 import io.lipwatch.estimator.linalg.ConvSpectral;
 import io.lipwatch.estimator.linalg.OperatorNorms;
@@ -110,32 +111,10 @@ class ConvOperatorTest {
   /** Sedghi et al.: the Fourier-block value equals the norm of the explicit circulant matrix. */
   @Test
   void circularValueMatchesExplicitCirculant() {
-    java.util.Random r = new java.util.Random(3);
     int ci = 2, co = 3, k = 3, n = 6;
-    double[] kernel = new double[co * ci * k * k];
-    for (int i = 0; i < kernel.length; i++) {
-      kernel[i] = r.nextGaussian();
-    }
+    double[] kernel = ConvFixtures.gaussian(3, co * ci * k * k, 1.0);
     Conv2dOperator op = new Conv2dOperator(ci, n, n, co, n, n, k, k, 1, 1, 1, 1, 0, 0, kernel);
-    // explicit circulant: y[o, u, v] = Σ K[o,i,p,q] x[i, (u+p) mod n, (v+q) mod n]
-    double[] a = new double[co * n * n * ci * n * n];
-    int in = ci * n * n;
-    for (int o = 0; o < co; o++) {
-      for (int u = 0; u < n; u++) {
-        for (int v = 0; v < n; v++) {
-          for (int i = 0; i < ci; i++) {
-            for (int p = 0; p < k; p++) {
-              for (int q = 0; q < k; q++) {
-                int row = (o * n + u) * n + v;
-                int col = (i * n + (u + p) % n) * n + (v + q) % n;
-                a[row * in + col] += kernel[((o * ci + i) * k + p) * k + q];
-              }
-            }
-          }
-        }
-      }
-    }
-    double exact = SpectralNorm.singularValues(new DenseMatrix(co * n * n, in, a))[0];
+    double exact = SpectralNorm.singularValues(ConvFixtures.circulant(kernel, ci, co, k, n))[0];
     double fft = ConvSpectral.circularGramUpper(op, n, n, 30);
     assertEquals(exact, fft, exact * 1e-6);
     assertTrue(fft >= exact * (1 - 1e-12));

@@ -3,7 +3,6 @@ package io.lipwatch.estimator.linalg;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -17,15 +16,6 @@ class ConvCertificateTest {
     int eff = (k - 1) * dil + 1;
     int out = (n + 2 * pad - eff) / stride + 1;
     return new Conv2dOperator(ci, n, n, co, out, out, k, k, stride, stride, dil, dil, pad, pad, kernel);
-  }
-
-  private static double[] gaussian(long seed, int len, double scale) {
-    Random r = new Random(seed);
-    double[] k = new double[len];
-    for (int i = 0; i < len; i++) {
-      k[i] = scale * r.nextGaussian();
-    }
-    return k;
   }
 
   /** All-ones 3×3: the symbol Σ e^{−iθ} peaks at ξ = 0 with value 9, on every torus. */
@@ -88,9 +78,9 @@ class ConvCertificateTest {
       int co = sh[1];
       int k = sh[2];
       int n = sh[3];
-      double[] kernel = gaussian(11L * ci + co, co * ci * k * k, 0.3);
+      double[] kernel = ConvFixtures.gaussian(11L * ci + co, co * ci * k * k, 0.3);
       Conv2dOperator op = new Conv2dOperator(ci, n, n, co, n, n, k, k, 1, 1, 1, 1, 0, 0, kernel);
-      DenseMatrix circ = circulant(kernel, ci, co, k, n);
+      DenseMatrix circ = ConvFixtures.circulant(kernel, ci, co, k, n);
       double exact = SpectralNorm.svdLargest(circ);
       ConvSpectral.Certified c = ConvSpectral.circularCertified(op, n, n, 10);
       String at = ci + "→" + co + " k" + k + " n" + n;
@@ -109,7 +99,7 @@ class ConvCertificateTest {
   void paddedStridedDilatedBelowProof() {
     int[][] geo = {{3, 9, 4, 3, 1, 1, 1}, {2, 10, 3, 3, 1, 2, 1}, {2, 11, 2, 3, 2, 1, 2}, {4, 8, 2, 2, 0, 2, 1}};
     for (int[] g : geo) {
-      double[] kernel = gaussian(g[1] * 7L + g[3], g[2] * g[0] * g[3] * g[3], 0.5);
+      double[] kernel = ConvFixtures.gaussian(g[1] * 7L + g[3], g[2] * g[0] * g[3] * g[3], 0.5);
       Conv2dOperator op = conv(g[0], g[1], g[2], g[3], g[4], g[5], g[6], kernel);
       DenseMatrix dense = op.toDense();
       double exact = SpectralNorm.svdLargest(dense);
@@ -124,33 +114,11 @@ class ConvCertificateTest {
   void scaleExtremes() {
     Conv2dOperator zero = conv(2, 6, 3, 3, 1, 1, 1, new double[54]);
     assertTrue(ConvSpectral.paddedGramUpper(zero, 10) == 0.0);
-    double[] big = gaussian(5, 54, 1e150);
+    double[] big = ConvFixtures.gaussian(5, 54, 1e150);
     Conv2dOperator op = conv(2, 6, 3, 3, 1, 1, 1, big);
     int[] g = op.paddedGrid();
     double v = ConvSpectral.circularCertified(op, g[0], g[1], 10).value();
-    double exact = SpectralNorm.svdLargest(circulant(big, 2, 3, 3, g[0]));
+    double exact = SpectralNorm.svdLargest(ConvFixtures.circulant(big, 2, 3, 3, g[0]));
     assertTrue(Double.isFinite(v) && v >= exact * (1 - 1e-13) && v <= exact * (1 + 1e-6), v + " vs " + exact);
-  }
-
-  /** y[o, u, v] = Σ K[o,i,p,q]·x[i, (u+p) mod n, (v+q) mod n]: the circular convolution as a matrix. */
-  static DenseMatrix circulant(double[] kernel, int ci, int co, int k, int n) {
-    int in = ci * n * n;
-    double[] a = new double[co * n * n * in];
-    for (int o = 0; o < co; o++) {
-      for (int u = 0; u < n; u++) {
-        for (int v = 0; v < n; v++) {
-          for (int i = 0; i < ci; i++) {
-            for (int p = 0; p < k; p++) {
-              for (int q = 0; q < k; q++) {
-                int row = (o * n + u) * n + v;
-                int col = (i * n + (u + p) % n) * n + (v + q) % n;
-                a[row * in + col] += kernel[((o * ci + i) * k + p) * k + q];
-              }
-            }
-          }
-        }
-      }
-    }
-    return new DenseMatrix(co * n * n, in, a);
   }
 }

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
-import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -13,15 +12,6 @@ import org.junit.jupiter.api.Test;
  * of the zero-padded layer, and tighter than the stride-1 bound it replaces.
  */
 class StridedConvTest {
-  private static double[] gaussian(long seed, int len, double scale) {
-    Random r = new Random(seed);
-    double[] k = new double[len];
-    for (int i = 0; i < len; i++) {
-      k[i] = scale * r.nextGaussian();
-    }
-    return k;
-  }
-
   /** y[o, m₁, m₂] = Σ K[o,i,p,q]·x[i, (m₁s + p·d) mod n, (m₂s + q·d) mod n], m on the (n/s)² grid, as a matrix. */
   static DenseMatrix stridedCirculant(double[] kernel, int ci, int co, int k, int n, int s, int dil) {
     int m = n / s;
@@ -56,7 +46,7 @@ class StridedConvTest {
       int n = sh[3];
       int s = sh[4];
       int dil = sh[5];
-      double[] kernel = gaussian(31L * ci + co + n, co * ci * k * k, 0.4);
+      double[] kernel = ConvFixtures.gaussian(31L * ci + co + n, co * ci * k * k, 0.4);
       Conv2dOperator op = new Conv2dOperator(ci, n, n, co, n / s, n / s, k, k, s, s, dil, dil, 0, 0, kernel);
       double exact = SpectralNorm.svdLargest(stridedCirculant(kernel, ci, co, k, n, s, dil));
       ConvSpectral.Certified c = ConvSpectral.stridedCertified(op, n, n, 10);
@@ -78,7 +68,7 @@ class StridedConvTest {
     for (int[] g : geo) {
       int eff = (g[3] - 1) * g[6] + 1;
       int out = (g[1] + 2 * g[4] - eff) / g[5] + 1;
-      double[] kernel = gaussian(g[1] * 7L + g[3], g[2] * g[0] * g[3] * g[3], 0.5);
+      double[] kernel = ConvFixtures.gaussian(g[1] * 7L + g[3], g[2] * g[0] * g[3] * g[3], 0.5);
       Conv2dOperator op = new Conv2dOperator(g[0], g[1], g[1], g[2], out, out, g[3], g[3], g[5], g[5], g[6], g[6], g[4], g[4], kernel);
       double exact = SpectralNorm.svdLargest(op.toDense());
       double proven = ConvSpectral.paddedGramUpper(op, 10);
@@ -95,7 +85,7 @@ class StridedConvTest {
 
   @Test
   void aTorusOffTheStrideIsRefused() {
-    Conv2dOperator op = new Conv2dOperator(1, 9, 9, 1, 4, 4, 3, 3, 2, 2, 1, 1, 0, 0, gaussian(1, 9, 1));
+    Conv2dOperator op = new Conv2dOperator(1, 9, 9, 1, 4, 4, 3, 3, 2, 2, 1, 1, 0, 0, ConvFixtures.gaussian(1, 9, 1));
     try {
       ConvSpectral.stridedCertified(op, 9, 9, 10);
       throw new AssertionError("an odd torus with stride 2 was accepted");
