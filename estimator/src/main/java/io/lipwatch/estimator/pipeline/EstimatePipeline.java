@@ -2,6 +2,7 @@ package io.lipwatch.estimator.pipeline;
 
 import io.lipwatch.estimator.network.ExtractedNetwork;
 import io.lipwatch.estimator.network.UnsupportedLayerException;
+import io.lipwatch.estimator.bounds.BoundMethod;
 import io.lipwatch.estimator.bounds.LipschitzEngine;
 import io.lipwatch.estimator.bounds.WarmStart;
 import io.lipwatch.estimator.estimate.Architecture;
@@ -31,6 +32,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
@@ -135,7 +137,12 @@ public final class EstimatePipeline {
       // certificate phases wait for its sound bound
       CompletableFuture<LipschitzEngine.Computed> pending =
           CompletableFuture.supplyAsync(() -> engine.compute(net, start, inputs), BOUNDS_THREADS);
-      probed = probe(model, net, set, () -> join(pending).bounds().bestUpper(), true);
+      // a sound bound from the fast sound methods alone, ready long before the engine's slow methods end; the
+      // certificate phases run again if the engine's best sound bound turns out smaller
+      LipschitzEngine fast = fastSound();
+      CompletableFuture<Double> early = fast == null ? null
+          : CompletableFuture.supplyAsync(() -> fast.compute(net, start, inputs).bounds().bestUpper(), BOUNDS_THREADS);
+      probed = probe(model, net, set, early == null ? null : early::join, () -> join(pending).bounds().bestUpper());
       bounds = join(pending);
     } else {
       try {
@@ -155,7 +162,7 @@ public final class EstimatePipeline {
         lipschitz, null, List.of(), 0, provenance(meta));
     if (set != null && probes != null) {
       Double best = lipschitz.bestUpper();
-      probed = probed != null ? probed : probe(model, net, set, () -> best, false);
+      probed = probed != null ? probed : probe(model, net, set, null, () -> best);
       warnings.addAll(probed.warnings());
       e = probed.probes() == null ? e : e.withProbes(probed.probes());
     }
@@ -175,14 +182,18 @@ public final class EstimatePipeline {
   /** The probes block (null when the probes failed) and the warnings it brings. */
   private record Probed(io.lipwatch.estimator.estimate.Probes probes, List<String> warnings) {}
 
-  /** Probes the model; {@code pending}: the bound is still being computed (see ProbeRunner). */
-  private Probed probe(LoadedModel model, ExtractedNetwork net, ProbeSet set, Supplier<Double> bound, boolean pending) {
+  /**
+   * Probes the model. {@code early} non-null: the bound is still being computed, {@code early} gives a sound bound
+   * sooner (see ProbeRunner); null: {@code bound} is known.
+   */
+  private Probed probe(LoadedModel model, ExtractedNetwork net, ProbeSet set, Supplier<Double> early,
+      Supplier<Double> bound) {
     List<String> warnings = new ArrayList<>();
     try {
       List<String> pathNotes = new ArrayList<>();
       Classifier c = model.classifier(set, pathNotes);
       // the engine's network: pairwise and local certificates run on it
-      ProbeResult pr = pending ? ProbeRunner.run(c, set, probes, bound, net)
+      ProbeResult pr = early != null ? ProbeRunner.run(c, set, probes, early, bound, net)
           : ProbeRunner.run(c, set, probes, bound.get(), net);
       warnings.addAll(pathNotes);
       warnings.addAll(pr.warnings());
@@ -194,6 +205,20 @@ public final class EstimatePipeline {
       warnings.add("probes failed (" + ex.getClass().getSimpleName() + ": " + ex.getMessage() + ")");
       return new Probed(null, warnings);
     }
+  }
+
+  /** Sound methods that take milliseconds to a second (closed forms, no search): the early bound. */
+  private static final Set<String> FAST_SOUND = Set.of("autolip", "gram", "eclipse-fast", "lipbound");
+
+  /** The engine restricted to the fast sound methods it would run, or null when it runs none. */
+  private LipschitzEngine fastSound() {
+    Set<String> names = new java.util.HashSet<>();
+    for (BoundMethod m : engine.methods().all()) {
+      if (m.kind() == BoundMethod.Kind.SOUND_UPPER && m.selectedBy(engine.config()) && FAST_SOUND.contains(m.name())) {
+        names.add(m.name());
+      }
+    }
+    return names.isEmpty() ? null : new LipschitzEngine(engine.config().withMethods(names), engine.methods());
   }
 
   /** Daemon threads for the engine while the probes run; one per estimate in flight. */

@@ -78,12 +78,31 @@ public final class ProbeRunner {
   /**
    * As {@link #run(Classifier, ProbeSet, ProbeConfig, Double, ExtractedNetwork)} while the sound bound is still being
    * computed (the engine on another thread): the phases that do not read it run first (clean, noise, attacks, minimal
-   * perturbation), then {@code bound} is waited for and the certificate phases run. The figures are those of the
-   * sequential run: no phase reads what a phase run after it produces, and the warnings keep the phases' order.
+   * perturbation), then the certificate phases with {@code early} (a sound bound from the engine's fast methods, ready
+   * sooner; null or failing: wait for {@code bound}), and again with {@code bound} (the engine's best sound bound) when
+   * that differs. The figures are those of the sequential run with {@code bound}: no phase reads what a phase run after
+   * it produces, and the warnings keep the phases' order.
    */
-  public static ProbeResult run(Classifier c, ProbeSet set, ProbeConfig cfg, Supplier<Double> bound,
-      ExtractedNetwork net) {
-    return run(c, set, cfg, bound, true, net, new ArrayList<>(), null, ProbePhases.DEFAULT);
+  public static ProbeResult run(Classifier c, ProbeSet set, ProbeConfig cfg, Supplier<Double> early,
+      Supplier<Double> bound, ExtractedNetwork net) {
+    return run(c, set, cfg, new Bounds(early, bound), true, net, new ArrayList<>(), null, ProbePhases.DEFAULT);
+  }
+
+  /** An early sound bound and the final one (see above). */
+  private record Bounds(Supplier<Double> early, Supplier<Double> fin) implements Supplier<Double> {
+    @Override
+    public Double get() {
+      return fin.get();
+    }
+
+    Double earlyOrFinal() {
+      try {
+        Double e = early == null ? null : early.get();
+        return e != null ? e : fin.get();
+      } catch (RuntimeException ex) {
+        return fin.get();
+      }
+    }
   }
 
   /** The phases that read the sound bound, or what such a phase produced (the certified samples). */
@@ -113,12 +132,25 @@ public final class ProbeRunner {
       for (ProbePhase phase : phases) {
         said.add(new ArrayList<>());
       }
-      for (int pass = 0; pass < 2; pass++) {
+      Bounds bounds = bound instanceof Bounds b ? b : new Bounds(null, bound);
+      for (int pass = 0; pass < 3; pass++) {
         if (pass == 1) {
-          run.soundUpperBound = bound.get();
+          run.soundUpperBound = bounds.earlyOrFinal();
+        } else if (pass == 2) {
+          Double fin = bounds.get();
+          if (java.util.Objects.equals(fin, run.soundUpperBound)) {
+            break;
+          }
+          // the engine found a smaller sound bound than the early one: certify again with it
+          run.soundUpperBound = fin;
+          run.certified.clear();
+          run.certifiedDetail.clear();
         }
         for (int i = 0; i < phases.size(); i++) {
-          if (NEED_BOUND.contains(phases.get(i).getClass()) == (pass == 1)) {
+          if (NEED_BOUND.contains(phases.get(i).getClass()) == (pass > 0)) {
+            if (pass == 2) {
+              said.get(i).clear();
+            }
             phases.get(i).run(run);
             List<String> added = warnings.subList(before, warnings.size());
             said.get(i).addAll(added);

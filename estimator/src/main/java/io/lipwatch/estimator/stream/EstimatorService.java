@@ -21,8 +21,10 @@ public final class EstimatorService implements Service {
 
   private final KafkaStreams streams;
   private final KafkaStreamsMetrics streamsMetrics;
+  private final EstimatorSettings settings;
 
   public EstimatorService(KafkaConnection kafka, EstimatorSettings settings, Path stateDir, MeterRegistry registry) {
+    this.settings = settings;
     EstimatorMetrics metrics = new EstimatorMetrics();
     if (registry != null) {
       metrics.bindTo(registry);
@@ -55,8 +57,10 @@ public final class EstimatorService implements Service {
     return "estimator";
   }
 
+  /** Warms the estimate path first (a throwaway estimate, {@link EstimatorWarmup}), then starts consuming. */
   @Override
   public void start() {
+    EstimatorWarmup.run(settings);
     streams.start();
   }
 
