@@ -2,9 +2,7 @@ package io.lipwatch.monitor.verdict;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.lipwatch.estimator.estimate.Estimate;
 import io.lipwatch.estimator.estimate.Verdict;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -42,29 +40,6 @@ class PairedNoiseTest {
     m.put("pgd/linf/0.03", 0.67);
     m.put(PairedEstimates.CERTIFIED, 0.10);
     return m;
-  }
-
-  /** The monitor's decision loop without Kafka: selector, policy, last PASS. */
-  static final class Judge {
-    final BaselineSelector selector;
-    final VerdictPolicy policy;
-    final List<VersionSummary> history = new ArrayList<>();
-    Long lastPass;
-
-    Judge(Policy p) {
-      selector = new BaselineSelector(p);
-      policy = new VerdictPolicy(p);
-    }
-
-    Verdict next(Estimate e) {
-      VersionSummary s = VersionSummary.of(e);
-      Verdict v = policy.decide("m", s, selector.select(history, s, null, lastPass));
-      if (Verdict.PASS.equals(v.verdict())) {
-        lastPass = s.version();
-      }
-      history.add(s.withVerdict(v));
-      return v;
-    }
   }
 
   /** One model: fixed latent margins per figure; each version draws its outcomes. */
@@ -112,20 +87,15 @@ class PairedNoiseTest {
   static Rates stable(double tau) {
     int versions = 0;
     int[] alarms = new int[3];
-    double sumSq = 0;
-    int diffs = 0;
+    DriftNoiseTest.Spread fgsmSpread = new DriftNoiseTest.Spread();
     for (int s = 0; s < SEQUENCES; s++) {
       Model m = new Model(7000 + s, tau);
-      Judge[] judges = {new Judge(PER_VERDICT), new Judge(PER_CHECK), new Judge(PER_VERDICT)};
-      Double before = null;
+      DriftNoiseTest.Judge[] judges = {new DriftNoiseTest.Judge(PER_VERDICT), new DriftNoiseTest.Judge(PER_CHECK),
+          new DriftNoiseTest.Judge(PER_VERDICT)};
+      fgsmSpread.newSequence();
       for (int k = 1; k <= VERSIONS; k++) {
         Map<String, boolean[]> o = m.version(Map.of());
-        double fgsm = PairedEstimates.fraction(o.get("fgsm/l2/2.0"));
-        if (before != null) {
-          sumSq += (fgsm - before) * (fgsm - before);
-          diffs++;
-        }
-        before = fgsm;
+        fgsmSpread.add(PairedEstimates.fraction(o.get("fgsm/l2/2.0")));
         Verdict[] v = new Verdict[3];
         for (int j = 0; j < 3; j++) {
           // the third judge sees the same figures without their outcomes: the old, unpaired rule
@@ -142,7 +112,7 @@ class PairedNoiseTest {
       }
     }
     return new Rates(alarms[0] / (double) versions, alarms[1] / (double) versions, alarms[2] / (double) versions,
-        100 * Math.sqrt(sumSq / diffs));
+        fgsmSpread.points());
   }
 
   /**
@@ -154,7 +124,7 @@ class PairedNoiseTest {
     int within3 = 0;
     for (int s = 0; s < REGRESSIONS; s++) {
       Model m = new Model(9000 + s, tau);
-      Judge j = new Judge(policy);
+      DriftNoiseTest.Judge j = new DriftNoiseTest.Judge(policy);
       for (int k = 1; k <= 5; k++) {
         j.next(PairedEstimates.estimate("m", k, 72, m.version(Map.of()), true, PairedEstimates.SAMPLES_SHA));
       }
