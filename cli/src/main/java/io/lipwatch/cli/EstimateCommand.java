@@ -11,8 +11,6 @@ import io.lipwatch.estimator.probes.IdxReader;
 import io.lipwatch.estimator.probes.ProbeConfig;
 import io.lipwatch.estimator.probes.ProbeSet;
 import io.lipwatch.estimator.format.LoadedModel;
-import io.lipwatch.estimator.format.ModelFormat;
-import io.lipwatch.estimator.format.ModelFormats;
 import io.lipwatch.estimator.pipeline.EstimatePipeline;
 import io.lipwatch.estimator.snapshot.Sha256;
 import io.lipwatch.estimator.snapshot.SnapshotLimits;
@@ -84,9 +82,7 @@ public final class EstimateCommand implements Callable<Integer> {
     cfg = new EngineConfig(cfg.methods(), cfg.methodBudget(), cfg.powerIterations(), cfg.tolerance(), seed);
     Estimate e;
     try {
-      ModelFormat fmt = format != null ? ModelFormats.of(format)
-          : java.util.Objects.requireNonNullElse(ModelFormats.byFileName(file.toString()), ModelFormats.DL4J);
-      LoadedModel restored = fmt.read(zip, null, limits);
+      LoadedModel restored = ModelFormatChoice.of(format, file).read(zip, null, limits);
       ProbeSet set = null;
       if (probeData != null) {
         set = IdxReader.split(probeData, "t10k", probeData.getFileName() == null ? "probe-data" : probeData.getFileName().toString());

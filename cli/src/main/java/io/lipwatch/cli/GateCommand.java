@@ -45,8 +45,8 @@ public final class GateCommand implements Callable<Integer> {
   /** What a WARN verdict does to the exit code. */
   enum FailOn { warn, fail }
 
-  @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
-  boolean help;
+  @Mixin
+  HelpOption help;
 
   @Spec
   CommandSpec spec;

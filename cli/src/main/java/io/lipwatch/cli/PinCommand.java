@@ -17,8 +17,8 @@ import picocli.CommandLine.Option;
 /** {@code lipwatch pin}: pins (or unpins) the baseline version of a model on lipwatch.baselines. */
 @Command(name = "pin", description = "Pin a model version as the baseline new versions are judged against (or --unpin).")
 public final class PinCommand implements Callable<Integer> {
-  @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
-  boolean help;
+  @Mixin
+  HelpOption help;
 
   @Mixin
   KafkaOptions kafka;

@@ -22,8 +22,8 @@ import picocli.CommandLine.Parameters;
 /** {@code lipwatch publish}: sends a model zip to lipwatch.snapshots with the lipwatch.* headers. */
 @Command(name = "publish", description = "Publish a model (DL4J zip or ONNX file) as a snapshot to lipwatch.snapshots.")
 public final class PublishCommand implements Callable<Integer> {
-  @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
-  boolean help;
+  @Mixin
+  HelpOption help;
 
   @Mixin
   KafkaOptions kafka;
@@ -68,7 +68,7 @@ public final class PublishCommand implements Callable<Integer> {
     byte[] zip = Files.readAllBytes(file);
     ModelFormat fmt;
     try {
-      fmt = format != null ? ModelFormats.of(format) : java.util.Objects.requireNonNullElse(ModelFormats.byFileName(file.toString()), ModelFormats.DL4J);
+      fmt = ModelFormatChoice.of(format, file);
     } catch (SnapshotRejectedException e) {
       System.err.println("error: --format: " + e.detail());
       return 2;
