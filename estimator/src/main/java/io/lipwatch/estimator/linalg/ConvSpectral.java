@@ -628,43 +628,31 @@ public final class ConvSpectral {
     }
   }
 
-  /** G = FᴴF (inner, ci×ci) or FFᴴ (co×co), F co×ci row-major complex. */
+  /**
+   * G = FᴴF (inner, ci×ci) or FFᴴ (co×co), F co×ci row-major complex. Either way an entry is a conjugated dot product
+   * Σ_s conj(x_s)·y_s: of the columns i and j for FᴴF, of the rows j and i for FFᴴ (F[i,t]·conj(F[j,t]) in the other
+   * order, the same products and sums).
+   */
   private static void gram(double[] fr, double[] fi, int co, int ci, boolean inner, double[] gr, double[] gi) {
-    if (inner) {
-      for (int i = 0; i < ci; i++) {
-        for (int j = 0; j < ci; j++) {
-          double re = 0;
-          double im = 0;
-          for (int o = 0; o < co; o++) {
-            // conj(F[o,i])·F[o,j]
-            double ar = fr[o * ci + i];
-            double ai = -fi[o * ci + i];
-            double br = fr[o * ci + j];
-            double bi = fi[o * ci + j];
-            re += ar * br - ai * bi;
-            im += ar * bi + ai * br;
-          }
-          gr[i * ci + j] = re;
-          gi[i * ci + j] = im;
+    int m = inner ? ci : co;
+    int len = inner ? co : ci;
+    int step = inner ? ci : 1;
+    for (int i = 0; i < m; i++) {
+      for (int j = 0; j < m; j++) {
+        int x = inner ? i : j * ci;
+        int y = inner ? j : i * ci;
+        double re = 0;
+        double im = 0;
+        for (int s = 0; s < len; s++, x += step, y += step) {
+          double ar = fr[x];
+          double ai = -fi[x];
+          double br = fr[y];
+          double bi = fi[y];
+          re += ar * br - ai * bi;
+          im += ar * bi + ai * br;
         }
-      }
-    } else {
-      for (int i = 0; i < co; i++) {
-        for (int j = 0; j < co; j++) {
-          double re = 0;
-          double im = 0;
-          for (int t = 0; t < ci; t++) {
-            // F[i,t]·conj(F[j,t])
-            double ar = fr[i * ci + t];
-            double ai = fi[i * ci + t];
-            double br = fr[j * ci + t];
-            double bi = -fi[j * ci + t];
-            re += ar * br - ai * bi;
-            im += ar * bi + ai * br;
-          }
-          gr[i * co + j] = re;
-          gi[i * co + j] = im;
-        }
+        gr[i * m + j] = re;
+        gi[i * m + j] = im;
       }
     }
   }
