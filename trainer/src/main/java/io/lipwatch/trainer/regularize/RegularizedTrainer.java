@@ -35,6 +35,11 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * epoch on a batch of B + 2P rows. The output layer (dense, softmax+MCXENT or identity+MSE) is done by hand because
  * DL4J's OutputLayer back-propagates from labels, not from an incoming gradient; the hidden layers and input
  * preprocessors use their own {@code backpropGradient}, which writes into the network's flattened gradient view.
+ *
+ * <p>A float32 MLP of dense ReLU layers (the trainer's own architecture) takes the buffered path instead
+ * ({@link DenseStepKernel}: sgemm into kept buffers and straight into the gradient view, the loss in Java, CLIP's
+ * pair arithmetic on Java arrays): the same arithmetic without allocating per minibatch, checked against this
+ * generic path by {@code BufferedStepTest} and against PyTorch by {@code TrainTorchCompareTest}.
  */
 public final class RegularizedTrainer {
   private static final LayerWorkspaceMgr WS = LayerWorkspaceMgr.noWorkspaces();
@@ -304,9 +309,9 @@ public final class RegularizedTrainer {
   private record Step(double loss, double penalty, double maxRatio, long correct, int n) {}
 
   /**
-   * One optimiser step on a minibatch (after one ascent step on the pairs, for CLIP). Temporaries live in a workspace
-   * reused across steps: without it every op allocates off-heap memory that only the garbage collector frees, and
-   * the step runs several times slower than DL4J's own {@code fit}.
+   * One optimiser step on a minibatch (after one ascent step on the pairs, for CLIP). On the generic path temporaries
+   * live in a workspace reused across steps: without it every op allocates off-heap memory that only the garbage
+   * collector frees, and the step runs several times slower than DL4J's own {@code fit}.
    */
   Step step(INDArray x, INDArray y) {
     if (kernel != null) {
