@@ -10,7 +10,7 @@ import picocli.CommandLine.Parameters;
 /** {@code lipwatch bench}: the performance benchmarks (README, "Performance") (not part of the tests). */
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Run a benchmark and print its table: bounds (Lipschitz methods, cold and warm), probes (attack suite on"
-        + " 1000 Fashion-MNIST samples), train (CLIP epoch vs plain), stream (publish → /metrics through a live pipeline).")
+        + " 1000 Fashion-MNIST samples), train (CLIP epoch vs plain), stream (publish → /metrics through a live pipeline), scaling (widths 256/1024/2048, 1k/10k probe samples).")
 public final class BenchCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "WHAT", description = "Which benchmark: ${COMPLETION-CANDIDATES}.")
   What what;
@@ -18,7 +18,7 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--seed", defaultValue = "42", description = "Seed (default: ${DEFAULT-VALUE}).")
   long seed;
 
-  enum What { bounds, probes, train, stream }
+  enum What { bounds, probes, train, stream, scaling }
 
   @Mixin
   DataOptions data;
@@ -54,6 +54,17 @@ public final class BenchCommand implements Callable<Integer> {
         return 2;
       }
       System.out.print(StreamBenchmark.run(data.dir, data.trainSamples, repeats, seed));
+      return 0;
+    }
+    if (what == What.scaling) {
+      // widths 256/1024/2048 and probe samples 1k/10k; --repeats: bounds repeats per width
+      if (repeats < 1 || !data.present()) {
+        return 2;
+      }
+      System.out.print(io.lipwatch.estimator.bench.ScalingBenchmark.run(
+          io.lipwatch.estimator.bench.ScalingBenchmark.Plan.defaults(seed, data.dir, repeats)));
+      System.out.println("load average " + String.format(java.util.Locale.ROOT, "%.2f",
+          java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage()) + " at the end");
       return 0;
     }
     if (compare) {

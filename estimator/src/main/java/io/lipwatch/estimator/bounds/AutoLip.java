@@ -23,8 +23,9 @@ import java.util.function.Function;
  * Σ|c_i|·L_i for a sum, √(Σ L_i²) for a concatenation, L(input) = 1. Each rule is a Lipschitz bound of the map from
  * the network input to that node given bounds of its inputs, so with sound per-operator norms the result is sound.
  *
- * <p>{@link #sound} uses {@link OperatorNorms#sound} (exact SVD for dense layers; for convolutions the min of the
- * FFT/Gram bound, the Hölder bound and an explicit SVD when small). {@link #powerEstimate} uses power iteration, which
+ * <p>{@link #sound} uses {@link OperatorNorms#sound} (exact σ_max for dense layers, by Gram + Lanczos, proven; for
+ * convolutions the min of the FFT/Gram bound, the Hölder bound and an explicit σ_max when small).
+ * {@link #powerEstimate} uses power iteration, which
  * converges from below: it is labelled {@code sound:false}.
  */
 public final class AutoLip {

@@ -2,7 +2,7 @@ package io.lipwatch.estimator.linalg;
 
 /** Sound upper bounds of ‖A‖₂ per kind of {@link LinearOperator}: the minimum of sound candidates. */
 public final class OperatorNorms {
-  /** Explicit matrices up to this many entries get an exact SVD. */
+  /** Explicit matrices up to this many entries get the exact σ_max (Gram + Lanczos, proven). */
   static final long EXPLICIT_LIMIT = 1_500_000L;
   public static final int GRAM_STEPS = 10;
 
@@ -13,7 +13,7 @@ public final class OperatorNorms {
   /** Min of sound candidates; each candidate is an upper bound of ‖A‖₂, so their minimum is one too. */
   public static Norm sound(LinearOperator a) {
     if (a instanceof DenseMatrix d) {
-      return new Norm(SpectralNorm.exactUpper(d), "svd+cholesky");
+      return new Norm(SpectralNorm.exactUpper(d), "lanczos+cholesky");
     }
     if (a instanceof DiagonalOperator d) {
       return new Norm(d.norm(), "max|diag|");
@@ -29,7 +29,7 @@ public final class OperatorNorms {
     if ((long) a.inDim() * a.outDim() <= EXPLICIT_LIMIT) {
       double s = SpectralNorm.exactUpper(a.toDense());
       if (s < best.value()) {
-        best = new Norm(s, "explicit-svd+cholesky");
+        best = new Norm(s, "explicit-lanczos+cholesky");
       }
     }
     return best;
