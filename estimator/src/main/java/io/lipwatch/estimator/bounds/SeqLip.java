@@ -103,6 +103,19 @@ public final class SeqLip {
     return new Svd(uu, s.data().asDouble(), vv);
   }
 
+  /** Faster than any 2-core machine runs dgesvd with both factors: predictions from it only ever underestimate. */
+  static final double OPTIMISTIC_SVD_RATE = 2e10;
+
+  /** The fastest dgesvd rate measured in this JVM (flop/s); a race between estimates only changes a prediction. */
+  private static volatile double svdRate = OPTIMISTIC_SVD_RATE;
+
+  /** dgesvd's operation count with all of U and Vᵀ (Golub–Van Loan's R-SVD): 4m²k + 8mk² + 9k³, m ≥ k. */
+  static double svdFlops(DenseMatrix w) {
+    double m = Math.max(w.rows(), w.cols());
+    double k = Math.min(w.rows(), w.cols());
+    return 4 * m * m * k + 8 * m * k * k + 9 * k * k * k;
+  }
+
   public static UpperBound bound(ExtractedNetwork net, boolean exactWanted, long deadline) {
     long t0 = System.nanoTime();
     List<DenseMatrix> ws = new ArrayList<>();
@@ -118,12 +131,21 @@ public final class SeqLip {
     int k = ws.size();
     Svd[] svd = new Svd[k];
     for (int i = 0; i < k; i++) {
-      // an SVD of a wide layer takes seconds: the budget is checked between them
-      if (deadline != 0 && System.nanoTime() > deadline) {
+      // an SVD cannot be interrupted (a 2048-wide one takes ~80 s here): one that would end past the deadline even at
+      // the fastest rate seen in this JVM (an optimistic guess before the first) is not started
+      double predicted = svdFlops(ws.get(i)) / svdRate;
+      if (deadline != 0 && System.nanoTime() + predicted * 1e9 > deadline) {
         return new UpperBound(exactWanted ? METHOD : GREEDY_METHOD, Double.NaN, false, AutoLip.seconds(t0), null,
-            "budget exhausted during the SVDs (" + i + " of " + k + " layers)", false);
+            String.format(java.util.Locale.ROOT, "budget exhausted during the SVDs (%d of %d layers; the next, %d×%d,"
+                + " would take ≈ %.2g s)", i, k, ws.get(i).rows(), ws.get(i).cols(), predicted), false);
       }
+      long s0 = System.nanoTime();
       svd[i] = svd(ws.get(i));
+      double rate = svdFlops(ws.get(i)) / Math.max(1e-9, (System.nanoTime() - s0) / 1e9);
+      // small SVDs are dominated by overhead: their rate would make later predictions pessimistic
+      if (svdFlops(ws.get(i)) >= 1e9 && (svdRate == OPTIMISTIC_SVD_RATE || rate > svdRate)) {
+        svdRate = rate;
+      }
     }
     boolean exact = exactWanted;
     for (int i = 0; i + 1 < k; i++) {

@@ -73,6 +73,26 @@ class BudgetTest {
         .allMatch(u -> !u.sound() && u.converged() != null), c.upper().toString());
   }
 
+  @Test
+  void anSvdThatCannotFinishInTheBudgetIsNotStarted() {
+    // 784-2048-2048-10: one 2048×2048 dgesvd takes ~80 s on two cores; unstarted, the method ends at once
+    MultiLayerNetwork net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().seed(3).dataType(DataType.FLOAT)
+        .weightInit(WeightInit.XAVIER).list()
+        .layer(new DenseLayer.Builder().nIn(784).nOut(2048).activation(Activation.RELU).build())
+        .layer(new DenseLayer.Builder().nIn(2048).nOut(2048).activation(Activation.RELU).build())
+        .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(2048).nOut(10).activation(Activation.SOFTMAX)
+            .build())
+        .build());
+    net.init();
+    ExtractedNetwork x = NetworkExtractor.extract(net);
+    long t0 = System.nanoTime();
+    UpperBound greedy = SeqLip.bound(x, false, System.nanoTime() + Duration.ofSeconds(1).toNanos());
+    double secs = (System.nanoTime() - t0) / 1e9;
+    assertTrue(secs < 1.5, "seqlip-greedy took " + secs + " s on a 1 s budget: " + greedy);
+    assertEquals(Boolean.FALSE, greedy.converged(), greedy.toString());
+    assertTrue(greedy.note().contains("would take"), greedy.note());
+  }
+
   private static double oneWideSvdSeconds() {
     INDArray a = Nd4j.rand(DataType.DOUBLE, 1024, 1024).dup('f');
     INDArray s = Nd4j.create(DataType.DOUBLE, 1024);
