@@ -152,6 +152,18 @@ public final class SpectralNorm {
         it = f.iterate(v, maxIter - DOUBLE_FINISH, Math.max(tol, FloatPower.FLOAT_TOL), deadline).iterations();
       }
     }
+    if (a instanceof Conv2dOperator c && ConvPower.pays(c)) {
+      // the same double iteration with each apply one dgemm on buffers kept across iterations (im2col)
+      try (ConvPower g = ConvPower.of(c)) {
+        return iterateDouble(g, v, it, maxIter, tol, deadline);
+      }
+    }
+    return iterateDouble(a, v, it, maxIter, tol, deadline);
+  }
+
+  /** The double iterations of {@link #power} from the unit vector {@code v}, {@code it} iterations already run. */
+  private static PowerResult iterateDouble(LinearOperator a, double[] v, int it, int maxIter, double tol,
+      long deadline) {
     double[] u = new double[a.outDim()];
     double sigma = 0;
     boolean converged = false;
