@@ -13,8 +13,11 @@ import org.bytedeco.openblas.global.openblas;
 final class ConvPower implements LinearOperator, AutoCloseable {
   /** Below this many multiply-adds per apply the native calls and copies outweigh the saving. */
   static final long MIN_MACS = 20_000;
-  /** Patch matrices above this many entries stay with the plain loops (memory: 12 bytes per entry). */
-  static final long MAX_PATCH_ENTRIES = 1L << 24;
+  /**
+   * Patch matrices above this many entries stay with the plain loops: each entry costs 20 bytes (its source index, a
+   * heap and an off-heap double), so at most 40 MB per operator (a 64-channel 3×3 layer on a 56×56 output is 1.8 M).
+   */
+  static final long MAX_PATCH_ENTRIES = 1L << 21;
 
   private final Conv2dOperator conv;
   private final int patch;
