@@ -148,7 +148,10 @@ def pgd(model, x, y, norm, eps, alpha, steps, gen, lo, hi, track=False, init=Non
 
 def suite(model, x, y, task, gen):
     """The probe suite of ProbeRunner.run: clean accuracy, double-precision margins, noise, attacks, minimal L2
-    perturbation by bisection (warm starts from the smallest adversarial found so far)."""
+    perturbation by bisection (warm starts from the smallest adversarial found so far). As lipwatch's AttackPhase, each
+    attack runs only on the samples still standing at its norm and ε (correct, and not broken by an earlier attack of
+    that norm and ε), so its figure is the accuracy under the attacks so far at that norm and ε (AutoAttack's
+    ensemble figure); the bisection runs only on the rows still searched (MinPerturbationPhase)."""
     lo, hi = task["lo"], task["hi"]
     n = x.shape[0]
     out = {}
@@ -163,8 +166,15 @@ def suite(model, x, y, task, gen):
         for s in task.get("noise", []):
             xn = (x + s * torch.randn(x.shape, generator=gen)).clamp_(lo, hi)
             out["noise %g" % s] = (model.logits(xn).argmax(1) == y).double().mean().item()
+    standing = {}
     for a in task.get("attacks", []):
-        out[attack_name(a)] = attack(model, x, y, a, gen, correct)
+        key = (a["norm"], a["eps"])
+        robust = standing.get(key, correct).clone()
+        rows = robust.nonzero()[:, 0]
+        if len(rows) > 0:
+            robust[rows[attack_fooled(model, x[rows], y[rows], a, gen)]] = False
+        standing[key] = robust
+        out[attack_name(a)] = robust.double().mean().item()
     mp = task.get("min_perturbation")
     if mp:
         low = torch.zeros(n, dtype=torch.float64)
@@ -172,15 +182,22 @@ def suite(model, x, y, task, gen):
         best = None
         for rnd in range(mp["bisection_steps"] + 1):
             active = correct & ((rnd == 0) | torch.isfinite(up))
-            eps = torch.where(active, torch.full((n,), mp["max_eps"], dtype=torch.float64) if rnd == 0 else 0.5 * (low + up),
-                              torch.zeros(n, dtype=torch.float64)).float()
+            rows = active.nonzero()[:, 0]
+            if len(rows) == 0:
+                break
+            # only the rows still searched (rows are independent)
+            e = (torch.full((len(rows),), mp["max_eps"], dtype=torch.float64) if rnd == 0
+                 else 0.5 * (low[rows] + up[rows]))
+            eps = e.float()
             alpha = 2.5 * eps / mp["steps"]
-            fooled, fnorm, bdelta = pgd(model, x, y, "l2", eps, alpha, mp["steps"], gen, lo, hi, True, best)
-            take = fooled & (fnorm.double() < up)
-            best = bdelta if best is None else torch.where(take[:, None], bdelta, best)
+            fooled, fnorm, bdelta = pgd(model, x[rows], y[rows], "l2", eps, alpha, mp["steps"], gen, lo, hi, True,
+                                        None if best is None else best[rows])
+            take = fooled & (fnorm.double() < up[rows])
+            best = torch.zeros_like(x) if best is None else best
+            best[rows] = torch.where(take[:, None], bdelta, best[rows])
             on = eps > 0
-            up = torch.where(on & fooled, torch.minimum(up, fnorm.double()), up)
-            low = torch.where(on & ~fooled, torch.maximum(low, eps.double()), low)
+            up[rows] = torch.where(on & fooled, torch.minimum(up[rows], fnorm.double()), up[rows])
+            low[rows] = torch.where(on & ~fooled, torch.maximum(low[rows], eps.double()), low[rows])
         value = torch.where(correct, up, torch.zeros_like(up))
         out["median_min_l2"] = value.median().item() if n % 2 else value.sort().values[n // 2 - 1:n // 2 + 1].mean().item()
     return out
@@ -198,15 +215,20 @@ def attack_name(a):
     return "%s %s %g" % (a["kind"], a["norm"], a["eps"]) + (" %d" % a["steps"] if a["kind"] == "pgd" else "")
 
 
-def attack(model, x, y, a, gen, correct):
+def attack_fooled(model, x, y, a, gen):
+    """Which rows of (x, y) the attack fooled (a row misclassified at x counts as fooled)."""
     n = x.shape[0]
     if a["kind"] == "fgsm":
-        fooled = fgsm(model, x, y, a["norm"], a["eps"], a["lo"] if "lo" in a else 0.0, a.get("hi", 1.0))
-    else:
-        eps = torch.full((n,), a["eps"])
-        alpha = torch.full((n,), a["alpha"])
-        fooled, _, _ = pgd(model, x, y, a["norm"], eps, alpha, a["steps"], gen, a.get("lo", 0.0), a.get("hi", 1.0))
-    return (correct & ~fooled).double().mean().item()
+        return fgsm(model, x, y, a["norm"], a["eps"], a["lo"] if "lo" in a else 0.0, a.get("hi", 1.0))
+    eps = torch.full((n,), a["eps"])
+    alpha = torch.full((n,), a["alpha"])
+    fooled, _, _ = pgd(model, x, y, a["norm"], eps, alpha, a["steps"], gen, a.get("lo", 0.0), a.get("hi", 1.0))
+    return fooled
+
+
+def attack(model, x, y, a, gen, correct):
+    """One attack on its own, every row (the single-attack rows of --compare)."""
+    return (correct & ~attack_fooled(model, x, y, a, gen)).double().mean().item()
 
 
 def power(ops, iters, gen):

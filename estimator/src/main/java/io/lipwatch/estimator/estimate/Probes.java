@@ -2,8 +2,14 @@ package io.lipwatch.estimator.estimate;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
+import java.util.Map;
 
-/** The {@code probes} block of an estimate: accuracy under noise, attacks and certification on a probe set. */
+/**
+ * The {@code probes} block of an estimate: accuracy under noise, attacks and certification on a probe set.
+ * {@code timings} (optional): seconds per probe phase in the order run ({@code clean}, {@code noise}, {@code attacks},
+ * …; a phase run twice counts both runs), and {@code bound-wait}, the time the certificate phases waited for the
+ * engine's sound bound — where the probes' {@code seconds} went.
+ */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Probes(
     String dataset,
@@ -14,7 +20,18 @@ public record Probes(
     List<CertifiedAccuracy> certified,
     MinPerturbation medianMinPerturbation,
     Double seconds,
-    SampleOutcomes outcomes) {
+    SampleOutcomes outcomes,
+    Map<String, Double> timings) {
+  /** The key of {@code timings} for the time spent waiting for the engine's sound bound (not a phase). */
+  public static final String BOUND_WAIT = "bound-wait";
+
+  /** Without phase timings. */
+  public Probes(String dataset, int samples, double cleanAccuracy, List<NoiseAccuracy> noiseAccuracy,
+      List<AttackResult> attacks, List<CertifiedAccuracy> certified, MinPerturbation medianMinPerturbation, Double seconds,
+      SampleOutcomes outcomes) {
+    this(dataset, samples, cleanAccuracy, noiseAccuracy, attacks, certified, medianMinPerturbation, seconds, outcomes,
+        null);
+  }
 
   /** Without per-sample outcomes (an estimate the monitor can only compare by its accuracies). */
   public Probes(String dataset, int samples, double cleanAccuracy, List<NoiseAccuracy> noiseAccuracy,
@@ -23,7 +40,13 @@ public record Probes(
   }
 
   public Probes withOutcomes(SampleOutcomes o) {
-    return new Probes(dataset, samples, cleanAccuracy, noiseAccuracy, attacks, certified, medianMinPerturbation, seconds, o);
+    return new Probes(dataset, samples, cleanAccuracy, noiseAccuracy, attacks, certified, medianMinPerturbation, seconds, o,
+        timings);
+  }
+
+  public Probes withTimings(Map<String, Double> t) {
+    return new Probes(dataset, samples, cleanAccuracy, noiseAccuracy, attacks, certified, medianMinPerturbation, seconds,
+        outcomes, t == null ? null : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(t)));
   }
 
   public record NoiseAccuracy(double sigma, double accuracy) {}

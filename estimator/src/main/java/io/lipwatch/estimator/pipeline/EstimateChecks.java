@@ -63,7 +63,10 @@ public final class EstimateChecks {
       min = null;
     }
     Double seconds = p.seconds() != null && Double.isFinite(p.seconds()) ? p.seconds() : null;
-    Probes kept = new Probes(p.dataset(), p.samples(), p.cleanAccuracy(), noise, attacks, certified, min, seconds);
+    Probes kept = new Probes(p.dataset(), p.samples(), p.cleanAccuracy(), noise, attacks, certified, min, seconds)
+        .withTimings(p.timings() == null ? null : p.timings().entrySet().stream().filter(t -> Double.isFinite(t.getValue()))
+            .collect(java.util.stream.Collectors.toMap(java.util.Map.Entry::getKey, java.util.Map.Entry::getValue,
+                Double::sum, java.util.LinkedHashMap::new)));
     // the per-sample outcomes stay while they still line up with the figures (nothing dropped)
     boolean whole = java.util.Objects.equals(attacks, p.attacks()) && java.util.Objects.equals(certified, p.certified());
     return whole ? kept.withOutcomes(p.outcomes()) : kept;

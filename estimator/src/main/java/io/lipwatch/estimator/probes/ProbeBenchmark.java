@@ -184,6 +184,8 @@ public final class ProbeBenchmark {
 
   /**
    * Runs each attack (and the suite when {@code suiteCfg} is given) {@code repeats} times on each side, interleaved.
+   * A single-attack row times that attack alone; in the suite both sides attack only the samples still standing at
+   * the attack's norm and ε and report the accuracy under the attacks so far (the same work and the same figure).
    * The whole test set is one batch. {@code ref} null: lipwatch's rows only. Dense ReLU networks only (the reference
    * rebuilds them from their weights).
    */
@@ -251,7 +253,7 @@ public final class ProbeBenchmark {
         }
       }
       table.add(new CompareTable.Row("whole probe suite", new Repeats(lw), ref == null ? null : new Repeats(pt), 0, 1.0,
-          "clean, robust per attack, median min L2", lwv, ptv));
+          "clean, robust per attack (under the attacks so far at its norm and ε), median min L2", lwv, ptv));
     }
     if (ref == null) {
       table.note(TorchReference.INSTALL_HINT);

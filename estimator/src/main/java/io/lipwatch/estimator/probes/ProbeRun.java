@@ -4,7 +4,9 @@ import io.lipwatch.estimator.estimate.Probes;
 import io.lipwatch.estimator.probes.Attacks.Batch;
 import io.lipwatch.estimator.probes.Attacks.Deadline;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * One probe run as the phases see it: the inputs (classifier, samples, settings, the sound bound), and the figures each
@@ -34,6 +36,8 @@ final class ProbeRun {
   final List<ProbeResult.AttackDetail> attackDetail = new ArrayList<>();
   Probes.MinPerturbation minPerturbation;
   double[] minPerturbationPerSample;
+  /** Seconds per phase name in the order first run (a phase run again adds up), and {@link Probes#BOUND_WAIT}. */
+  final Map<String, Double> timings = new LinkedHashMap<>();
 
   ProbeRun(Classifier classifier, ProbeSet samples, ProbeConfig config, Double soundUpperBound, Deadline deadline,
       Attacks.Observer observer, List<String> warnings) {
@@ -45,6 +49,27 @@ final class ProbeRun {
     this.deadline = deadline;
     this.observer = observer;
     this.warnings = warnings;
+  }
+
+  /** Runs the phase and adds its wall time to {@link #timings}. */
+  void runTimed(ProbePhase phase) {
+    long t0 = System.nanoTime();
+    try {
+      phase.run(this);
+    } finally {
+      addTime(phase.name(), t0);
+    }
+  }
+
+  void addTime(String key, long startNanos) {
+    timings.merge(key, (System.nanoTime() - startNanos) / 1e9, Double::sum);
+  }
+
+  /** The timings rounded to the millisecond, as the estimate carries them. */
+  Map<String, Double> roundedTimings() {
+    Map<String, Double> out = new LinkedHashMap<>();
+    timings.forEach((k, v) -> out.put(k, ProbeRunner.round(v)));
+    return out;
   }
 
   int n() {

@@ -123,7 +123,7 @@ public final class ProbeRunner {
     run.network = net;
     if (!boundPending) {
       for (ProbePhase phase : phases) {
-        phase.run(run);
+        run.runTimed(phase);
       }
     } else {
       // each phase's warnings apart, put back in the phases' order at the end
@@ -134,10 +134,13 @@ public final class ProbeRunner {
       }
       Bounds bounds = bound instanceof Bounds b ? b : new Bounds(null, bound);
       for (int pass = 0; pass < 3; pass++) {
+        long waited = System.nanoTime();
         if (pass == 1) {
           run.soundUpperBound = bounds.earlyOrFinal();
+          run.addTime(Probes.BOUND_WAIT, waited);
         } else if (pass == 2) {
           Double fin = bounds.get();
+          run.addTime(Probes.BOUND_WAIT, waited);
           if (java.util.Objects.equals(fin, run.soundUpperBound)) {
             break;
           }
@@ -151,7 +154,7 @@ public final class ProbeRunner {
             if (pass == 2) {
               said.get(i).clear();
             }
-            phases.get(i).run(run);
+            run.runTimed(phases.get(i));
             List<String> added = warnings.subList(before, warnings.size());
             said.get(i).addAll(added);
             added.clear();
@@ -166,7 +169,7 @@ public final class ProbeRunner {
     ProbeResult.Detail detail = new ProbeResult.Detail(run.correct, run.margins, run.attackDetail, run.certifiedDetail,
         run.minPerturbationPerSample);
     // per-sample outcomes in the estimate: the monitor compares versions probed on the same samples sample by sample
-    probes = probes.withOutcomes(SampleOutcomesRecorder.of(s, probes, detail));
+    probes = probes.withOutcomes(SampleOutcomesRecorder.of(s, probes, detail)).withTimings(run.roundedTimings());
     return new ProbeResult(probes, List.copyOf(warnings), detail);
   }
 
