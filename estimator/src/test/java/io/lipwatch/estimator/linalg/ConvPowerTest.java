@@ -123,6 +123,8 @@ class ConvPowerTest {
     Conv2dOperator c2 = new Conv2dOperator(16, 26, 26, 32, 12, 12, 3, 3, 2, 2, 1, 1, 0, 0,
         ConvFixtures.gaussian(3, 32 * 16 * 9, 0.1));
     assertTrue(ConvPower.pays(c2));
+    // its dgemms are split into column blocks (each under OpenBLAS's threading size): the split is what runs here
+    assertTrue(ConvPower.blockColumns(32, 16 * 9, 144) < 144, "one block only");
     Conv2dOperator tiny = new Conv2dOperator(1, 4, 4, 1, 2, 2, 3, 3, 1, 1, 1, 1, 0, 0, ConvFixtures.gaussian(4, 9, 1));
     assertFalse(ConvPower.pays(tiny));
     SpectralNorm.PowerResult want = SpectralNorm.power(plain(c2), null, 100, 0, 11);
