@@ -132,7 +132,9 @@ public final class SpectralNorm {
    * <p>A dense matrix of at least {@link FloatPower#MIN_ENTRIES} entries runs its early iterations in float32 (OpenBLAS
    * sgemv on one float copy) until the float estimate settles, then at least {@link #DOUBLE_FINISH} iterations in
    * double from that vector; σ is taken from the double iterates only, so it is the same double-precision ‖Av‖ with
-   * ‖v‖ = 1 as an all-double run (each a lower bound of σ_max up to rounding).
+   * ‖v‖ = 1 as an all-double run (each a lower bound of σ_max up to rounding). A convolution large enough for it
+   * ({@link ConvPower#pays}) runs every iteration in double, each apply one dgemm on im2col buffers ({@link ConvPower}):
+   * the plain loops' iteration to rounding.
    */
   public static PowerResult power(LinearOperator a, double[] start, int maxIter, double tol, long seed, long deadline) {
     int n = a.inDim();
