@@ -227,8 +227,13 @@ def attack_fooled(model, x, y, a, gen):
 
 
 def attack(model, x, y, a, gen, correct):
-    """One attack on its own, every row (the single-attack rows of --compare)."""
-    return (correct & ~attack_fooled(model, x, y, a, gen)).double().mean().item()
+    """One attack on its own (the single-attack rows of --compare), on the rows classified correctly: lipwatch does
+    not attack a misclassified row either, so both sides do the same work."""
+    idx = correct.nonzero().squeeze(1)
+    if idx.numel() == 0:
+        return 0.0
+    fooled = attack_fooled(model, x[idx], y[idx], a, gen)
+    return (~fooled).double().sum().item() / x.shape[0]
 
 
 def power(ops, iters, gen):
