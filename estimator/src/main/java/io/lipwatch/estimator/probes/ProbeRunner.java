@@ -95,13 +95,20 @@ public final class ProbeRunner {
       return fin.get();
     }
 
+    /**
+     * The early bound, or the final one when there is none or computing it failed — by any throwable ND4J raises
+     * (its native failures are Errors, e.g. BlasException); only the JVM's own (out of memory) pass through.
+     */
     Double earlyOrFinal() {
+      Double e;
       try {
-        Double e = early == null ? null : early.get();
-        return e != null ? e : fin.get();
-      } catch (RuntimeException ex) {
-        return fin.get();
+        e = early == null ? null : early.get();
+      } catch (VirtualMachineError vm) {
+        throw vm;
+      } catch (Throwable ex) {
+        e = null;
       }
+      return e != null ? e : fin.get();
     }
   }
 

@@ -42,6 +42,13 @@ class PendingBoundTest {
       }
       assertArrayEquals(known.detail().minPerturbation(), pending.detail().minPerturbation());
     }
+    // an early bound that fails — ND4J's native failures are Errors, not RuntimeExceptions — falls back to the final one
+    java.util.function.Supplier<Double> failing = () -> {
+      throw new org.nd4j.linalg.api.blas.BlasException("native gemm failed");
+    };
+    ProbeResult fallback = ProbeRunner.run(c, set, cfg, failing, () -> bound, null);
+    assertEquals(known.probes().certified(), fallback.probes().certified(), "failing early bound");
+    assertEquals(known.probes().outcomes(), fallback.probes().outcomes(), "failing early bound");
     // the looser early bound alone certifies less: the second certification mattered
     ProbeResult loose = ProbeRunner.run(c, set, cfg, 3.0);
     assertTrue(loose.probes().certified().get(0).accuracy() < known.probes().certified().get(0).accuracy());
