@@ -137,4 +137,29 @@ public record Conv2dOperator(int cIn, int inH, int inW, int cOut, int outH, int 
     int nw = Math.max(padLeft + inW, (outW - 1) * sW + effKW());
     return new int[] {nh, nw};
   }
+
+  /**
+   * The im2col table of this convolution: entry [(ci·kH + p)·kW + q][output position] is the flat input index the tap
+   * (ci, p, q) reads at that position, or −1 in the padding (the GEMM forms of the probes and the power iteration).
+   */
+  public int[] patchSources() {
+    int positions = outH() * outW();
+    int[] src = new int[cIn() * kH() * kW() * positions];
+    int k = 0;
+    for (int ci = 0; ci < cIn(); ci++) {
+      for (int p = 0; p < kH(); p++) {
+        for (int q = 0; q < kW(); q++, k++) {
+          for (int oh = 0; oh < outH(); oh++) {
+            int ih = oh * sH() - padTop() + p * dH();
+            for (int ow = 0; ow < outW(); ow++) {
+              int iw = ow * sW() - padLeft() + q * dW();
+              boolean inside = ih >= 0 && ih < inH() && iw >= 0 && iw < inW();
+              src[k * positions + oh * outW() + ow] = inside ? (ci * inH() + ih) * inW() + iw : -1;
+            }
+          }
+        }
+      }
+    }
+    return src;
+  }
 }

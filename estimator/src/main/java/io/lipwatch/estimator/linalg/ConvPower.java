@@ -36,7 +36,7 @@ final class ConvPower implements LinearOperator, AutoCloseable {
     conv = c;
     patch = c.cIn() * c.kH() * c.kW();
     positions = c.outH() * c.outW();
-    source = sources(c);
+    source = c.patchSources();
     cols = new double[patch * positions];
     kernel = new DoublePointer(c.kernel());
     colsOff = new DoublePointer((long) patch * positions);
@@ -65,27 +65,6 @@ final class ConvPower implements LinearOperator, AutoCloseable {
 
   static ConvPower of(Conv2dOperator c) {
     return new ConvPower(c);
-  }
-
-  private static int[] sources(Conv2dOperator c) {
-    int positions = c.outH() * c.outW();
-    int[] src = new int[c.cIn() * c.kH() * c.kW() * positions];
-    int k = 0;
-    for (int ci = 0; ci < c.cIn(); ci++) {
-      for (int p = 0; p < c.kH(); p++) {
-        for (int q = 0; q < c.kW(); q++, k++) {
-          for (int oh = 0; oh < c.outH(); oh++) {
-            int ih = oh * c.sH() - c.padTop() + p * c.dH();
-            for (int ow = 0; ow < c.outW(); ow++) {
-              int iw = ow * c.sW() - c.padLeft() + q * c.dW();
-              boolean inside = ih >= 0 && ih < c.inH() && iw >= 0 && iw < c.inW();
-              src[k * positions + oh * c.outW() + ow] = inside ? (ci * c.inH() + ih) * c.inW() + iw : -1;
-            }
-          }
-        }
-      }
-    }
-    return src;
   }
 
   @Override

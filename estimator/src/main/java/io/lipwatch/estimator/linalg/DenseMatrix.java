@@ -91,8 +91,11 @@ public final class DenseMatrix implements LinearOperator {
 
   /** y = A x; four independent accumulators so the dot products pipeline. */
   public void multiply(double[] x, double[] y) {
-    final double[] d = data;
-    final int n = cols;
+    multiply(data, rows, cols, x, y);
+  }
+
+  /** y = A x for a row-major rows × cols array {@code d} (also the Lanczos iteration's Gram products). */
+  static void multiply(double[] d, int rows, int n, double[] x, double[] y) {
     final int n4 = n & ~3;
     for (int r = 0; r < rows; r++) {
       int off = r * n;

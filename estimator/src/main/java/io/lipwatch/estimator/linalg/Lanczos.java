@@ -126,25 +126,7 @@ final class Lanczos {
   }
 
   private static void multiply(double[] g, int n, double[] x, double[] y) {
-    final int n4 = n & ~3;
-    for (int r = 0; r < n; r++) {
-      int off = r * n;
-      double s0 = 0;
-      double s1 = 0;
-      double s2 = 0;
-      double s3 = 0;
-      int c = 0;
-      for (; c < n4; c += 4) {
-        s0 += g[off + c] * x[c];
-        s1 += g[off + c + 1] * x[c + 1];
-        s2 += g[off + c + 2] * x[c + 2];
-        s3 += g[off + c + 3] * x[c + 3];
-      }
-      for (; c < n; c++) {
-        s0 += g[off + c] * x[c];
-      }
-      y[r] = (s0 + s1) + (s2 + s3);
-    }
+    DenseMatrix.multiply(g, n, n, x, y);
   }
 
   private static double dot(double[] a, double[] b, int n) {

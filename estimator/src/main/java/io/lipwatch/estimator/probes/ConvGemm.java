@@ -34,28 +34,7 @@ final class ConvGemm {
     }
     this.kernel = Nd4j.createFromArray(k).reshape('c', c.cOut(), patch);
     this.kernelT = kernel.transpose().dup('c');
-    this.source = sources(c);
-  }
-
-  private static int[] sources(Conv2dOperator c) {
-    int positions = c.outH() * c.outW();
-    int[] src = new int[c.cIn() * c.kH() * c.kW() * positions];
-    int k = 0;
-    for (int ci = 0; ci < c.cIn(); ci++) {
-      for (int p = 0; p < c.kH(); p++) {
-        for (int q = 0; q < c.kW(); q++, k++) {
-          for (int oh = 0; oh < c.outH(); oh++) {
-            int ih = oh * c.sH() - c.padTop() + p * c.dH();
-            for (int ow = 0; ow < c.outW(); ow++) {
-              int iw = ow * c.sW() - c.padLeft() + q * c.dW();
-              boolean inside = ih >= 0 && ih < c.inH() && iw >= 0 && iw < c.inW();
-              src[k * positions + oh * c.outW() + ow] = inside ? (ci * c.inH() + ih) * c.inW() + iw : -1;
-            }
-          }
-        }
-      }
-    }
-    return src;
+    this.source = c.patchSources();
   }
 
   /** y = A·x per row ({@code transpose}: Aᵀ·x) for a row-major batch of n examples. */
