@@ -74,6 +74,8 @@ final class EstimatorWarmup {
       double secs = (System.nanoTime() - t0) / 1e9;
       LOG.info("warm-up estimate in {} s", String.format(java.util.Locale.ROOT, "%.2f", secs));
       return secs;
+    } catch (VirtualMachineError vm) {
+      throw vm; // out of memory at start-up is the JVM's to report, not a cold first snapshot
     } catch (Throwable t) {
       LOG.warn("warm-up estimate failed ({}); the first snapshot runs cold", t.toString());
       return -1;
