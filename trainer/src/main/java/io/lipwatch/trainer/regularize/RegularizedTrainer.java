@@ -37,9 +37,12 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * preprocessors use their own {@code backpropGradient}, which writes into the network's flattened gradient view.
  *
  * <p>A float32 MLP of dense ReLU layers (the trainer's own architecture) takes the buffered path instead
- * ({@link DenseStepKernel}: sgemm into kept buffers and straight into the gradient view, the loss in Java, CLIP's
- * pair arithmetic on Java arrays): the same arithmetic without allocating per minibatch, checked against this
- * generic path by {@code BufferedStepTest} and against PyTorch by {@code TrainTorchCompareTest}.
+ * ({@link DenseStepKernel}: sgemm into kept buffers and straight into the gradient view, the elementwise work and the
+ * loss in Java, CLIP's pair arithmetic on Java arrays) and, with Adam, one fused update pass ({@link FusedAdam}, DL4J's
+ * Adam arithmetic bit for bit): the same arithmetic without allocating per minibatch, checked against this generic
+ * path by {@code BufferedStepTest}, against DL4J's updater and {@code fit} by {@code FusedAdamTest} and against
+ * PyTorch by {@code TrainTorchCompareTest}. Plain training (no regulariser) takes the same step, so the product's
+ * plain epoch is the buffered one.
  */
 public final class RegularizedTrainer {
   private static final LayerWorkspaceMgr WS = LayerWorkspaceMgr.noWorkspaces();
@@ -75,6 +78,10 @@ public final class RegularizedTrainer {
   private final LipBoundPenalty lipBound;
   /** The buffered sgemm passes of a float32 MLP (null: the network's own layers do the passes). */
   private DenseStepKernel kernel;
+  /** The buffered path's optimiser when the network's updater is plain float32 Adam (null: DL4J's updater). */
+  private FusedAdam adam;
+  /** Whether the current epoch's steps go through {@link #adam} (its state loaded at the epoch's start). */
+  private boolean fusedNow;
   /** The pair rows' input gradient of the buffered path [2P, d], kept between steps. */
   private INDArray pairGrad;
   private float[] pairBack;
@@ -111,12 +118,25 @@ public final class RegularizedTrainer {
     // the updater (Adam state, per-block gradient views) must exist outside the step workspace
     net.getUpdater();
     this.kernel = DenseStepKernel.tryOf(net);
+    this.adam = kernel == null ? null : FusedAdam.tryOf(net);
   }
 
   /** The same trainer doing its passes through the network's own layers (the path every other network takes). */
   RegularizedTrainer withoutKernel() {
     this.kernel = null;
+    this.adam = null;
     return this;
+  }
+
+  /** The same trainer with the buffered passes but DL4J's updater (the path before the fused Adam). */
+  RegularizedTrainer withoutFusedAdam() {
+    this.adam = null;
+    return this;
+  }
+
+  /** Whether the buffered step updates the parameters with the fused Adam pass. */
+  boolean fusedAdam() {
+    return adam != null;
   }
 
   /** Whether the buffered float32 passes serve this network. */
@@ -240,28 +260,36 @@ public final class RegularizedTrainer {
     long windowCorrect = 0;
     long windowN = 0;
     int windowSteps = 0;
-    for (DataSet b : batches) {
-      Step s = step(b.getFeatures(), b.getLabels());
-      stepsDone++;
-      loss += s.loss * s.n;
-      pen += s.penalty * s.n;
-      maxRatio = Math.max(maxRatio, s.maxRatio);
-      correct += s.correct;
-      n += s.n;
-      if (perWindow && lossKind == LossKind.SOFTMAX_XENT) {
-        windowCorrect += s.correct;
-        windowN += s.n;
-        if (++windowSteps == schedule.window()) {
-          double windowAcc = (double) windowCorrect / windowN;
-          weight = window.next(weight, windowAcc, reg.targetAccuracy(), reg.step());
-          moveLog.add(new WindowMove(epochsDone + 1, stepsDone, windowAcc, weight));
-          windowCorrect = 0;
-          windowN = 0;
-          windowSteps = 0;
+    fusedNow = kernel != null && adam != null && adam.begin();
+    try {
+      for (DataSet b : batches) {
+        Step s = step(b.getFeatures(), b.getLabels());
+        stepsDone++;
+        loss += s.loss * s.n;
+        pen += s.penalty * s.n;
+        maxRatio = Math.max(maxRatio, s.maxRatio);
+        correct += s.correct;
+        n += s.n;
+        if (perWindow && lossKind == LossKind.SOFTMAX_XENT) {
+          windowCorrect += s.correct;
+          windowN += s.n;
+          if (++windowSteps == schedule.window()) {
+            double windowAcc = (double) windowCorrect / windowN;
+            weight = window.next(weight, windowAcc, reg.targetAccuracy(), reg.step());
+            moveLog.add(new WindowMove(epochsDone + 1, stepsDone, windowAcc, weight));
+            windowCorrect = 0;
+            windowN = 0;
+            windowSteps = 0;
+          }
+        }
+        if (bar != null) {
+          bar.step();
         }
       }
-      if (bar != null) {
-        bar.step();
+    } finally {
+      if (fusedNow) {
+        adam.end(); // the Adam state back into the network's updater
+        fusedNow = false;
       }
     }
     double acc = lossKind == LossKind.SOFTMAX_XENT ? (double) correct / n : Double.NaN;
@@ -430,7 +458,14 @@ public final class RegularizedTrainer {
     } else if (withPairs) {
       clip.ascend(pairGrad, terms);
     }
-    applyBlocks(grad, loss);
+    if (fusedNow) {
+      int iteration = net.getIterationCount();
+      adam.step(iteration, net.getEpochCount());
+      net.setIterationCount(iteration + 1);
+      net.setScore(loss);
+    } else {
+      applyBlocks(grad, loss);
+    }
     return new Step(loss, penalty, withPairs ? clip.lastMaxRatio() : 0, correct, b);
   }
 
