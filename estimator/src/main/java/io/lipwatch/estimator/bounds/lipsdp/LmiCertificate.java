@@ -22,7 +22,7 @@ public final class LmiCertificate {
   private LmiCertificate() {}
 
   /** Outcome of one check: passed, the shift σ used, and the index of the first failing pivot (−1 if passed). */
-  record Check(boolean passed, double shift, int failedPivot) {}
+  public record Check(boolean passed, double shift, int failedPivot) {}
 
   static double gamma(int k) {
     double ku = k * U;
@@ -39,8 +39,9 @@ public final class LmiCertificate {
 
   /**
    * Certifies that the exact symmetric matrix S* with |S* − s|_ij ≤ γ_K·abs_ij is positive semidefinite. Destroys s.
+   * (Also ECLipsE-Fast's check of its per-neuron multipliers on small networks.)
    */
-  static Check checkPsd(double[] s, double[] abs, int n, int termsK) {
+  public static Check checkPsd(double[] s, double[] abs, int n, int termsK) {
     for (double v : s) {
       if (!Double.isFinite(v)) {
         return new Check(false, Double.NaN, 0);
