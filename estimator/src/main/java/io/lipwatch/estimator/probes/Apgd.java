@@ -44,9 +44,15 @@ final class Apgd {
 
   static Outcome run(Classifier c, Batch b, Norm norm, double eps, int steps, LogitLoss loss, long seed, double lo,
       double hi, Deadline deadline, Observer obs) {
+    try (StepKernel kern = StepKernel.of(c, b)) {
+      return run(kern, b, norm, eps, steps, loss, seed, lo, hi, deadline, obs);
+    }
+  }
+
+  private static Outcome run(StepKernel kern, Batch b, Norm norm, double eps, int steps, LogitLoss loss, long seed,
+      double lo, double hi, Deadline deadline, Observer obs) {
     int n = b.n();
     int[] y = b.labels();
-    StepKernel kern = StepKernel.of(c, b);
     Work w = new Work(b, kern.classes());
     int d = w.d;
     float[] x = w.x;

@@ -2,6 +2,8 @@ package io.lipwatch.estimator.probes;
 
 import io.lipwatch.estimator.probes.ProbeConfig.Norm;
 import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -18,11 +20,12 @@ final class Attacks {
   /**
    * A pre-built batch: flat inputs {@code [n, d]} (float32), labels and their one-hot matrix. A batch made by
    * {@link #select} holds some rows of a parent batch ({@code rows}: their indices there, {@code parentRows}: its size);
-   * null rows mean the batch is whole.
+   * null rows mean the batch is whole. {@code flat} holds the same inputs on the heap (row-major, read only): the
+   * attack loops read it directly, without a copy per attack.
    */
-  record Batch(int offset, INDArray x, int[] labels, INDArray onehot, int[] rows, int parentRows) {
+  record Batch(int offset, INDArray x, int[] labels, INDArray onehot, int[] rows, int parentRows, float[] flat) {
     Batch(int offset, INDArray x, int[] labels, INDArray onehot) {
-      this(offset, x, labels, onehot, null, labels.length);
+      this(offset, x, labels, onehot, null, labels.length, floats(x));
     }
 
     int n() {
@@ -47,17 +50,18 @@ final class Attacks {
         parent[i] = parentRow(idx[i]);
         lab[i] = labels[idx[i]];
       }
-      return new Batch(offset, gather(x, idx), lab, gather(onehot, idx), parent, parentRows);
+      float[] xs = gather(flat, (int) x.size(1), idx);
+      return new Batch(offset, Nd4j.createFromArray(xs).reshape('c', idx.length, x.size(1)), lab,
+          Nd4j.createFromArray(gather(floats(onehot), (int) onehot.size(1), idx)).reshape('c', idx.length,
+              onehot.size(1)), parent, parentRows, xs);
     }
 
-    private static INDArray gather(INDArray a, int[] idx) {
-      int w = (int) a.size(1);
-      float[] src = floats(a);
+    private static float[] gather(float[] src, int w, int[] idx) {
       float[] dst = new float[idx.length * w];
       for (int i = 0; i < idx.length; i++) {
         System.arraycopy(src, idx[i] * w, dst, i * w, w);
       }
-      return Nd4j.createFromArray(dst).reshape('c', idx.length, w);
+      return dst;
     }
   }
 
@@ -101,10 +105,13 @@ final class Attacks {
     final int n;
     final int d;
     final int k;
+    /** The clean inputs: the batch's own array, never written. */
     final float[] x;
     final float[] z;
     final float[] g;
     final double[] gn;
+    /** The rows cut into blocks; {@code scratch[b]} is block b's (the L2 projection's per-thread space). */
+    final RowBlocks blocks;
     final Scratch[] scratch;
     /** Smallest fooling perturbation per row so far (when norms are tracked), and whether any row has one. */
     float[] best;
@@ -114,11 +121,15 @@ final class Attacks {
       n = b.n();
       d = (int) b.x().size(1);
       this.k = k;
-      x = b.x().castTo(DataType.FLOAT).dup('c').data().asFloat();
+      x = b.flat();
       z = new float[n * k];
       g = new float[n * d];
       gn = new double[n];
-      scratch = Scratch.perWorker(d);
+      blocks = new RowBlocks(n);
+      scratch = new Scratch[blocks.count()];
+      for (int i = 0; i < scratch.length; i++) {
+        scratch[i] = new Scratch(d);
+      }
     }
 
     float[] rows() {
@@ -149,7 +160,12 @@ final class Attacks {
 
   /** Marks rows whose logits z misclassify; with norms tracked, keeps each row's smallest fooling delta. */
   static void markFooled(Outcome o, Work w, int[] labels, float[] delta, Norm norm) {
-    for (int i = 0; i < w.n; i++) {
+    markFooled(o, w, labels, delta, norm, 0, w.n);
+  }
+
+  /** As above on the rows [from, to) (w.best must exist when norms are tracked and rows run in parallel). */
+  static void markFooled(Outcome o, Work w, int[] labels, float[] delta, Norm norm, int from, int to) {
+    for (int i = from; i < to; i++) {
       if (argMax(w.z, i, w.k) == labels[i]) {
         continue;
       }
@@ -179,10 +195,19 @@ final class Attacks {
    * spread.
    */
   static void gradientRowNorms(Work w, Outcome o, boolean first) {
+    long c = gradientRowNorms(w, 0, w.n);
+    o.nonFiniteRows = Math.max(o.nonFiniteRows, (int) (c >>> 32));
+    if (first) {
+      o.zeroRowsFirstStep = (int) c;
+    }
+  }
+
+  /** As above on the rows [from, to); returns (rows with non-finite entries) &lt;&lt; 32 | (zero rows). */
+  static long gradientRowNorms(Work w, int from, int to) {
     float[] g = w.g;
     int bad = 0;
     int zero = 0;
-    for (int i = 0; i < w.n; i++) {
+    for (int i = from; i < to; i++) {
       int off = i * w.d;
       double s = 0;
       for (int j = 0; j < w.d; j++) {
@@ -204,16 +229,18 @@ final class Attacks {
       }
       w.gn[i] = Math.sqrt(s);
     }
-    o.nonFiniteRows = Math.max(o.nonFiniteRows, bad);
-    if (first) {
-      o.zeroRowsFirstStep = zero;
-    }
+    return ((long) bad << 32) | zero;
   }
 
   /** Adds a step of length alpha_i (L2: along g/‖g‖; L∞: alpha_i·sign(g)) to delta. */
   static void ascend(float[] delta, Work w, double[] alpha, Norm norm) {
+    ascend(delta, w, alpha, norm, 0, w.n);
+  }
+
+  /** As above on the rows [from, to). */
+  static void ascend(float[] delta, Work w, double[] alpha, Norm norm, int from, int to) {
     float[] g = w.g;
-    for (int i = 0; i < w.n; i++) {
+    for (int i = from; i < to; i++) {
       int off = i * w.d;
       float f = (float) (norm == Norm.L2 ? (w.gn[i] > 0 ? alpha[i] / w.gn[i] : 0.0) : alpha[i]);
       if (norm == Norm.L2) {
@@ -260,11 +287,22 @@ final class Attacks {
   /** As above on flat arrays: delta projected in place, the iterate x + delta into xAdv (scratch: see {@link #projectL2(float[], float[], int, int, double[], double, double, Scratch[])}). */
   static void project(float[] x, float[] delta, float[] xAdv, int n, int d, double[] eps, Norm norm, double lo,
       double hi, Scratch[] scratch) {
+    RowBlocks blocks = new RowBlocks(n);
+    if (scratch.length < blocks.count()) {
+      project(x, delta, xAdv, 0, n, d, eps, norm, lo, hi, scratch[0]);
+      return;
+    }
+    blocks.run((b, from, to) -> project(x, delta, xAdv, from, to, d, eps, norm, lo, hi, scratch[b]));
+  }
+
+  /** As above on the rows [from, to), with one scratch space. */
+  static void project(float[] x, float[] delta, float[] xAdv, int from, int to, int d, double[] eps, Norm norm,
+      double lo, double hi, Scratch scratch) {
     if (norm == Norm.L2) {
-      projectL2(x, delta, n, d, eps, lo, hi, scratch);
+      projectL2Rows(x, delta, from, to, d, eps, lo, hi, scratch);
     } else {
       // clip each row to [−ε_i, ε_i]: scale to the unit cube, clip, scale back (in float, as a whole-array op would)
-      for (int i = 0; i < n; i++) {
+      for (int i = from; i < to; i++) {
         float inv = (float) (eps[i] > 0 ? 1.0 / eps[i] : 0.0);
         float e = (float) eps[i];
         for (int j = i * d; j < (i + 1) * d; j++) {
@@ -274,7 +312,7 @@ final class Attacks {
     }
     float h = (float) hi;
     float l = (float) lo;
-    for (int j = 0; j < n * d; j++) {
+    for (int j = from * d; j < to * d; j++) {
       float v = Math.max(Math.min(x[j] + delta[j], h), l);
       xAdv[j] = v;
       delta[j] = v - x[j];
@@ -306,15 +344,6 @@ final class Attacks {
   record Scratch(long[] keys, double[] faces) {
     Scratch(int d) {
       this(new long[d], new double[d]);
-    }
-
-    /** One per worker of the common pool (rows are split between them). */
-    static Scratch[] perWorker(int d) {
-      Scratch[] s = new Scratch[Math.max(1, Math.min(8, Runtime.getRuntime().availableProcessors()))];
-      for (int i = 0; i < s.length; i++) {
-        s[i] = new Scratch(d);
-      }
-      return s;
     }
   }
 
@@ -431,26 +460,129 @@ final class Attacks {
     return direct(a) ? a.data().asFloat() : a.dup('c').castTo(DataType.FLOAT).data().asFloat();
   }
 
+  /**
+   * Counts of the blocks' steps, combined after the run (blocks run their steps at their own pace): rows with
+   * non-finite gradients per step, zero gradients at the first step, steps done per block, and a stop flag.
+   */
+  private static final class StepCounts {
+    final AtomicIntegerArray bad;
+    final AtomicInteger zeroFirst = new AtomicInteger();
+    final int[] done;
+    volatile boolean aborted;
+
+    StepCounts(int steps, int blocks) {
+      bad = new AtomicIntegerArray(Math.max(1, steps));
+      done = new int[blocks];
+    }
+
+    void add(int step, long counts) {
+      bad.addAndGet(step, (int) (counts >>> 32));
+      if (step == 0) {
+        zeroFirst.addAndGet((int) counts);
+      }
+    }
+
+    /** Steps done by a block (-1: by all rows). */
+    void done(int block, int steps) {
+      if (block < 0) {
+        java.util.Arrays.fill(done, steps);
+      } else {
+        done[block] = steps;
+      }
+    }
+
+    void into(Outcome o) {
+      for (int t = 0; t < bad.length(); t++) {
+        o.nonFiniteRows = Math.max(o.nonFiniteRows, bad.get(t));
+      }
+      o.zeroRowsFirstStep = zeroFirst.get();
+      int min = Integer.MAX_VALUE;
+      for (int v : done) {
+        min = Math.min(min, v);
+      }
+      o.stepsDone = min;
+      o.aborted = aborted;
+    }
+  }
+
+  /** A whole-batch kernel as a row kernel over all rows (the generic path, and runs with an observer). */
+  private record WholeBatch(StepKernel kern, int n) implements StepKernel.Rows {
+    @Override
+    public void logits(float[] x, float[] z, int from, int to) {
+      kern.logits(x, z);
+    }
+
+    @Override
+    public void step(float[] x, LogitLoss loss, float[] z, float[] g, int from, int to) {
+      kern.step(x, loss, z, g);
+    }
+
+    @Override
+    public void close() {}
+  }
+
+  /**
+   * Runs {@code attack} on every block of w's rows, each block on one thread from its first product to its last check
+   * (rows are independent: no barrier per step), when the kernel works on row ranges and nobody observes the whole
+   * batch's iterates; otherwise once over all rows with the kernel's whole-batch calls (block -1).
+   */
+  private static void runRows(StepKernel kern, Work w, Observer obs, RowAttack attack) {
+    StepKernel.Rows probe = obs == null && w.n > 1 ? kern.rows() : null;
+    if (probe == null) {
+      attack.run(new WholeBatch(kern, w.n), -1, 0, w.n);
+      return;
+    }
+    probe.close();
+    try (SingleThreadBlas s = SingleThreadBlas.enter()) {
+      w.blocks.run((b, from, to) -> {
+        try (StepKernel.Rows r = kern.rows()) {
+          attack.run(r, b, from, to);
+        }
+      });
+    }
+  }
+
+  /** One attack's loop on rows [from, to) through {@code rows}; block -1: all rows, per-row work over the blocks. */
+  private interface RowAttack {
+    void run(StepKernel.Rows rows, int block, int from, int to);
+  }
+
+  /** The per-row work of one step (block -1: every block, in parallel). */
+  private static void perRow(Work w, int block, int from, int to, RowBlocks.Task task) {
+    if (block >= 0) {
+      task.run(block, from, to);
+    } else {
+      w.blocks.run(task);
+    }
+  }
+
   /** One step of size ε from the clean input (cross-entropy). */
   static Outcome fgsm(Classifier c, Batch b, Norm norm, double eps, double lo, double hi, Observer obs) {
     Outcome o = new Outcome(b.n(), false);
-    StepKernel kern = StepKernel.of(c, b);
-    Work w = new Work(b, kern.classes());
-    kern.step(w.x, LogitLoss.CE, w.z, w.g);
-    markFooled(o, w, b.labels(), null, norm);
-    gradientRowNorms(w, o, true);
-    double[] e = new double[b.n()];
-    java.util.Arrays.fill(e, eps);
-    float[] delta = w.rows();
-    float[] xAdv = w.rows();
-    ascend(delta, w, e, norm);
-    project(w.x, delta, xAdv, w.n, w.d, e, norm, lo, hi, w.scratch);
-    if (obs != null) {
-      obs.iterate(b.x(), w.matrix(xAdv));
+    try (StepKernel kern = StepKernel.of(c, b)) {
+      Work w = new Work(b, kern.classes());
+      double[] e = new double[b.n()];
+      java.util.Arrays.fill(e, eps);
+      float[] delta = w.rows();
+      float[] xAdv = w.rows();
+      StepCounts counts = new StepCounts(1, w.blocks.count());
+      runRows(kern, w, obs, (rows, block, from, to) -> {
+        rows.step(w.x, LogitLoss.CE, w.z, w.g, from, to);
+        markFooled(o, w, b.labels(), null, norm, from, to);
+        perRow(w, block, from, to, (bl, f, t) -> {
+          counts.add(0, gradientRowNorms(w, f, t));
+          ascend(delta, w, e, norm, f, t);
+          project(w.x, delta, xAdv, f, t, w.d, e, norm, lo, hi, w.scratch[bl]);
+        });
+        if (obs != null) {
+          obs.iterate(b.x(), w.matrix(xAdv));
+        }
+        rows.logits(xAdv, w.z, from, to);
+        markFooled(o, w, b.labels(), null, norm, from, to);
+      });
+      counts.into(o);
+      o.stepsDone = 1;
     }
-    kern.logits(xAdv, w.z);
-    markFooled(o, w, b.labels(), null, norm);
-    o.stepsDone = 1;
     return o;
   }
 
@@ -469,54 +601,69 @@ final class Attacks {
     return pgd(c, b, norm, eps, alpha, steps, randomStart, seed, lo, hi, trackNorm, deadline, obs, init, LogitLoss.CE);
   }
 
-  /** As above, ascending {@code loss}. The step loop allocates nothing of the batch's size (see {@link StepKernel}). */
+  /**
+   * As above, ascending {@code loss}. The step loop allocates nothing of the batch's size (see {@link StepKernel}); on a
+   * kernel with row ranges each block of rows runs all its steps on one thread, blocks in parallel.
+   */
   static Outcome pgd(Classifier c, Batch b, Norm norm, double[] eps, double[] alpha, int steps, boolean randomStart,
       long seed, double lo, double hi, boolean trackNorm, Deadline deadline, Observer obs, INDArray init, LogitLoss loss) {
     int n = b.n();
-    StepKernel kern = StepKernel.of(c, b);
-    Work w = new Work(b, kern.classes());
-    int d = w.d;
     Outcome o = new Outcome(n, trackNorm);
-    float[] delta = w.rows();
-    if (randomStart) {
-      randomStart(b, eps, norm, seed, delta);
-    }
-    if (init != null) {
-      float[] in = init.castTo(DataType.FLOAT).dup('c').data().asFloat();
-      for (int i = 0; i < n; i++) {
-        double s = 0;
-        for (int j = i * d; j < (i + 1) * d; j++) {
-          s += (double) in[j] * in[j];
+    try (StepKernel kern = StepKernel.of(c, b)) {
+      Work w = new Work(b, kern.classes());
+      int d = w.d;
+      float[] delta = w.rows();
+      if (randomStart) {
+        randomStart(b, eps, norm, seed, delta);
+      }
+      if (init != null) {
+        float[] in = init.castTo(DataType.FLOAT).dup('c').data().asFloat();
+        for (int i = 0; i < n; i++) {
+          double s = 0;
+          for (int j = i * d; j < (i + 1) * d; j++) {
+            s += (double) in[j] * in[j];
+          }
+          if (s > 0) {
+            System.arraycopy(in, i * d, delta, i * d, d);
+          }
         }
-        if (s > 0) {
-          System.arraycopy(in, i * d, delta, i * d, d);
+      }
+      if (trackNorm) {
+        w.best = w.rows();
+      }
+      float[] xAdv = w.rows();
+      StepCounts counts = new StepCounts(steps, w.blocks.count());
+      int[] labels = b.labels();
+      runRows(kern, w, obs, (rows, block, from, to) -> {
+        perRow(w, block, from, to, (bl, f, t) -> project(w.x, delta, xAdv, f, t, d, eps, norm, lo, hi, w.scratch[bl]));
+        for (int t = 0; ; t++) {
+          if (obs != null) {
+            obs.iterate(b.x(), w.matrix(xAdv));
+          }
+          if (t == steps) {
+            rows.logits(xAdv, w.z, from, to);
+            markFooled(o, w, labels, delta, norm, from, to);
+            break;
+          }
+          rows.step(xAdv, loss, w.z, w.g, from, to);
+          markFooled(o, w, labels, delta, norm, from, to);
+          if (counts.aborted || deadline != null && deadline.passed()) {
+            counts.aborted = true;
+            break;
+          }
+          int step = t;
+          perRow(w, block, from, to, (bl, f, e) -> {
+            counts.add(step, gradientRowNorms(w, f, e));
+            ascend(delta, w, alpha, norm, f, e);
+            project(w.x, delta, xAdv, f, e, d, eps, norm, lo, hi, w.scratch[bl]);
+          });
+          counts.done(block, t + 1);
         }
+      });
+      counts.into(o);
+      if (w.anyBest) {
+        o.bestDelta = w.matrix(w.best);
       }
-    }
-    float[] xAdv = w.rows();
-    project(w.x, delta, xAdv, n, d, eps, norm, lo, hi, w.scratch);
-    for (int t = 0; ; t++) {
-      if (obs != null) {
-        obs.iterate(b.x(), w.matrix(xAdv));
-      }
-      if (t == steps) {
-        kern.logits(xAdv, w.z);
-        markFooled(o, w, b.labels(), delta, norm);
-        break;
-      }
-      kern.step(xAdv, loss, w.z, w.g);
-      markFooled(o, w, b.labels(), delta, norm);
-      if (deadline != null && deadline.passed()) {
-        o.aborted = true;
-        break;
-      }
-      gradientRowNorms(w, o, t == 0);
-      ascend(delta, w, alpha, norm);
-      project(w.x, delta, xAdv, n, d, eps, norm, lo, hi, w.scratch);
-      o.stepsDone = t + 1;
-    }
-    if (w.anyBest) {
-      o.bestDelta = w.matrix(w.best);
     }
     return o;
   }

@@ -4,8 +4,12 @@ import io.lipwatch.estimator.linalg.DenseMatrix;
 import io.lipwatch.estimator.network.ExtractedNetwork;
 import io.lipwatch.estimator.network.Node;
 import io.lipwatch.estimator.network.Op;
+import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.openblas.global.openblas;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.DropoutLayer;
@@ -14,7 +18,6 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.activations.impl.ActivationIdentity;
 import org.nd4j.linalg.activations.impl.ActivationReLU;
-import org.nd4j.linalg.api.ops.impl.transforms.gradient.ThresholdReluBp;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -26,10 +29,10 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * half of the work of an attack step, and runs in training mode; this path does neither.
  *
  * <p>When every weighted layer is followed by ReLU or nothing (the common case), the attack loops' {@link #kernel}
- * allocates nothing of the batch's size per step: float32 buffers per batch are kept, each product is one sgemm
- * (OpenBLAS through ND4J) written into its buffer (the backward one with Wᵀ by the transpose flag), bias and ReLU are
- * applied in place and ReLU's backward masks the gradient in place with the kept activation. Other activations take
- * the generic path below, which allocates per step.
+ * allocates nothing of the batch's size per step: it works on blocks of rows, each on one thread with its own kept
+ * float32 buffers, each product one single-threaded OpenBLAS sgemm (the backward one with Wᵀ by the transpose flag),
+ * bias + ReLU in one pass after a forward product and ReLU's mask in one pass after a backward one. Other activations
+ * take the generic path below, which allocates per step.
  */
 final class DenseClassifier implements Classifier {
 
@@ -42,25 +45,18 @@ final class DenseClassifier implements Classifier {
   private final boolean buffered;
   private Buffers buffers;
 
-  /** The buffered path's arrays for one batch size. */
+  /** The buffered forward pass's arrays for one batch size ({@link #logits}). */
   private static final class Buffers {
     final int n;
     /** act[i]: stage i's output (ReLU applied in place for hidden stages; logits for the last). */
     final INDArray[] act;
-    /** grad[i]: gradient w.r.t. stage i's input; grad[0] is the input gradient handed out by step. */
-    final INDArray[] grad;
-    /** Gradient at the logits. */
-    final INDArray top;
 
     Buffers(int n, List<Stage> stages) {
       this.n = n;
       act = new INDArray[stages.size()];
-      grad = new INDArray[stages.size()];
       for (int i = 0; i < stages.size(); i++) {
         act[i] = Nd4j.createUninitialized(DataType.FLOAT, n, stages.get(i).w.size(1));
-        grad[i] = Nd4j.createUninitialized(DataType.FLOAT, n, stages.get(i).w.size(0));
       }
-      top = Nd4j.createUninitialized(DataType.FLOAT, n, stages.get(stages.size() - 1).w.size(1));
     }
   }
 
@@ -210,27 +206,11 @@ final class DenseClassifier implements Classifier {
     return buf.act[last];
   }
 
-  /** Input gradient of ⟨top, logits⟩ per row into the buffers, from the activations of the last forward pass. */
-  private INDArray backwardBuffered(Buffers buf) {
-    INDArray g = buf.top;
-    for (int i = stages.size() - 1; i >= 0; i--) {
-      INDArray prev = buf.grad[i];
-      // g·Wᵀ: the transpose flag, no transposed copy
-      Nd4j.gemm(g, stages.get(i).w, prev, false, true, 1.0, 0.0);
-      if (i > 0 && stages.get(i - 1).act != null) {
-        // ReLU' from the kept activation (> 0 exactly where the pre-activation was), in place
-        Nd4j.exec(new ThresholdReluBp(buf.act[i - 1], prev, prev, 0.0));
-      }
-      g = prev;
-    }
-    return g;
-  }
-
   /**
    * The attack loops' kernel on this network for a batch with these labels (d inputs per row), or null when the
-   * buffered path does not apply. It owns its buffers (one per attack run: concurrent runs do not share them); a step
-   * copies x into the input buffer, runs the products into the kept buffers, computes the loss gradient at the logits
-   * on a kept array and copies logits and input gradient out: nothing of the batch's size is allocated.
+   * buffered path does not apply. Its work is done by {@link StepKernel.Rows} handles on row blocks (see
+   * {@link RowKernel}); the whole-batch calls run the blocks in parallel. Nothing of the batch's size is allocated per
+   * step, and the blocks' buffers are kept for the next run ({@link StepKernel#close}).
    */
   StepKernel kernel(int[] labels, int d) {
     if (!buffered || exactScale || stages.get(0).w.size(0) != d) {
@@ -239,29 +219,60 @@ final class DenseClassifier implements Classifier {
     return new Kernel(labels);
   }
 
+  /** The stages' weights and biases as the row kernels use them: W [in, out] off-heap for sgemm, b and ReLU on heap. */
+  private static final class NativeStages {
+    final int count;
+    final int[] in;
+    final int[] out;
+    final FloatPointer[] w;
+    final float[][] bias;
+    final boolean[] relu;
+
+    NativeStages(List<Stage> stages) {
+      count = stages.size();
+      in = new int[count];
+      out = new int[count];
+      w = new FloatPointer[count];
+      bias = new float[count][];
+      relu = new boolean[count];
+      for (int i = 0; i < count; i++) {
+        Stage s = stages.get(i);
+        in[i] = (int) s.w.size(0);
+        out[i] = (int) s.w.size(1);
+        w[i] = new FloatPointer(s.w.dup('c').data().asFloat());
+        bias[i] = s.b.dup('c').data().asFloat();
+        relu[i] = i < count - 1 && s.act != null;
+      }
+    }
+  }
+
+  private volatile NativeStages nativeStages;
+  /** Row kernels' buffers of finished runs, reused by the next ones (FGSM is one step: a new set would dominate it). */
+  private final ConcurrentLinkedQueue<RowKernel> idleRows = new ConcurrentLinkedQueue<>();
+
+  private NativeStages nativeStages() {
+    NativeStages ns = nativeStages;
+    if (ns == null) {
+      synchronized (this) {
+        ns = nativeStages;
+        if (ns == null) {
+          ns = new NativeStages(stages);
+          nativeStages = ns;
+        }
+      }
+    }
+    return ns;
+  }
+
   private final class Kernel implements StepKernel {
     private final int[] labels;
     private final int k;
-    private final Buffers buf;
-    private final INDArray in;
-    private final java.nio.FloatBuffer inView;
-    private final java.nio.FloatBuffer logitsView;
-    private final java.nio.FloatBuffer topView;
-    private final java.nio.FloatBuffer gradView;
-    private final float[] top;
+    private final RowBlocks blocks;
 
     Kernel(int[] labels) {
       this.labels = labels;
-      int n = labels.length;
-      buf = new Buffers(n, stages);
-      in = Nd4j.createUninitialized(DataType.FLOAT, n, stages.get(0).w.size(0));
-      k = (int) buf.top.size(1);
-      // views of the native buffers (no copy): bulk puts and gets move the data
-      inView = in.data().asNioFloat();
-      logitsView = buf.act[stages.size() - 1].data().asNioFloat();
-      topView = buf.top.data().asNioFloat();
-      gradView = buf.grad[0].data().asNioFloat();
-      top = new float[n * k];
+      this.k = (int) stages.get(stages.size() - 1).w.size(1);
+      this.blocks = new RowBlocks(labels.length);
     }
 
     @Override
@@ -270,21 +281,180 @@ final class DenseClassifier implements Classifier {
     }
 
     @Override
+    public Rows rows() {
+      RowKernel r = idleRows.poll();
+      return (r == null ? new RowKernel(nativeStages()) : r).forLabels(labels);
+    }
+
+    @Override
     public void logits(float[] x, float[] z) {
-      inView.put(0, x);
-      forwardBuffered(in, buf);
-      logitsView.get(0, z);
+      try (SingleThreadBlas s = SingleThreadBlas.enter()) {
+        blocks.run((b, from, to) -> {
+          try (Rows r = rows()) {
+            r.logits(x, z, from, to);
+          }
+        });
+      }
     }
 
     @Override
     public void step(float[] x, LogitLoss loss, float[] z, float[] g) {
-      inView.put(0, x);
-      forwardBuffered(in, buf);
-      logitsView.get(0, z);
-      loss.gradient(z, k, labels, top);
-      topView.put(0, top);
-      backwardBuffered(buf);
-      gradView.get(0, g);
+      try (SingleThreadBlas s = SingleThreadBlas.enter()) {
+        blocks.run((b, from, to) -> {
+          try (Rows r = rows()) {
+            r.step(x, loss, z, g, from, to);
+          }
+        });
+      }
+    }
+  }
+
+  /**
+   * Forward and input-gradient passes on up to {@link RowBlocks#ROWS} rows at a time, for one thread: each product one
+   * OpenBLAS sgemm on this handle's off-heap buffers (the backward one with Wᵀ by the transpose flag), and between the
+   * products one pass on heap copies of the block (bias + ReLU after a forward product; the ReLU mask from the kept
+   * activation after a backward one). The arithmetic of the ND4J path above: float sums, ReLU as {@code v < 0 ? 0 : v},
+   * its derivative {@code a > 0}. OpenBLAS rounds a row's products slightly differently in blocks of other sizes (as
+   * the whole-batch product did for batches of other sizes); the blocks are cut by the row count alone, so a batch's
+   * results do not depend on threads or scheduling.
+   */
+  private final class RowKernel implements StepKernel.Rows {
+    private final NativeStages ns;
+    private final int cap = RowBlocks.ROWS;
+    private final FloatPointer in;
+    private final FloatBuffer inView;
+    private final FloatPointer[] act;
+    private final FloatBuffer[] actView;
+    /** Hidden stages' activations on the heap (the backward pass masks with them). */
+    private final float[][] actHeap;
+    private final FloatPointer[] grad;
+    private final FloatBuffer[] gradView;
+    private final FloatPointer top;
+    private final FloatBuffer topView;
+    private final float[] topHeap;
+    private final float[] tmp;
+    private final double[] zRow;
+    private int[] labels;
+
+    RowKernel(NativeStages ns) {
+      this.ns = ns;
+      int c = ns.count;
+      in = new FloatPointer((long) cap * ns.in[0]);
+      inView = in.asBuffer();
+      act = new FloatPointer[c];
+      actView = new FloatBuffer[c];
+      actHeap = new float[c][];
+      grad = new FloatPointer[c];
+      gradView = new FloatBuffer[c];
+      int widest = 1;
+      for (int i = 0; i < c; i++) {
+        act[i] = new FloatPointer((long) cap * ns.out[i]);
+        actView[i] = act[i].asBuffer();
+        actHeap[i] = i < c - 1 ? new float[cap * ns.out[i]] : null;
+        grad[i] = new FloatPointer((long) cap * ns.in[i]);
+        gradView[i] = grad[i].asBuffer();
+        widest = Math.max(widest, ns.in[i]);
+      }
+      int k = ns.out[c - 1];
+      top = new FloatPointer((long) cap * k);
+      topView = top.asBuffer();
+      topHeap = new float[cap * k];
+      tmp = new float[cap * widest];
+      zRow = new double[k];
+    }
+
+    RowKernel forLabels(int[] labels) {
+      this.labels = labels;
+      return this;
+    }
+
+    @Override
+    public void close() {
+      labels = null;
+      idleRows.add(this);
+    }
+
+    @Override
+    public void logits(float[] x, float[] z, int from, int to) {
+      for (int r = from; r < to; r += cap) {
+        forward(x, z, r, Math.min(to, r + cap));
+      }
+    }
+
+    @Override
+    public void step(float[] x, LogitLoss loss, float[] z, float[] g, int from, int to) {
+      for (int r = from; r < to; r += cap) {
+        int end = Math.min(to, r + cap);
+        forward(x, z, r, end);
+        backward(loss, z, g, r, end);
+      }
+    }
+
+    /** Logits of rows [from, to) (at most cap) into z; the hidden activations stay in the buffers. */
+    private void forward(float[] x, float[] z, int from, int to) {
+      int m = to - from;
+      int last = ns.count - 1;
+      inView.put(0, x, from * ns.in[0], m * ns.in[0]);
+      FloatPointer a = in;
+      for (int i = 0; i <= last; i++) {
+        int out = ns.out[i];
+        openblas.cblas_sgemm(openblas.CblasRowMajor, openblas.CblasNoTrans, openblas.CblasNoTrans, m, out, ns.in[i],
+            1f, a, ns.in[i], ns.w[i], out, 0f, act[i], out);
+        float[] bias = ns.bias[i];
+        if (i == last) {
+          actView[i].get(0, z, from * out, m * out);
+          addBias(z, from * out, m, out, bias, false);
+        } else {
+          float[] h = actHeap[i];
+          actView[i].get(0, h, 0, m * out);
+          addBias(h, 0, m, out, bias, ns.relu[i]);
+          actView[i].put(0, h, 0, m * out);
+        }
+        a = act[i];
+      }
+    }
+
+    /** Input gradient of the loss at rows [from, to) into g, from the activations of the last forward pass. */
+    private void backward(LogitLoss loss, float[] z, float[] g, int from, int to) {
+      int m = to - from;
+      int k = ns.out[ns.count - 1];
+      loss.gradient(z, k, labels, from, to, topHeap, 0, zRow);
+      topView.put(0, topHeap, 0, m * k);
+      FloatPointer up = top;
+      for (int i = ns.count - 1; i >= 0; i--) {
+        int width = ns.in[i];
+        // (upstream gradient)·Wᵀ: the transpose flag, no transposed copy
+        openblas.cblas_sgemm(openblas.CblasRowMajor, openblas.CblasNoTrans, openblas.CblasTrans, m, width, ns.out[i],
+            1f, up, ns.out[i], ns.w[i], ns.out[i], 0f, grad[i], width);
+        if (i == 0) {
+          gradView[0].get(0, g, from * width, m * width);
+        } else if (ns.relu[i - 1]) {
+          gradView[i].get(0, tmp, 0, m * width);
+          float[] h = actHeap[i - 1];
+          for (int j = 0; j < m * width; j++) {
+            tmp[j] = h[j] > 0f ? tmp[j] : 0f;
+          }
+          gradView[i].put(0, tmp, 0, m * width);
+        }
+        up = grad[i];
+      }
+    }
+  }
+
+  /** v += bias per row of the m rows at off (width out), then ReLU when asked ({@code v < 0 ? 0 : v}: NaN stays NaN). */
+  private static void addBias(float[] v, int off, int m, int out, float[] bias, boolean relu) {
+    for (int r = 0; r < m; r++) {
+      int o = off + r * out;
+      if (relu) {
+        for (int j = 0; j < out; j++) {
+          float t = v[o + j] + bias[j];
+          v[o + j] = t < 0f ? 0f : t;
+        }
+      } else {
+        for (int j = 0; j < out; j++) {
+          v[o + j] += bias[j];
+        }
+      }
     }
   }
 

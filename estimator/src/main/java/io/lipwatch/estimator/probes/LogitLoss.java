@@ -48,13 +48,21 @@ public enum LogitLoss {
    * per row; nothing of the batch's size is allocated (the attack loops call it every step).
    */
   void gradient(float[] logits, int k, int[] labels, float[] g) {
-    double[] z = new double[k];
-    for (int i = 0; i < labels.length; i++) {
+    gradient(logits, k, labels, 0, labels.length, g, 0, new double[k]);
+  }
+
+  /**
+   * As above for the rows [from, to) only, row i's gradient written at {@code gOff + (i − from)·k} of g; {@code z} is
+   * k doubles of scratch (the row kernels call it per block).
+   */
+  void gradient(float[] logits, int k, int[] labels, int from, int to, float[] g, int gOff, double[] z) {
+    for (int i = from; i < to; i++) {
       for (int c = 0; c < k; c++) {
         z[c] = logits[i * k + c];
       }
-      java.util.Arrays.fill(g, i * k, (i + 1) * k, 0f);
-      rowGradient(z, labels[i], g, i * k);
+      int off = gOff + (i - from) * k;
+      java.util.Arrays.fill(g, off, off + k, 0f);
+      rowGradient(z, labels[i], g, off);
     }
   }
 

@@ -10,9 +10,36 @@ import org.nd4j.linalg.factory.Nd4j;
  * {@code [n, d]}, logits {@code [n, k]}): the loops keep every per-step array of theirs preallocated, and a kernel that
  * writes into them lets a step allocate nothing of the batch's size. The dense MLP path has such a kernel
  * ({@link DenseClassifier#kernel}); every other classifier goes through {@link Classifier} and copies.
+ *
+ * <p>A kernel may also work on row ranges ({@link #rows}): rows are independent, so the attack loops then run each
+ * {@link RowBlocks} block's whole attack on one thread, blocks in parallel, with no barrier between the products and
+ * the per-row work of a step.
  */
-interface StepKernel {
+interface StepKernel extends AutoCloseable {
   int classes();
+
+  /**
+   * A handle computing the same logits and gradients on any row range [from, to) of the batch, for one thread at a
+   * time (each thread takes its own); null when this kernel only runs whole batches. The whole-batch calls run the
+   * same {@link RowBlocks} blocks through such handles, so both give the same values on those blocks.
+   */
+  default Rows rows() {
+    return null;
+  }
+
+  /** Releases kept buffers for reuse by later runs (the kernel is not used afterwards). */
+  @Override
+  default void close() {}
+
+  /** {@link StepKernel#logits} and {@link StepKernel#step} on the rows [from, to) of the batch's flat arrays. */
+  interface Rows extends AutoCloseable {
+    void logits(float[] x, float[] z, int from, int to);
+
+    void step(float[] x, LogitLoss loss, float[] z, float[] g, int from, int to);
+
+    @Override
+    void close();
+  }
 
   /** Logits of x into z. */
   void logits(float[] x, float[] z);

@@ -1,5 +1,6 @@
 package io.lipwatch.estimator.probes;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -12,9 +13,14 @@ import org.nd4j.linalg.activations.Activation;
 
 /**
  * The dense path's buffered kernel (what the attack loops step with) against the generic step of the same network:
- * same logits, same input gradient for every logit loss, also when the kernel's buffers are reused.
+ * same logits, same input gradient for every logit loss, also when the kernel's buffers are reused. Its row blocks run
+ * in parallel give exactly the values of the same blocks run one after the other on one thread, and the attack loops
+ * give exactly the same outcomes whether each block runs its whole attack alone (no observer) or every step goes over
+ * the whole batch (an observer watching).
  */
 class StepKernelTest {
+  /** 150 rows: two full blocks and a partial one. */
+  private static final int ROWS = 2 * RowBlocks.ROWS + 22;
 
   @Test
   void bufferedKernelMatchesTheGenericStepForEveryLoss() {
@@ -55,6 +61,68 @@ class StepKernelTest {
     MultiLayerNetwork relu = Fixtures.mlp(3, 12, 8, 4, Activation.RELU);
     assertNotNull(DenseClassifier.tryOf(relu).kernel(b.labels(), 12));
     assertNull(DenseClassifier.tryOf(relu).withExactScale().kernel(b.labels(), 12));
+  }
+
+  @Test
+  void parallelRowBlocksGiveExactlyTheSequentialValues() {
+    MultiLayerNetwork net = Fixtures.mlp(11, 64, 32, 10, Activation.RELU);
+    ProbeSet s = Fixtures.labelledBy(net, Fixtures.uniformSet("blocks", ROWS, List.of(64), 10, 0.0, 1.0, 12), 0.1, 13);
+    Attacks.Batch b = ProbeRunner.batches(s, s.count()).get(0);
+    DenseClassifier dense = DenseClassifier.tryOf(net);
+    RowBlocks blocks = new RowBlocks(b.n());
+    assertEquals(3, blocks.count());
+    try (StepKernel kernel = StepKernel.of(dense, b)) {
+      Attacks.Work w = new Attacks.Work(b, kernel.classes());
+      float[] z = new float[w.z.length];
+      float[] g = new float[w.g.length];
+      for (LogitLoss loss : LogitLoss.values()) {
+        kernel.step(w.x, loss, w.z, w.g);
+        try (StepKernel.Rows rows = kernel.rows()) {
+          for (int blk = 0; blk < blocks.count(); blk++) {
+            rows.step(w.x, loss, z, g, blocks.from(blk), blocks.to(blk));
+          }
+        }
+        assertArrayEquals(z, w.z, loss + " logits");
+        assertArrayEquals(g, w.g, loss + " input gradient");
+      }
+    }
+  }
+
+  @Test
+  void attacksGiveTheSameOutcomesBlockByBlockAndStepByStep() {
+    MultiLayerNetwork net = Fixtures.mlp(21, 64, 32, 10, Activation.RELU);
+    ProbeSet s = Fixtures.labelledBy(net, Fixtures.uniformSet("loops", ROWS, List.of(64), 10, 0.0, 1.0, 22), 0.1, 23);
+    Attacks.Batch b = ProbeRunner.batches(s, s.count()).get(0);
+    DenseClassifier dense = DenseClassifier.tryOf(net);
+    Attacks.Observer watch = (x, xAdv) -> { };
+    int n = b.n();
+    for (ProbeConfig.Norm norm : ProbeConfig.Norm.values()) {
+      double e = norm == ProbeConfig.Norm.L2 ? 0.5 : 0.05;
+      double[] eps = new double[n];
+      double[] alpha = new double[n];
+      for (int i = 0; i < n; i++) {
+        eps[i] = e * (0.5 + i % 3 * 0.25); // per-row radii, as the bisection uses
+        alpha[i] = 2.5 * eps[i] / 12;
+      }
+      Attacks.Outcome blockwise = Attacks.pgd(dense, b, norm, eps, alpha, 12, true, 5, 0, 1, true, null, null);
+      Attacks.Outcome stepwise = Attacks.pgd(dense, b, norm, eps, alpha, 12, true, 5, 0, 1, true, null, watch);
+      assertArrayEquals(stepwise.fooled, blockwise.fooled, norm + " PGD fooled");
+      assertArrayEquals(stepwise.foolNorm, blockwise.foolNorm, norm + " PGD smallest fooling norm");
+      assertEquals(stepwise.bestDelta == null, blockwise.bestDelta == null);
+      if (stepwise.bestDelta != null) {
+        assertArrayEquals(stepwise.bestDelta.data().asFloat(), blockwise.bestDelta.data().asFloat(), norm + " best");
+      }
+      assertEquals(12, blockwise.stepsDone);
+      assertEquals(stepwise.zeroRowsFirstStep, blockwise.zeroRowsFirstStep);
+      int broken = 0;
+      for (boolean f : blockwise.fooled) {
+        broken += f ? 1 : 0;
+      }
+      assertTrue(broken > 0 && broken < n, norm + ": some rows broken, some not (" + broken + ")");
+      Attacks.Outcome f1 = Attacks.fgsm(dense, b, norm, e, 0, 1, null);
+      Attacks.Outcome f2 = Attacks.fgsm(dense, b, norm, e, 0, 1, watch);
+      assertArrayEquals(f2.fooled, f1.fooled, norm + " FGSM fooled");
+    }
   }
 
   private static void assertClose(float[] want, float[] got, double tol, String what) {

@@ -1,0 +1,82 @@
+package io.lipwatch.estimator.probes;
+
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ForkJoinTask;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A batch's rows cut into fixed blocks of at most {@link #ROWS} rows, run on the calling thread and the common pool's
+ * workers. The attacks' rows are independent (a row's iterates depend on its own input, label and start only), so a
+ * block's work touches its own rows alone; the cut depends on the row count only, so results do not depend on threads
+ * or scheduling. Blocks are handed out one at a time: when another process holds a core, the other thread takes more
+ * blocks instead of both waiting at a barrier (as a statically split multi-threaded BLAS call does).
+ */
+final class RowBlocks {
+  /** Rows per block: small enough to balance two threads under load, large enough for a full-speed sgemm. */
+  static final int ROWS = 64;
+
+  private final int n;
+  private final int count;
+
+  RowBlocks(int n) {
+    this.n = n;
+    this.count = Math.max(1, (n + ROWS - 1) / ROWS);
+  }
+
+  int count() {
+    return count;
+  }
+
+  int from(int block) {
+    return Math.min(n, block * ROWS);
+  }
+
+  int to(int block) {
+    return Math.min(n, (block + 1) * ROWS);
+  }
+
+  /** Work on the rows [from, to) of one block. */
+  interface Task {
+    void run(int block, int from, int to);
+  }
+
+  /** Runs every block once; returns when all are done (a task's exception is rethrown). */
+  void run(Task task) {
+    int helpers = Math.min(count - 1, ForkJoinPool.getCommonPoolParallelism());
+    if (helpers <= 0) {
+      for (int b = 0; b < count; b++) {
+        task.run(b, from(b), to(b));
+      }
+      return;
+    }
+    AtomicInteger next = new AtomicInteger();
+    Runnable loop = () -> {
+      for (int b = next.getAndIncrement(); b < count; b = next.getAndIncrement()) {
+        task.run(b, from(b), to(b));
+      }
+    };
+    ForkJoinTask<?>[] others = new ForkJoinTask<?>[helpers];
+    for (int i = 0; i < helpers; i++) {
+      others[i] = ForkJoinPool.commonPool().submit(loop);
+    }
+    RuntimeException failed = null;
+    try {
+      loop.run();
+    } catch (RuntimeException e) {
+      failed = e;
+      next.set(count); // the helpers stop at their next block
+    }
+    for (ForkJoinTask<?> f : others) {
+      try {
+        f.join();
+      } catch (RuntimeException e) {
+        if (failed == null) {
+          failed = e;
+        }
+      }
+    }
+    if (failed != null) {
+      throw failed;
+    }
+  }
+}
