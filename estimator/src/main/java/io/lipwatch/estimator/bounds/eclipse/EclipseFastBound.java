@@ -18,7 +18,7 @@ import java.util.List;
  *
  * is positive semidefinite: minimising its quadratic form over the last block gives
  * ‖v₀‖² + Σ λ_b(‖v_b‖² − 2m_b v_bᵀW_b v_{b−1}) − ‖W_l v_{l−1}‖²/ρ ≥ 0, and each slope constraint
- * (Δφ − αΔz)(βΔz − Δφ) ≥ 0 says λ_b(‖Δv_b‖² − 2m_bΔv_bᵀΔz_b) ≤ −λ_bα_bβ_b‖Δz_b‖² ≤ 0 (the dropped αβ term only helps).
+ * (Δφ − αΔz)(βΔz − Δφ) ≥ 0 says λ_b(‖Δv_b‖² − 2m_bΔv_bᵀΔz_b) ≤ −λ_bα_bβ_b‖Δz_b‖² ≤ 0 (dropping the αβ term is sound; it is kept where α &gt; 0, below).
  * The Schur complements are ECLipsE's X_b = λ_bI − λ_b²m_b²W_bX_{b−1}⁻¹W_bᵀ, and λ_b = 1/(2m_b²λ_max(W_bX_{b−1}⁻¹W_bᵀ))
  * is their closed form (X_b ⪰ λ_b/2·I: ample room for rounding).
  *
@@ -32,10 +32,15 @@ import java.util.List;
  * σ_i ≥ γ_{N+1}(|R̃||R̃ᵀ|𝟙)_i + |e_i| (Gershgorin on the symmetric Σ − ΔA − e). Those row sums are computed from the
  * factor after the fact, rounded up; a row that fails means no bound.
  *
+ * <p>The αβ term. With α_b &gt; 0 (leaky ReLU) it adds +λ_bα_bβ_bW_bᵀW_b to block b−1, so keeping it tightens the bound
+ * (1.78× → 1.35× of LipSDP-Neuron on a leaky 16-32-32-4 with one multiplier per layer). Block b−1 is factored before
+ * λ_b is known, so {@link #withAlphaBeta} takes its coefficient from an earlier pass and checks exactly that it is at
+ * most α_bβ_b times the λ_b then chosen; the dense κW_bᵀW_b entries' rounding joins the row checks.
+ *
  * <p>Small networks (a dense Newton step of at most {@link #REFINE_MACS} multiply-adds) also get
  * {@link #perNeuron}: one multiplier per neuron is LipSDP-Neuron's feasible set, and the one-per-layer pass left up to
- * 1.8× on the table against it (2-input nets, leaky ReLU). Those multipliers keep the αβ term dropped above (it adds
- * +λα_bβ_bW_bᵀW_b to block b−1, so α &gt; 0 tightens), are found in plain floating point by a log-barrier method
+ * 1.8× on the table against it (2-input nets, leaky ReLU). Those multipliers keep the αβ term too, are found in plain
+ * floating point by a log-barrier method
  * ({@link NeuronRefinement}) and are trusted only after the whole dense LMI, its assembly rounding bounded entry-wise,
  * passes the LipSDP certificate ({@link LmiCertificate#checkPsd}). The least proven bound of the two is reported.
  */
@@ -284,6 +289,8 @@ public final class EclipseFastBound {
   static Result layerwise(List<DenseMatrix> weights, double[] slopeMin, double[] slopeMax, long deadline) {
     double[][][] first = new double[2][][];
     Result best = null;
+    double bestTheta = Double.NaN;
+    double[][] bestDc = null;
     double cost = 0; // multiply-adds of one pass: solves and Gram products
     for (DenseMatrix w : weights) {
       cost += (double) w.cols() * w.rows() * (w.cols() + w.rows());
@@ -293,14 +300,30 @@ public final class EclipseFastBound {
       if (best != null && deadline != 0 && System.nanoTime() > deadline) {
         break;
       }
-      Result r = bound(weights, slopeMin, slopeMax, deadline, 4 * SHIFT, Weighting.UNIFORM, theta, first);
+      double[][] dc = new double[2][];
+      Result r = bound(weights, slopeMin, slopeMax, deadline, 4 * SHIFT, Weighting.UNIFORM, theta, first, null, dc);
       if (r.verified() && (best == null || r.value() < best.value())) {
         best = new Result(r.value(), true, r.retries(), "least over θ ∈ " + java.util.Arrays.toString(thetas) + " at θ = " + theta
             + (theta == 0.5 ? " (ECLipsE-Fast's own)" : "") + "; " + r.note());
+        bestTheta = theta;
+        bestDc = dc;
       }
       if (best == null) {
         return r; // the first choice failed: say why
       }
+    }
+    // with the αβ term: κ from the last verified pass, repeated while it gains (once on large networks)
+    double plain = best.value();
+    int rounds = cost <= GRID_MACS ? AB_ROUNDS : 1;
+    for (int k = 0; k < rounds && bestDc != null && bestDc[0] != null && !(deadline != 0 && System.nanoTime() > deadline); k++) {
+      double[][] dc = new double[2][];
+      Result ab = withAlphaBeta(weights, slopeMin, slopeMax, deadline, bestTheta, bestDc, dc);
+      if (ab == null || !ab.verified() || !(ab.value() < best.value())) {
+        break;
+      }
+      best = new Result(ab.value(), true, ab.retries(), "with the αβ term (slope α > 0; " + (k + 1) + " pass" + (k > 0 ? "es" : "")
+          + " after the one without it, " + plain + "), θ ≥ " + bestTheta + "; " + ab.note());
+      bestDc = dc;
     }
     return best;
   }
@@ -335,13 +358,20 @@ public final class EclipseFastBound {
 
   public static Result bound(List<DenseMatrix> weights, double[] slopeMin, double[] slopeMax, long deadline, double lastMargin,
       Weighting weighting) {
-    return bound(weights, slopeMin, slopeMax, deadline, lastMargin, weighting, 0.5, null);
+    return bound(weights, slopeMin, slopeMax, deadline, lastMargin, weighting, 0.5, null, null, null);
   }
 
-  /** {@code first}, when given, caches the first layer's H and G (they do not depend on θ): {ht, {g}}. */
+  /**
+   * {@code first}, when given, caches the first layer's H and G (they do not depend on θ): {ht, {g}}. {@code kappa},
+   * when given (uniform weighting), adds the αβ term κ_bW_bᵀW_b to scaled block b−1 (see {@link #withAlphaBeta});
+   * {@code out}, when given, receives {d_b, c_b} of a verified pass.
+   */
   static Result bound(List<DenseMatrix> weights, double[] slopeMin, double[] slopeMax, long deadline, double lastMargin,
-      Weighting weighting, double theta, double[][][] first) {
+      Weighting weighting, double theta, double[][][] first, double[] kappa, double[][] out) {
     boolean perNeuron = weighting != Weighting.UNIFORM;
+    if (perNeuron) {
+      kappa = null;
+    }
     int l = weights.size();
     if (l < 2 || slopeMin.length != l - 1 || slopeMax.length != l - 1) {
       throw new IllegalArgumentException("need ≥ 2 layers and one slope range per hidden layer");
@@ -364,11 +394,27 @@ public final class EclipseFastBound {
       dim += w.rows();
     }
     Pass p = new Pass(gamma(dim + 1), dim);
+    double[] q = kappa == null ? null : NeuronLmi.slopes(slopeMin, slopeMax)[1];
 
     // block 0: d₀ = 1, a diagonal block, so its factor is the diagonal √fl(1 − σ₀)
     int n0 = weights.get(0).cols();
     double a0 = 1.0 - SHIFT;
     Block prev = Block.diagonal(n0, Math.sqrt(a0), SHIFT, a0);
+    if (kappa != null && kappa[1] > 0) {
+      // with the αβ term block 0 is I + κ₁W₁ᵀW₁: dense
+      AlphaBeta ext = AlphaBeta.of(weights.get(0), kappa[1]);
+      double[] sigma = new double[n0];
+      double[] a = new double[n0];
+      for (int i = 0; i < n0; i++) {
+        sigma[i] = SHIFT * (1 + ext.diag(i));
+        a[i] = 1 - sigma[i];
+      }
+      double[] s0 = ext.assemble(a, null, null, n0);
+      if (!cholesky(s0, n0)) {
+        return new Result(Double.NaN, false, 0, "αβ pass: block 0 not positive definite");
+      }
+      prev = new Block(n0, s0, -1, null, null, sigma, a, ext.rounding(s0Diag(a, ext)));
+    }
     double[] colPrevPrev = null;
     double[] dd = new double[l + 1];
     double[] cc = new double[l + 1];
@@ -434,13 +480,28 @@ public final class EclipseFastBound {
       }
       double est = top;
       double margin = lastMargin;
+      // the αβ term of layer b+1 lands in this block (its coefficient was fixed by the pass before)
+      AlphaBeta ext = kappa != null && b < l - 1 && kappa[b + 1] > 0 ? AlphaBeta.of(weights.get(b), kappa[b + 1]) : null;
       for (int t = 0; t <= RETRIES && cur == null; t++) {
         double c;
         double d;
         if (b < l) {
           // ECLipsE-Fast: λ_b = θ/(m²g) in the original coordinates is d = c²g/θ in the scaled ones (θ = ½ in the paper)
-          c = Math.scalb(1.0, (int) -Math.round(0.5 * log2(est / theta)));
-          d = c * c * est / theta;
+          double th = theta;
+          if (kappa != null && kappa[b] > 0) {
+            // λ_b must be large enough for the κ_b put in block b−1: κ_b·m_b²·d ≤ q_b·c² (q_eff ≤ αβ)
+            th = Math.max(theta, est * kappa[b] * m[b] * m[b] / q[b] * (1 + 1e-9));
+            if (!(th <= 0.95)) {
+              return new Result(Double.NaN, false, retries, "αβ pass: layer " + b + " needs θ = " + th);
+            }
+          }
+          c = Math.scalb(1.0, (int) -Math.round(0.5 * log2(est / th)));
+          d = c * c * est / th;
+          if (kappa != null && kappa[b] > 0 && new java.math.BigDecimal(kappa[b]).multiply(new java.math.BigDecimal(m[b]))
+              .multiply(new java.math.BigDecimal(m[b])).multiply(new java.math.BigDecimal(d))
+              .compareTo(new java.math.BigDecimal(q[b]).multiply(new java.math.BigDecimal(c * c))) > 0) {
+            return new Result(Double.NaN, false, retries, "αβ pass: κ·m²·d > q·c² at layer " + b);
+          }
         } else {
           c = Math.scalb(1.0, (int) -Math.round(0.5 * log2(est)));
           d = c * c * est * (1 + margin);
@@ -450,13 +511,14 @@ public final class EclipseFastBound {
         double[] rowScale = new double[nb];
         for (int i = 0; i < nb; i++) {
           double di = d * tau[i]; // exact: τ is a power of two
-          sigma[i] = SHIFT * di;
+          sigma[i] = SHIFT * (ext == null ? di : di + ext.diag(i));
           a[i] = di - sigma[i];
           rowScale[i] = c * tau[i];
         }
-        double[] s = assemble(a, rowScale, g, nb);
+        double[] s = ext == null ? assemble(a, rowScale, g, nb) : ext.assemble(a, rowScale, g, nb);
+        double[] asm = ext == null ? null : ext.rounding(s0Diag(a, ext));
         if (cholesky(s, nb)) {
-          cur = new Block(nb, s, -1, rowScale, ht, sigma, a);
+          cur = new Block(nb, s, -1, rowScale, ht, sigma, a, asm);
           dd[b] = d;
           cc[b] = c;
         } else {
@@ -497,6 +559,10 @@ public final class EclipseFastBound {
     if (!Double.isFinite(value)) {
       return new Result(Double.NaN, false, retries, "ρ overflowed");
     }
+    if (out != null) {
+      out[0] = dd.clone();
+      out[1] = cc.clone();
+    }
     return new Result(value, true, retries, "closed-form multipliers per layer; LMI of side " + dim
         + " proven PSD by a rounding-aware block Cholesky (max row error " + String.format("%.2g", p.worst) + " of the shift)");
   }
@@ -535,7 +601,7 @@ public final class EclipseFastBound {
             v += Math.abs(blk.r[ri + k]) * colOwn[k];
           }
         }
-        double need = (gammaN * v + 2 * U * Math.abs(blk.a[i])) * inflate * inflate + tiny;
+        double need = (gammaN * v + 2 * U * Math.abs(blk.a[i]) + (blk.asm == null ? 0 : blk.asm[i])) * inflate * inflate + tiny;
         worst = Math.max(worst, need / blk.sigma[i]);
         if (!(need <= blk.sigma[i])) {
           failure = "row " + i + " needs a shift of " + need + ", has " + blk.sigma[i];
@@ -555,8 +621,9 @@ public final class EclipseFastBound {
     final double[][] ht;     // H_bᵀ: row i = R_{b−1}⁻¹ w_i (null for block 0)
     final double[] sigma;    // the shift of each row
     final double[] a;        // the shifted diagonal entries fl(d·τ_i − σ_i)
+    final double[] asm;      // per row, the rounding of the αβ term's entries (null: none)
 
-    Block(int n, double[] r, double diag, double[] rowScale, double[][] ht, double[] sigma, double[] a) {
+    Block(int n, double[] r, double diag, double[] rowScale, double[][] ht, double[] sigma, double[] a, double[] asm) {
       this.n = n;
       this.r = r;
       this.diag = diag;
@@ -564,6 +631,7 @@ public final class EclipseFastBound {
       this.ht = ht;
       this.sigma = sigma;
       this.a = a;
+      this.asm = asm;
     }
 
     static Block diagonal(int n, double value, double sigma, double a) {
@@ -571,7 +639,7 @@ public final class EclipseFastBound {
       double[] av = new double[n];
       java.util.Arrays.fill(sg, sigma);
       java.util.Arrays.fill(av, a);
-      return new Block(n, null, value, null, null, sg, av);
+      return new Block(n, null, value, null, null, sg, av, null);
     }
 
     /** H_{b+1}ᵀ: row j = R⁻¹ w_j by forward substitution (four right-hand sides at a time; same arithmetic per entry). */
@@ -658,6 +726,116 @@ public final class EclipseFastBound {
       return col;
     }
   }
+
+  /**
+   * The αβ term of one layer in scaled coordinates, κ·W_bᵀW_b, as the doubles fl(κ·fl(W_bᵀW_b)) that enter the block, and
+   * per row a bound of their rounding: |fl(κ·fl(WᵀW))_ij − κ(WᵀW)_ij| ≤ γ_{n+1}κ(|W|ᵀ|W|)_ij (n rows of W), whose row sums
+   * are γ_{n+1}κ·(|W|ᵀ(|W|𝟙))_i, plus u|A_ii| for adding it to the diagonal.
+   */
+  static final class AlphaBeta {
+    final int n;
+    final double[] ext;     // fl(κ·fl(WᵀW)), row-major n × n
+    final double[] absRows; // γ_{rows+1}·κ·(|W|ᵀ|W|𝟙)_i, rounded up
+
+    private AlphaBeta(int n, double[] ext, double[] absRows) {
+      this.n = n;
+      this.ext = ext;
+      this.absRows = absRows;
+    }
+
+    static AlphaBeta of(DenseMatrix w, double kappa) {
+      int rows = w.rows();
+      int n = w.cols();
+      double[] wd = w.data();
+      double[][] wt = new double[n][rows];
+      double[] rowAbs = new double[rows];
+      for (int r = 0; r < rows; r++) {
+        for (int i = 0; i < n; i++) {
+          double v = wd[r * n + i];
+          wt[i][r] = v;
+          rowAbs[r] += Math.abs(v);
+        }
+      }
+      double[] g = gram(wt, 0);
+      for (int k = 0; k < g.length; k++) {
+        g[k] = kappa * g[k];
+      }
+      double gk = gamma(rows + 1) * kappa * (1 + 8 * (rows + n + 2) * U);
+      double[] absRows = new double[n];
+      for (int i = 0; i < n; i++) {
+        double acc = 0;
+        for (int r = 0; r < rows; r++) {
+          acc += Math.abs(wt[i][r]) * rowAbs[r];
+        }
+        absRows[i] = gk * acc;
+      }
+      return new AlphaBeta(n, g, absRows);
+    }
+
+    double diag(int i) {
+      return ext[i * n + i];
+    }
+
+    /** fl(A − (qG)q) with A = fl(diag(a) + ext); q, g null: A alone. */
+    double[] assemble(double[] a, double[] q, double[] g, int nn) {
+      double[] s = new double[nn * nn];
+      for (int i = 0; i < nn; i++) {
+        for (int j = 0; j < nn; j++) {
+          double aij = i == j ? a[i] + ext[i * nn + j] : ext[i * nn + j];
+          s[i * nn + j] = g == null ? aij : aij - q[i] * q[j] * g[i * nn + j];
+        }
+      }
+      return s;
+    }
+
+    /** Per row: the αβ entries' rounding plus u|fl(a_i + ext_ii)|. */
+    double[] rounding(double[] diagA) {
+      double[] r = new double[n];
+      for (int i = 0; i < n; i++) {
+        r[i] = absRows[i] + 2 * U * Math.abs(diagA[i]);
+      }
+      return r;
+    }
+  }
+
+  /** fl(a_i + ext_ii), the assembled diagonal before the incoming Gram is subtracted. */
+  private static double[] s0Diag(double[] a, AlphaBeta ext) {
+    double[] d = new double[a.length];
+    for (int i = 0; i < a.length; i++) {
+      d[i] = a[i] + ext.diag(i);
+    }
+    return d;
+  }
+
+  /**
+   * The one-multiplier-per-layer pass again with the αβ term of the slope constraints: layer b's neurons add
+   * q_bλ_bW_bᵀW_b to block b−1, i.e. κ_bW_bᵀW_b in the scaled coordinates, κ_b = q_bλ_bs_{b−1}² = q_bc_b²/(m_b²d_b).
+   * Block b−1 is factored before λ_b is chosen, so κ_b comes from a pass before ({@code dc}: d_b, c_b); λ_b is then
+   * chosen as before, θ raised where needed so that the κ_b used is at most q_b times the new λ_b's (checked exactly:
+   * κ_b·m_b²·d_b ≤ q_b·c_b²), which is the slope constraint with a smaller αβ, still sound. The rounding of the dense
+   * κW_bᵀW_b entries joins each row's a posteriori check. Null when no layer has α &gt; 0.
+   */
+  static Result withAlphaBeta(List<DenseMatrix> weights, double[] slopeMin, double[] slopeMax, long deadline, double theta,
+      double[][] dc, double[][] out) {
+    double[][] mq = NeuronLmi.slopes(slopeMin, slopeMax);
+    int l = weights.size();
+    double[] kappa = new double[l];
+    boolean any = false;
+    for (int b = 1; b < l; b++) {
+      double m = Math.nextUp((slopeMin[b - 1] + slopeMax[b - 1]) * 0.5);
+      if (mq[1][b] > 0) {
+        kappa[b] = mq[1][b] * dc[1][b] * dc[1][b] / (m * m * dc[0][b]);
+        any = true;
+      }
+    }
+    if (!any) {
+      return null;
+    }
+    return bound(weights, slopeMin, slopeMax, deadline, 4 * SHIFT, Weighting.UNIFORM, theta, null, kappa, out);
+  }
+
+  /** Passes with the αβ term at most, each taking κ from the one before (small networks; large ones get one). */
+  static final int AB_ROUNDS = 4;
 
   /** G = H Hᵀ over the rows of ht (full symmetric, row-major), each entry summed in index order (four rows at a time). */
   static double[] gram(double[][] ht, long deadline) {
