@@ -1,6 +1,5 @@
 package io.lipwatch.cli;
 
-import io.lipwatch.estimator.bounds.EngineConfig;
 import io.lipwatch.estimator.snapshot.DirectorySnapshotStore;
 import io.lipwatch.estimator.snapshot.SnapshotLimits;
 import io.lipwatch.estimator.snapshot.SnapshotPublisher;
@@ -70,7 +69,7 @@ public final class Demo implements AutoCloseable {
     monitor = new MonitorService(kafka, work.resolve("monitor-state"), "0.0.0.0", cfg.metricsPort(), null);
     resources.register(monitor);
     EstimatorService estimator = new EstimatorService(kafka,
-        new EstimatorSettings(SnapshotLimits.defaults(), EngineConfig.defaults(), EstimatorSettings.streamProbes(), store, null),
+        new EstimatorSettings(SnapshotLimits.defaults(), EstimatorSettings.streamEngine(), EstimatorSettings.streamProbes(), store, null),
         work.resolve("estimator-state"), monitor.registry());
     resources.register(estimator);
     SnapshotPublisher publisher = new SnapshotPublisher(kafka, SnapshotLimits.defaults(), store, null);

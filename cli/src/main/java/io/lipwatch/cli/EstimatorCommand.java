@@ -1,6 +1,5 @@
 package io.lipwatch.cli;
 
-import io.lipwatch.estimator.bounds.EngineConfig;
 import io.lipwatch.estimator.snapshot.DirectorySnapshotStore;
 import io.lipwatch.estimator.snapshot.SnapshotLimits;
 import io.lipwatch.estimator.snapshot.SnapshotSignature;
@@ -60,7 +59,7 @@ public final class EstimatorCommand implements Callable<Integer> {
     MethodNames.check(methods, spec);
     Path state = stateDir.resolve();
     EstimatorSettings settings = new EstimatorSettings(SnapshotLimits.defaults(),
-        EngineConfig.defaults().withBudget(budget).withMethods(methods == null ? null : new LinkedHashSet<>(methods)),
+        EstimatorSettings.streamEngine().withBudget(budget).withMethods(methods == null ? null : new LinkedHashSet<>(methods)),
         noProbes ? null : probeOptions.apply(EstimatorSettings.streamProbes()),
         store == null ? null : new DirectorySnapshotStore(store),
         hmacKey == null ? null : new SnapshotSignature(Files.readAllBytes(hmacKey)));

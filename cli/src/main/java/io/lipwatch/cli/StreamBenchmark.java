@@ -95,7 +95,7 @@ final class StreamBenchmark {
       }
       estimates = estimates(kafka, 2, repeats + 1, Duration.ofSeconds(30));
     }
-    return table(seconds) + breakdown(estimates) + String.format(Locale.ROOT,
+    return table(seconds) + breakdown(estimates) + figures(estimates) + String.format(Locale.ROOT,
         "load average (1 min) after each timed snapshot: %s%n", join(load));
   }
 
@@ -173,6 +173,55 @@ final class StreamBenchmark {
       String seen = v.length < estimates.size() ? " (" + v.length + " of " + estimates.size() + ")" : "";
       sb.append(String.format(Locale.ROOT, "| %s%s | %.3f s | %.3f–%.3f s |%n", p.getKey(), seen, median(v), v[0],
           v[v.length - 1]));
+    }
+    return sb.toString();
+  }
+
+  /**
+   * What the timed estimates measured, median (and range) per figure: each bound method's value, clean accuracy, each
+   * attack's robust accuracy, each certified accuracy (method and ε) and the median minimal perturbation — so a change
+   * made for speed shows whether it moved a figure.
+   */
+  static String figures(List<Estimate> estimates) {
+    if (estimates.isEmpty()) {
+      return "";
+    }
+    Map<String, List<Double>> figs = new LinkedHashMap<>();
+    for (Estimate e : estimates) {
+      if (e.lipschitz() != null) {
+        for (UpperBound u : e.lipschitz().upper()) {
+          add(figs, "bound " + u.method() + (u.sound() ? " (sound)" : ""), u.value());
+        }
+        for (LowerBound l : e.lipschitz().lower()) {
+          add(figs, "bound " + l.method() + " (lower)", l.value());
+        }
+      }
+      Probes p = e.probes();
+      if (p == null) {
+        continue;
+      }
+      add(figs, "clean accuracy", p.cleanAccuracy());
+      if (p.attacks() != null) {
+        for (Probes.AttackResult a : p.attacks()) {
+          add(figs, "robust accuracy " + a.attack() + (a.losses() == null ? "" : "/" + String.join("+", a.losses()))
+              + " " + a.norm() + " ε=" + fmt(a.eps()), a.robustAccuracy());
+        }
+      }
+      if (p.certified() != null) {
+        for (Probes.CertifiedAccuracy c : p.certified()) {
+          add(figs, "certified accuracy " + c.methodOrGlobal() + " " + c.norm() + " ε=" + fmt(c.eps()), c.accuracy());
+        }
+      }
+      if (p.medianMinPerturbation() != null) {
+        add(figs, "median minimal perturbation " + p.medianMinPerturbation().norm(), p.medianMinPerturbation().value());
+      }
+    }
+    StringBuilder sb = new StringBuilder();
+    sb.append(String.format(Locale.ROOT, "%nwhat the timed estimates measured (median over %d):%n", estimates.size()));
+    sb.append(String.format(Locale.ROOT, "| figure | median | min–max |%n| --- | --- | --- |%n"));
+    for (Map.Entry<String, List<Double>> f : figs.entrySet()) {
+      double[] v = f.getValue().stream().mapToDouble(Double::doubleValue).sorted().toArray();
+      sb.append(String.format(Locale.ROOT, "| %s | %.5g | %.5g–%.5g |%n", f.getKey(), median(v), v[0], v[v.length - 1]));
     }
     return sb.toString();
   }

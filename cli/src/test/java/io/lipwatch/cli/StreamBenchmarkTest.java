@@ -45,6 +45,18 @@ class StreamBenchmarkTest {
   }
 
   @Test
+  void figuresTakeTheMedianPerFigure() {
+    String out = StreamBenchmark.figures(List.of(estimate(2, 4.0, 0.01, 0.9, 0.6), estimate(3, 5.0, 0.03, 1.1, 0.8),
+        estimate(4, 4.5, 0.02, 1.0, 0.7)));
+    System.out.print(out);
+    assertTrue(out.contains("| bound autolip (sound) | 10.000 | 10.000–10.000 |"), out);
+    assertTrue(out.contains("| bound clip-pairs (lower) | 1.0000 | 1.0000–1.0000 |"), out);
+    assertTrue(out.contains("| clean accuracy | 0.80000 | 0.80000–0.80000 |"), out);
+    assertTrue(out.contains("| robust accuracy pgd/ce+dlr l2 ε=2 | 0.30000 | 0.30000–0.30000 |"), out);
+    assertTrue(StreamBenchmark.figures(List.of()).isEmpty());
+  }
+
+  @Test
   void noEstimatesSaysSo() {
     assertTrue(StreamBenchmark.breakdown(List.of()).contains("no breakdown"));
   }

@@ -13,7 +13,7 @@ import java.util.Map;
 /**
  * Applies the registered Lipschitz methods ({@link BoundMethods}) that the configuration selects to an extracted
  * network, and returns the bounds (the estimate record is assembled by the pipeline). Each method runs
- * under its own wall-time budget ({@link EngineConfig#methodBudget()}); a method that runs out reports what it has
+ * under its own wall-time budget ({@link EngineConfig#budgetOf}); a method that runs out reports what it has
  * with a note, and a sound method only stays {@code sound:true} when its value is still proven (AutoLip falls back to
  * the Hölder bound for the layers it did not reach).
  */
@@ -57,6 +57,16 @@ public final class LipschitzEngine {
 
   /** The bounds of an extracted network (no snapshot metadata): what tests and the benchmark call. */
   public Computed compute(ExtractedNetwork net, WarmStart warm, double[][] probeInputs) {
+    return compute(net, warm, probeInputs, Map.of());
+  }
+
+  /**
+   * As above, taking the outcome of a method from {@code done} (by method name; e.g. {@link Computed#outcomes()} of an
+   * engine restricted to the fast sound methods, run first for an early bound) instead of computing it again: the same
+   * result, in the registry's order, as computing it here — for methods whose outcome depends only on the network, the
+   * warm start and the budget.
+   */
+  public Computed compute(ExtractedNetwork net, WarmStart warm, double[][] probeInputs, Map<String, MethodOutcome> done) {
     double[][] inputs = probeInputs != null && probeInputs.length > 0 ? probeInputs
         : LowerBounds.randomInputs(DEFAULT_PROBES, net.inputDim(), config.seed());
     for (double[] x : inputs) {
@@ -67,6 +77,7 @@ public final class LipschitzEngine {
     List<UpperBound> upper = new ArrayList<>();
     List<LowerBound> lower = new ArrayList<>();
     List<String> warnings = new ArrayList<>();
+    Map<String, MethodOutcome> outcomes = new java.util.LinkedHashMap<>();
     Map<String, double[]> vectors = new HashMap<>(warm.singularVectors());
     List<double[][]> seeds = new ArrayList<>(warm.pairs());
     List<double[][]> pairs = new ArrayList<>();
@@ -85,7 +96,9 @@ public final class LipschitzEngine {
         }
         continue;
       }
-      MethodOutcome o = run(m, new MethodContext(target, config, warm, inputs, List.copyOf(seeds), deadline(), explicit));
+      MethodOutcome o = done.containsKey(m.name()) ? done.get(m.name())
+          : run(m, new MethodContext(target, config, warm, inputs, List.copyOf(seeds), deadline(m), explicit));
+      outcomes.put(m.name(), o);
       warnings.addAll(o.warnings());
       if (o.upper() != null) {
         upper.add(m.kind() == BoundMethod.Kind.LOWER ? o.upper() : fused.inflate(o.upper()));
@@ -104,7 +117,8 @@ public final class LipschitzEngine {
     if (pairs.isEmpty()) {
       pairs.addAll(warm.pairs());
     }
-    return new Computed(upper, lower, warnings, new WarmStart(vectors, pairs.stream().limit(LowerBounds.KEEP_PAIRS).toList()));
+    return new Computed(upper, lower, warnings, new WarmStart(vectors, pairs.stream().limit(LowerBounds.KEEP_PAIRS).toList()),
+        outcomes);
   }
 
   /**
@@ -145,14 +159,18 @@ public final class LipschitzEngine {
     }
   }
 
-  /** What {@link #compute} returns. */
-  public record Computed(List<UpperBound> upper, List<LowerBound> lower, List<String> warnings, WarmStart warm) {
+  /**
+   * What {@link #compute} returns; {@code outcomes}: each method's outcome as run (isolated, before the fusion's
+   * inflation), by method name, for {@link #compute(ExtractedNetwork, WarmStart, double[][], Map)}.
+   */
+  public record Computed(List<UpperBound> upper, List<LowerBound> lower, List<String> warnings, WarmStart warm,
+      Map<String, MethodOutcome> outcomes) {
     public LipschitzBounds bounds() {
       return LipschitzBounds.of(upper, lower);
     }
   }
 
-  private long deadline() {
-    return System.nanoTime() + config.methodBudget().toNanos();
+  private long deadline(BoundMethod m) {
+    return System.nanoTime() + config.budgetOf(m.name()).toNanos();
   }
 }

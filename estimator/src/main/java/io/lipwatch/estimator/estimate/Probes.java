@@ -8,7 +8,8 @@ import java.util.Map;
  * The {@code probes} block of an estimate: accuracy under noise, attacks and certification on a probe set.
  * {@code timings} (optional): seconds per probe phase in the order run ({@code clean}, {@code noise}, {@code attacks},
  * …; a phase run twice counts both runs), and {@code bound-wait}, the time the certificate phases waited for the
- * engine's sound bound — where the probes' {@code seconds} went.
+ * engine's sound bound — where the probes' {@code seconds} went (the certificate phases may run beside the others, so
+ * the entries can add up to more).
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Probes(

@@ -134,14 +134,14 @@ public final class EstimatePipeline {
     Probed probed = null;
     if (set != null && probes != null && overlap && fits(inputs, net)) {
       // the probes need the bounds only in their certificate phases: the engine runs beside them (two cores), and the
-      // certificate phases wait for its sound bound
-      CompletableFuture<LipschitzEngine.Computed> pending =
-          CompletableFuture.supplyAsync(() -> engine.compute(net, start, inputs), BOUNDS_THREADS);
-      // a sound bound from the fast sound methods alone, ready long before the engine's slow methods end; the
-      // certificate phases run again if the engine's best sound bound turns out smaller
+      // certificate phases wait for its sound bound. It starts with the fast sound methods: their bound is the early one,
+      // ready long before the slow methods end (the certificate phases run again if the engine's best sound bound turns
+      // out smaller), and the engine then takes their outcomes instead of computing them twice
       LipschitzEngine fast = fastSound();
-      CompletableFuture<Double> early = fast == null ? null
-          : CompletableFuture.supplyAsync(() -> fast.compute(net, start, inputs).bounds().bestUpper(), BOUNDS_THREADS);
+      CompletableFuture<Double> early = fast == null ? null : new CompletableFuture<>();
+      CompletableFuture<LipschitzEngine.Computed> pending =
+          CompletableFuture.supplyAsync(() -> engine.compute(net, start, inputs, earlyFirst(fast, net, start, inputs, early)),
+              BOUNDS_THREADS);
       probed = probe(model, net, set, early == null ? null : early::join, () -> join(pending).bounds().bestUpper());
       bounds = join(pending);
     } else {
@@ -219,6 +219,29 @@ public final class EstimatePipeline {
       }
     }
     return names.isEmpty() ? null : new LipschitzEngine(engine.config().withMethods(names), engine.methods());
+  }
+
+  /**
+   * Runs the fast sound methods ({@code fast}, null: none), completes {@code early} with their best bound and returns
+   * their outcomes for the engine to take. A failure completes {@code early} exceptionally (the certificates then wait
+   * for the engine's bound) and the engine computes those methods itself; the JVM's own errors (out of memory) pass.
+   */
+  private static Map<String, io.lipwatch.estimator.bounds.MethodOutcome> earlyFirst(LipschitzEngine fast,
+      ExtractedNetwork net, WarmStart start, double[][] inputs, CompletableFuture<Double> early) {
+    if (fast == null) {
+      return Map.of();
+    }
+    try {
+      LipschitzEngine.Computed c = fast.compute(net, start, inputs);
+      early.complete(c.bounds().bestUpper());
+      return c.outcomes();
+    } catch (Throwable t) {
+      early.completeExceptionally(t);
+      if (t instanceof VirtualMachineError vm) {
+        throw vm;
+      }
+      return Map.of();
+    }
   }
 
   /** Daemon threads for the engine while the probes run; one per estimate in flight. */

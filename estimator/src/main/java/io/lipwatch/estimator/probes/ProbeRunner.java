@@ -9,6 +9,10 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.Supplier;
 import org.deeplearning4j.nn.api.Model;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
@@ -77,9 +81,10 @@ public final class ProbeRunner {
 
   /**
    * As {@link #run(Classifier, ProbeSet, ProbeConfig, Double, ExtractedNetwork)} while the sound bound is still being
-   * computed (the engine on another thread): the phases that do not read it run first (clean, noise, attacks, minimal
-   * perturbation), then the certificate phases with {@code early} (a sound bound from the engine's fast methods, ready
-   * sooner; null or failing: wait for {@code bound}), and again with {@code bound} (the engine's best sound bound) when
+   * computed (the engine on another thread): once the clean and noise phases have run, the certificate phases start on
+   * their own thread with {@code early} (a sound bound from the engine's fast methods, ready sooner; null or failing:
+   * wait for {@code bound}) while this thread runs the attacks and the minimal-perturbation search; the certificate
+   * check waits for both, and the certificate phases run again with {@code bound} (the engine's best sound bound) when
    * that differs. The figures are those of the sequential run with {@code bound}: no phase reads what a phase run after
    * it produces, and the warnings keep the phases' order.
    */
@@ -115,6 +120,18 @@ public final class ProbeRunner {
   /** The phases that read the sound bound, or what such a phase produced (the certified samples). */
   private static final Set<Class<?>> NEED_BOUND = Set.of(CertifiedAccuracyPhase.class,
       PairwiseLocalCertifiedPhase.class, CertificateCheckPhase.class);
+  /**
+   * The certificate phases: they read the sound bound and, of the figures, only the clean phase's (which samples are
+   * correct, their margins); while the bound is pending they run on their own thread beside the attacks.
+   */
+  private static final Set<Class<?>> BESIDE = Set.of(CertifiedAccuracyPhase.class, PairwiseLocalCertifiedPhase.class);
+
+  /** Daemon threads for the certificate phases while the attacks run; one per probe run in flight. */
+  private static final ExecutorService CERTIFY_THREADS = Executors.newCachedThreadPool(r -> {
+    Thread t = new Thread(r, "lipwatch-certify");
+    t.setDaemon(true);
+    return t;
+  });
 
   static ProbeResult run(Classifier c, ProbeSet set, ProbeConfig cfg, Supplier<Double> bound, boolean boundPending,
       ExtractedNetwork net, List<String> warnings, Attacks.Observer obs, List<ProbePhase> phases) {
@@ -133,42 +150,7 @@ public final class ProbeRunner {
         run.runTimed(phase);
       }
     } else {
-      // each phase's warnings apart, put back in the phases' order at the end
-      List<List<String>> said = new ArrayList<>();
-      int before = warnings.size();
-      for (ProbePhase phase : phases) {
-        said.add(new ArrayList<>());
-      }
-      Bounds bounds = bound instanceof Bounds b ? b : new Bounds(null, bound);
-      for (int pass = 0; pass < 3; pass++) {
-        long waited = System.nanoTime();
-        if (pass == 1) {
-          run.soundUpperBound = bounds.earlyOrFinal();
-          run.addTime(Probes.BOUND_WAIT, waited);
-        } else if (pass == 2) {
-          Double fin = bounds.get();
-          run.addTime(Probes.BOUND_WAIT, waited);
-          if (java.util.Objects.equals(fin, run.soundUpperBound)) {
-            break;
-          }
-          // the engine found a smaller sound bound than the early one: certify again with it
-          run.soundUpperBound = fin;
-          run.certified.clear();
-          run.certifiedDetail.clear();
-        }
-        for (int i = 0; i < phases.size(); i++) {
-          if (NEED_BOUND.contains(phases.get(i).getClass()) == (pass > 0)) {
-            if (pass == 2) {
-              said.get(i).clear();
-            }
-            run.runTimed(phases.get(i));
-            List<String> added = warnings.subList(before, warnings.size());
-            said.get(i).addAll(added);
-            added.clear();
-          }
-        }
-      }
-      said.forEach(warnings::addAll);
+      runPending(run, bound instanceof Bounds b ? b : new Bounds(null, bound), phases);
     }
     warnings.addAll(run.health.warnings());
     Probes probes = new Probes(s.name(), s.count(), run.clean, run.noise, run.attacks, run.certified,
@@ -178,6 +160,137 @@ public final class ProbeRunner {
     // per-sample outcomes in the estimate: the monitor compares versions probed on the same samples sample by sample
     probes = probes.withOutcomes(SampleOutcomesRecorder.of(s, probes, detail)).withTimings(run.roundedTimings());
     return new ProbeResult(probes, List.copyOf(warnings), detail);
+  }
+
+  /**
+   * The phases while the sound bound is pending. The certificate phases ({@link #BESIDE}) start on their own thread as
+   * soon as the phases before them have run, with the early bound (waiting for it there), while this thread runs the
+   * attacks and the minimal-perturbation search; a phase reading the certificates (the certificate check) waits for
+   * them, and for the final bound: when it differs from the early one the certificate phases run again with it. Each
+   * phase's warnings are kept apart and put back in the phases' order, so warnings and figures are those of the
+   * sequential run with the final bound.
+   */
+  private static void runPending(ProbeRun run, Bounds bounds, List<ProbePhase> phases) {
+    List<String> warnings = run.warnings;
+    int before = warnings.size();
+    List<List<String>> said = new ArrayList<>();
+    for (int i = 0; i < phases.size(); i++) {
+      said.add(new ArrayList<>());
+    }
+    Future<ProbeRun> beside = null;
+    boolean certified = false;
+    for (int i = 0; i < phases.size(); i++) {
+      ProbePhase phase = phases.get(i);
+      if (BESIDE.contains(phase.getClass())) {
+        if (beside == null) {
+          beside = startBeside(run, bounds, phases, said);
+        }
+        continue;
+      }
+      if (NEED_BOUND.contains(phase.getClass()) && !certified) {
+        certify(run, bounds, phases, said, beside, before);
+        certified = true;
+      }
+      run.runTimed(phase);
+      moveWarnings(warnings, before, said.get(i));
+    }
+    if (!certified) {
+      certify(run, bounds, phases, said, beside, before);
+    }
+    said.forEach(warnings::addAll);
+  }
+
+  /**
+   * Starts the certificate phases on a run of their own (same samples, settings, deadline and network; the clean
+   * phase's figures), built here so that its batches are made on this thread.
+   */
+  private static Future<ProbeRun> startBeside(ProbeRun run, Bounds bounds, List<ProbePhase> phases,
+      List<List<String>> said) {
+    ProbeRun side = new ProbeRun(run.classifier, run.samples, run.config, null, run.deadline, null, new ArrayList<>());
+    side.network = run.network;
+    side.correct = run.correct;
+    side.margins = run.margins;
+    side.clean = run.clean;
+    return CERTIFY_THREADS.submit(() -> {
+      long waited = System.nanoTime();
+      side.soundUpperBound = bounds.earlyOrFinal();
+      side.addTime(Probes.BOUND_WAIT, waited);
+      for (int i = 0; i < phases.size(); i++) {
+        if (BESIDE.contains(phases.get(i).getClass())) {
+          side.runTimed(phases.get(i));
+          moveWarnings(side.warnings, 0, said.get(i));
+        }
+      }
+      return side;
+    });
+  }
+
+  /**
+   * Takes the certificates made beside (rethrowing what their thread threw), then waits for the final bound and, when it
+   * differs from the one they used, makes them again with it on this thread.
+   */
+  private static void certify(ProbeRun run, Bounds bounds, List<ProbePhase> phases, List<List<String>> said,
+      Future<ProbeRun> beside, int before) {
+    Double used;
+    if (beside != null) {
+      ProbeRun side = join(beside);
+      used = side.soundUpperBound;
+      run.certified.addAll(side.certified);
+      run.certifiedDetail.addAll(side.certifiedDetail);
+      side.timings.forEach((k, v) -> run.timings.merge(k, v, Double::sum));
+    } else {
+      long waited = System.nanoTime();
+      used = bounds.earlyOrFinal();
+      run.addTime(Probes.BOUND_WAIT, waited);
+      run.soundUpperBound = used;
+      for (int i = 0; i < phases.size(); i++) {
+        if (BESIDE.contains(phases.get(i).getClass())) {
+          run.runTimed(phases.get(i));
+          moveWarnings(run.warnings, before, said.get(i));
+        }
+      }
+    }
+    run.soundUpperBound = used;
+    long waited = System.nanoTime();
+    Double fin = bounds.get();
+    run.addTime(Probes.BOUND_WAIT, waited);
+    if (java.util.Objects.equals(fin, used)) {
+      return;
+    }
+    // the engine found a smaller sound bound than the early one: certify again with it
+    run.soundUpperBound = fin;
+    run.certified.clear();
+    run.certifiedDetail.clear();
+    for (int i = 0; i < phases.size(); i++) {
+      if (BESIDE.contains(phases.get(i).getClass())) {
+        said.get(i).clear();
+        run.runTimed(phases.get(i));
+        moveWarnings(run.warnings, before, said.get(i));
+      }
+    }
+  }
+
+  /** Moves the warnings a phase just added ({@code from} past index {@code before}) to the phase's slot. */
+  private static void moveWarnings(List<String> from, int before, List<String> slot) {
+    List<String> added = from.subList(before, from.size());
+    slot.addAll(added);
+    added.clear();
+  }
+
+  /** The run made beside; what its thread threw is rethrown as itself (an Error stays an Error). */
+  private static ProbeRun join(Future<ProbeRun> f) {
+    try {
+      return f.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting for the certificates", e);
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause() == null ? e : e.getCause();
+      if (cause instanceof Error err) {
+        throw err;
+      }
+      throw cause instanceof RuntimeException re ? re : new IllegalStateException(cause);
+    }
   }
 
   static Classifier classifierFor(Model model, ProbeSet s, boolean fastPath, List<String> warnings) {

@@ -102,4 +102,43 @@ class BudgetTest {
     Nd4j.getBlasWrapper().lapack().gesvd(a, s, u, vt);
     return (System.nanoTime() - t0) / 1e9;
   }
+
+  /** A per-method cap shortens that method's deadline only, and never lengthens the budget. */
+  @Test
+  void budgetCapAppliesToItsMethodOnly() {
+    EngineConfig cfg = EngineConfig.defaults().withBudgetCap("probe-cap", Duration.ofMillis(200));
+    assertEquals(Duration.ofMillis(200), cfg.budgetOf("probe-cap"));
+    assertEquals(Duration.ofSeconds(3), cfg.budgetOf("autolip"));
+    assertEquals(Duration.ofMillis(100), cfg.withBudget(Duration.ofMillis(100)).budgetOf("probe-cap"));
+    assertEquals(Duration.ofMillis(200), cfg.withMethods(Set.of("autolip")).budgetOf("probe-cap"));
+    java.util.Map<String, Long> left = new java.util.HashMap<>();
+    BoundMethods methods = BoundMethods.standard().with(deadlineRecorder("probe-cap", left))
+        .with(deadlineRecorder("probe-free", left));
+    ExtractedNetwork x = NetworkExtractor.extract(Nets.mlp(3, Activation.RELU, false, 8, 8, 3));
+    new LipschitzEngine(cfg.withMethods(Set.of("probe-cap", "probe-free")), methods).compute(x, WarmStart.EMPTY, null);
+    assertTrue(left.get("probe-cap") <= Duration.ofMillis(200).toNanos(), left.toString());
+    assertTrue(left.get("probe-free") > Duration.ofMillis(200).toNanos(), left.toString());
+  }
+
+  /** A method that records how much time its deadline leaves it and reports nothing. */
+  private static BoundMethod deadlineRecorder(String name, java.util.Map<String, Long> left) {
+    return new BoundMethod() {
+      public String name() {
+        return name;
+      }
+
+      public Kind kind() {
+        return Kind.ESTIMATE;
+      }
+
+      public boolean byDefault() {
+        return false;
+      }
+
+      public MethodOutcome compute(MethodContext ctx) {
+        left.put(name, ctx.deadline() - System.nanoTime());
+        return null;
+      }
+    };
+  }
 }

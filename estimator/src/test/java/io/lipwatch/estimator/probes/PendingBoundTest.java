@@ -9,6 +9,9 @@ import io.lipwatch.estimator.probes.ProbeConfig.Norm;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.activations.Activation;
@@ -52,5 +55,51 @@ class PendingBoundTest {
     // the looser early bound alone certifies less: the second certification mattered
     ProbeResult loose = ProbeRunner.run(c, set, cfg, 3.0);
     assertTrue(loose.probes().certified().get(0).accuracy() < known.probes().certified().get(0).accuracy());
+  }
+
+  /**
+   * The certificate phases run beside the phases after them: a phase after them on the calling thread sees the
+   * certificates' thread ask for the bound before it ends (it waits for that, with a timeout, instead of racing).
+   */
+  @Test
+  void certificatesRunBesideTheAttacks() throws Exception {
+    MultiLayerNetwork net = Fixtures.mlp(51, 32, 16, 10, Activation.RELU);
+    ProbeSet set = Fixtures.labelledBy(net, Fixtures.uniformSet("beside", 60, List.of(32), 10, 0.0, 1.0, 52), 0.1, 53);
+    ProbeConfig cfg = ProbeConfig.defaults().withSamples(60).withBatchSize(50).withNoiseSigmas(List.of())
+        .withAttacks(List.of()).withCertifiedEps(List.of(0.02, 0.05)).withTimeBudget(Duration.ofMinutes(5));
+    Classifier c = ProbeRunner.classifierFor(net, set, true, new ArrayList<>());
+    CountDownLatch asked = new CountDownLatch(1);
+    Thread caller = Thread.currentThread();
+    AtomicBoolean askedElsewhere = new AtomicBoolean();
+    java.util.function.Supplier<Double> bound = () -> {
+      if (Thread.currentThread() != caller) {
+        askedElsewhere.set(true);
+      }
+      asked.countDown();
+      return 1.5;
+    };
+    AtomicBoolean overlapped = new AtomicBoolean();
+    ProbePhase attacksStandIn = new ProbePhase() {
+      public String name() {
+        return "stand-in";
+      }
+
+      public void run(ProbeRun run) {
+        try {
+          overlapped.set(asked.await(60, TimeUnit.SECONDS));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    };
+    List<ProbePhase> phases = List.of(new CleanAccuracyPhase(), new CertifiedAccuracyPhase(), attacksStandIn,
+        new CertificateCheckPhase());
+    ProbeResult pending = ProbeRunner.run(c, set, cfg, bound, true, null, new ArrayList<>(), null, phases);
+    ProbeResult known = ProbeRunner.run(c, set, cfg, () -> 1.5, false, null, new ArrayList<>(), null, phases);
+    assertTrue(overlapped.get(), "the certificates asked for the bound while the phase after them ran");
+    assertTrue(askedElsewhere.get(), "on a thread of their own");
+    assertEquals(known.probes().certified(), pending.probes().certified());
+    assertEquals(known.warnings(), pending.warnings());
+    assertTrue(pending.probes().timings().containsKey("certified"), pending.probes().timings().toString());
   }
 }
