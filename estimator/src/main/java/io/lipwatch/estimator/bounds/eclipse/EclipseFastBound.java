@@ -402,7 +402,12 @@ public final class EclipseFastBound {
     Block prev = Block.diagonal(n0, Math.sqrt(a0), SHIFT, a0);
     if (kappa != null && kappa[1] > 0) {
       // with the αβ term block 0 is I + κ₁W₁ᵀW₁: dense
-      AlphaBeta ext = AlphaBeta.of(weights.get(0), kappa[1]);
+      AlphaBeta ext;
+      try {
+        ext = AlphaBeta.of(weights.get(0), kappa[1], deadline);
+      } catch (OutOfTime e) {
+        return new Result(Double.NaN, false, 0, "budget exhausted in the αβ term of layer 1");
+      }
       double[] sigma = new double[n0];
       double[] a = new double[n0];
       for (int i = 0; i < n0; i++) {
@@ -481,7 +486,12 @@ public final class EclipseFastBound {
       double est = top;
       double margin = lastMargin;
       // the αβ term of layer b+1 lands in this block (its coefficient was fixed by the pass before)
-      AlphaBeta ext = kappa != null && b < l - 1 && kappa[b + 1] > 0 ? AlphaBeta.of(weights.get(b), kappa[b + 1]) : null;
+      AlphaBeta ext;
+      try {
+        ext = kappa != null && b < l - 1 && kappa[b + 1] > 0 ? AlphaBeta.of(weights.get(b), kappa[b + 1], deadline) : null;
+      } catch (OutOfTime e) {
+        return new Result(Double.NaN, false, retries, "budget exhausted in the αβ term of layer " + (b + 1));
+      }
       for (int t = 0; t <= RETRIES && cur == null; t++) {
         double c;
         double d;
@@ -743,7 +753,7 @@ public final class EclipseFastBound {
       this.absRows = absRows;
     }
 
-    static AlphaBeta of(DenseMatrix w, double kappa) {
+    static AlphaBeta of(DenseMatrix w, double kappa, long deadline) {
       int rows = w.rows();
       int n = w.cols();
       double[] wd = w.data();
@@ -756,7 +766,7 @@ public final class EclipseFastBound {
           rowAbs[r] += Math.abs(v);
         }
       }
-      double[] g = gram(wt, 0);
+      double[] g = gram(wt, deadline);
       for (int k = 0; k < g.length; k++) {
         g[k] = kappa * g[k];
       }

@@ -130,7 +130,7 @@ class AlphaBetaPassTest {
     List<DenseMatrix> w = weights(11, false, 9, 13);
     DenseMatrix wb = w.get(0);
     double kappa = 0.3719;
-    EclipseFastBound.AlphaBeta ab = EclipseFastBound.AlphaBeta.of(wb, kappa);
+    EclipseFastBound.AlphaBeta ab = EclipseFastBound.AlphaBeta.of(wb, kappa, 0);
     int n = wb.cols();
     int inexact = 0;
     for (int i = 0; i < n; i++) {
