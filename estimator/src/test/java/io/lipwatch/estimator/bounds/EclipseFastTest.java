@@ -24,7 +24,8 @@ import org.junit.jupiter.api.Test;
 /**
  * ECLipsE-Fast against ground truth: on non-negative ReLU MLPs the constant is exactly ‖W_l…W_1‖ (every region's
  * Jacobian is entry-wise dominated by the all-active one); on random MLPs it must sit between the best lower bound
- * found by search and AutoLip, and not far from LipSDP-Neuron (measured ratios in the test).
+ * found by search and AutoLip, and within 1.5× of LipSDP-Neuron (at its optimum where per-neuron multipliers apply);
+ * with leaky ReLU of slope ½ it stays sound and reaches the exact constant of non-negative nets (the αβ term).
  */
 class EclipseFastTest {
   static final ActivationSpec RELU = new ActivationSpec("relu", 0, 1, true, 0.0);
@@ -136,12 +137,12 @@ class EclipseFastTest {
           + sdp.value() + ", autolip " + auto;
       System.out.printf(java.util.Locale.ROOT, "%s; ratio %.4f, %.1f ms; %s%n", what, r.value() / sdp.value(), ms, r.note());
       assertTrue(r.value() >= lower, "below the lower bound: " + what);
-      assertTrue(r.value() >= sdp.value() * (1 - 1e-6), "below LipSDP's optimum: " + what);
+      // both are ≥ the SDP's optimum; LipSDP's is CSDP's point (δ-perturbed, inflated until proven), ours may sit a hair below
+      assertTrue(r.value() >= sdp.value() * (1 - 1e-5), "below LipSDP's optimum: " + what);
       assertTrue(r.value() < auto, "not tighter than AutoLip: " + what);
-      // one multiplier per layer against LipSDP's one per neuron: within 1.5× except on the 2-input net (measured 1.63×)
-      // and with leaky ReLU (1.78×: the αβ term of the slope constraint is dropped, LipSDP keeps it)
-      double within = 1.5;
-      assertTrue(r.value() <= within * sdp.value(), "further from LipSDP than measured: " + what);
+      // the target; one multiplier per layer alone measured 1.63× (2-16-16-1) and 1.78× (leaky, without the αβ
+      // term); per-neuron multipliers on the small nets reach LipSDP's optimum, the two large ones stay at 1.03×, 1.39×
+      assertTrue(r.value() <= 1.5 * sdp.value(), "further than 1.5× from LipSDP: " + what);
     }
   }
 
@@ -165,7 +166,7 @@ class EclipseFastTest {
         String what = Arrays.toString(shape) + " " + act.name() + " α=" + act.slopeMin() + " seed " + seed + ": eclipse " + r.value()
             + ", lipsdp " + sdp;
         System.out.printf(java.util.Locale.ROOT, "%s; ratio %.6f%n", what, r.value() / sdp);
-        assertTrue(r.value() >= sdp * (1 - 1e-6), "below LipSDP's optimum: " + what);
+        assertTrue(r.value() >= sdp * (1 - 1e-5), "below LipSDP's optimum: " + what);
         assertTrue(r.value() <= 1.5 * sdp, what);
         assertTrue(r.note().contains("per-neuron"), r.note());
       }
