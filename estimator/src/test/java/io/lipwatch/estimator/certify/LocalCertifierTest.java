@@ -273,4 +273,55 @@ class LocalCertifierTest {
     }
     return k;
   }
+
+  /** The second layer's product is DenseMatrix.times to the bit (same sums in the same order), zeros included. */
+  @Test
+  void blockedProductIsTheDenseProductToTheBit() {
+    SplittableRandom r = new SplittableRandom(17);
+    for (int[] shape : new int[][] {{7, 5}, {256, 37}, {9, 1}, {4, 12}}) {
+      int n = shape[0];
+      int a = shape[1];
+      double[] v = new double[n * a];
+      double[] g = new double[a * a];
+      for (int i = 0; i < v.length; i++) {
+        v[i] = r.nextInt(3) == 0 ? (r.nextBoolean() ? 0.0 : -0.0) : r.nextDouble(-2, 2);
+      }
+      for (int i = 0; i < g.length; i++) {
+        g[i] = r.nextDouble(-1, 1);
+      }
+      double[] want = new io.lipwatch.estimator.linalg.DenseMatrix(n, a, v)
+          .times(new io.lipwatch.estimator.linalg.DenseMatrix(a, a, g)).data();
+      double[] got = LocalCertifier.product(v, n, g, a);
+      for (int i = 0; i < want.length; i++) {
+        assertEquals(want[i], got[i], 0.0, "entry " + i + " of " + n + "×" + a);
+      }
+    }
+  }
+
+  /** The pipelined Cholesky still factors a positive definite matrix and refuses an indefinite one. */
+  @Test
+  void choleskyDecidesDefiniteness() {
+    int n = 9;
+    double[] a = new double[n * n];
+    double[] b = new double[n * n];
+    for (int i = 0; i < n; i++) {
+      for (int j = 0; j < n; j++) {
+        a[i * n + j] = i == j ? n + 1.0 : 1.0; // diagonally dominant: positive definite
+        b[i * n + j] = i == j ? 1.0 : 2.0; // the all-ones direction has eigenvalue 1 + 2(n − 1) and the rest −1
+      }
+    }
+    double[] f = a.clone();
+    assertTrue(LocalCertifier.cholesky(f, n));
+    // L Lᵀ reproduces A (lower triangle holds L)
+    for (int i = 0; i < n; i++) {
+      for (int j = 0; j <= i; j++) {
+        double s = 0;
+        for (int k = 0; k <= j; k++) {
+          s += f[i * n + k] * f[j * n + k];
+        }
+        assertEquals(a[i * n + j], s, 1e-12);
+      }
+    }
+    assertFalse(LocalCertifier.cholesky(b, n));
+  }
 }
