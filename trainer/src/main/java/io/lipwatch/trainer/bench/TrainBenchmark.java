@@ -140,24 +140,29 @@ public final class TrainBenchmark {
     double[] ptAcc = new double[repeats];
     for (int r = 0; r < repeats; r++) {
       MultiLayerNetwork a = net(train, seed);
+      settle();
       long t0 = System.nanoTime();
       a.fit(new ListDataSetIterator<>(batches, 1));
       fit[r] = (System.nanoTime() - t0) / 1e9;
       fitAcc[r] = accuracy(a, test);
       RegularizedTrainer t = new RegularizedTrainer(net(train, seed), Regularization.none(), 0, 1, seed);
+      settle();
       t0 = System.nanoTime();
       t.epoch(batches, null);
       plain[r] = (System.nanoTime() - t0) / 1e9;
       plainAcc[r] = accuracy(t.network(), test);
       RegularizedTrainer c = new RegularizedTrainer(net(train, seed), benchClip(pairs), 0, 1, seed);
+      settle();
       t0 = System.nanoTime();
       c.epoch(batches, null);
       clip[r] = (System.nanoTime() - t0) / 1e9;
       clipAcc[r] = accuracy(c.network(), test);
       if (ref != null) {
+        settle();
         JsonNode res = ref.run(task);
         pt[r] = epochSeconds(res);
         ptAcc[r] = res.path("values").path("test_accuracy").asDouble();
+        settle();
         res = ref.run(clipTask);
         ptClip[r] = epochSeconds(res);
         ptClipAcc[r] = res.path("values").path("test_accuracy").asDouble();
@@ -170,7 +175,7 @@ public final class TrainBenchmark {
     // the product trains through the trainer's step; DL4J's fit is information
     table.add(new CompareTable.Row("plain epoch, trainer step", new Repeats(plain), torch, flop, 1.0, "test acc",
         new double[] {new Repeats(plainAcc).median()}, ptv));
-    table.add(new CompareTable.Row("plain epoch, DL4J fit (info, not the trainer)", new Repeats(fit), torch, flop, 1.0,
+    table.add(new CompareTable.Row("plain epoch, DL4J fit (information only)", new Repeats(fit), torch, flop, 1.0,
         "test acc", new double[] {new Repeats(fitAcc).median()}, ptv));
     // the pair rows go through the same passes, plus the input gradient of the pair rows (one more product of layer 0)
     double clipFlop = flop + 6.0 * 268_800 * 2 * pairs * batches.size() + 2.0 * 784 * 256 * 2 * pairs * batches.size();
@@ -182,6 +187,21 @@ public final class TrainBenchmark {
     }
     return table;
   }
+
+  /**
+   * A pause before each timed epoch, either side: after a run, that process's BLAS/OpenMP threads keep spinning for
+   * up to ~200 ms (measured: ~1 core for 100–200 ms after the trainer's epoch), which would otherwise be charged to
+   * whichever side runs next.
+   */
+  static void settle() {
+    try {
+      Thread.sleep(SETTLE_MS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  static final long SETTLE_MS = 400;
 
   /**
    * The reference's epoch alone (its loop over the minibatches, as lipwatch's timing), or the whole task's time from a
