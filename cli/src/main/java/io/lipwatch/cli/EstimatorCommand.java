@@ -38,7 +38,7 @@ public final class EstimatorCommand implements Callable<Integer> {
   @picocli.CommandLine.Spec
   picocli.CommandLine.Model.CommandSpec spec;
 
-  @Option(names = "--budget", converter = DurationConverter.class, defaultValue = "3s", description = "Time budget per method (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--budget", converter = DurationConverter.class, defaultValue = "3s", description = "Time budget per method (default: ${DEFAULT-VALUE}; seqlip-greedy at most 2s in the stream).")
   Duration budget;
 
   @Option(names = "--hmac-key-file", paramLabel = "FILE", description = "Enforce HMAC-SHA256 snapshot signatures with this shared key.")
