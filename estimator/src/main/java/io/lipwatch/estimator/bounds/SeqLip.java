@@ -23,7 +23,7 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * <p>{@code seqlip} (sound): every vertex enumerated (n ≤ {@link #EXACT_MAX}) in Gray-code order (rank-one updates).
  * {@code seqlip-greedy} (sound:false, an estimate either way): single flips from all-b, kept while the power-iteration
- * norm grows.
+ * norm grows; each bracket gets an equal share of the remaining budget.
  *
  * <p>Floating-point proof of {@code seqlip} (the value bounds the exact network with the stored weights):
  * <ol>
@@ -192,8 +192,11 @@ public final class SeqLip {
         patterns += (long) r[1];
         late |= r[2] > 0;
       } else {
-        best = greedy(a, b, lo, hi, deadline);
-        late |= deadline != 0 && System.nanoTime() > deadline;
+        // each bracket gets an equal share of what is left, so a slow first bracket cannot starve the others
+        long now = System.nanoTime();
+        long share = deadline == 0 ? 0 : now + Math.max(0, deadline - now) / (k - 1 - i);
+        best = greedy(a, b, lo, hi, share);
+        late |= share != 0 && System.nanoTime() > share;
       }
       product *= best;
     }
@@ -301,7 +304,7 @@ public final class SeqLip {
    * {lo,hi}^n (A r2×n, B n×r1, the exact products of the stored doubles). M̃(σ) follows the Gray code by rank-one
    * updates and is rebuilt every {@link #REBUILD} patterns; e_M bounds its distance to the exact M(σ).
    */
-  private static double[] enumerate(double[][] a, double[][] b, double lo, double hi, long deadline) {
+  static double[] enumerate(double[][] a, double[][] b, double lo, double hi, long deadline) {
     int r2 = a.length;
     int n = b.length;
     int r1 = b[0].length;
@@ -390,85 +393,109 @@ public final class SeqLip {
     return Math.max(s, fallback);
   }
 
-  private static double greedy(double[][] a, double[][] b, double lo, double hi, long deadline) {
+  /**
+   * Single flips from all-{@code hi}, each kept while the bracket's norm grows. M(σ) = A·diag(σ)·B is held explicitly
+   * (r2×r1, never larger than the implicit product's two factors) and a flip is a rank-one update; the norm is a power
+   * iteration warm-started from the best pattern's vector, so a flip costs a few r2·r1 products instead of thirty
+   * passes through both factors. The starting norm ignores the deadline: a cut-short search still reports the all-hi
+   * bracket, not a power iteration stopped after one step.
+   */
+  static double greedy(double[][] a, double[][] b, double lo, double hi, long deadline) {
+    int r2 = a.length;
     int n = b.length;
+    int r1 = b[0].length;
     double[] sigma = new double[n];
     java.util.Arrays.fill(sigma, hi);
-    double[] v = null;
-    double best = norm(a, b, sigma, null, deadline)[0];
-    if (lo == hi) {
-      return best;
+    double[] m = new double[r2 * r1];
+    for (int p = 0; p < r2; p++) {
+      for (int j = 0; j < n; j++) {
+        double t = a[p][j] * hi;
+        if (t != 0) {
+          int o = p * r1;
+          for (int q = 0; q < r1; q++) {
+            m[o + q] += t * b[j][q];
+          }
+        }
+      }
     }
+    double[] best = new double[r1];
+    java.util.Arrays.fill(best, 1 / Math.sqrt(r1));
+    double bestNorm = explicitNorm(m, r2, r1, best, 200, 0);
+    if (lo == hi) {
+      return bestNorm;
+    }
+    double[] x = new double[r1];
     boolean improved = true;
     while (improved) {
       improved = false;
       for (int j = 0; j < n; j++) {
         if (deadline != 0 && System.nanoTime() > deadline) {
-          return best;
+          return bestNorm;
         }
-        double old = sigma[j];
-        sigma[j] = old == hi ? lo : hi;
-        double[] r = norm(a, b, sigma, v, deadline);
-        if (r[0] > best * (1 + 1e-12)) {
-          best = r[0];
+        double delta = (sigma[j] == hi ? lo : hi) - sigma[j];
+        rankOne(m, a, b[j], j, delta);
+        System.arraycopy(best, 0, x, 0, r1);
+        double s = explicitNorm(m, r2, r1, x, 30, deadline);
+        if (s > bestNorm * (1 + 1e-12)) {
+          bestNorm = s;
+          sigma[j] += delta;
+          System.arraycopy(x, 0, best, 0, r1);
           improved = true;
         } else {
-          sigma[j] = old;
+          rankOne(m, a, b[j], j, -delta);
         }
       }
     }
-    return best;
+    return bestNorm;
   }
 
-  /** Power-iteration value of ‖A diag(σ) B‖ (an estimate). */
-  private static double[] norm(double[][] a, double[][] b, double[] sigma, double[] start, long deadline) {
-    int r2 = a.length;
-    int n = b.length;
-    int r1 = b[0].length;
-    double[] x = new double[r1];
-    java.util.Arrays.fill(x, 1 / Math.sqrt(r1));
-    double[] h = new double[n];
+  /** M += δ·a_{·j}·b_jᵀ. */
+  private static void rankOne(double[] m, double[][] a, double[] bj, int j, double delta) {
+    int r1 = bj.length;
+    for (int p = 0; p < a.length; p++) {
+      double t = delta * a[p][j];
+      if (t != 0) {
+        int o = p * r1;
+        for (int q = 0; q < r1; q++) {
+          m[o + q] += t * bj[q];
+        }
+      }
+    }
+  }
+
+  /** Power-iteration value of ‖M‖ (an estimate) from the unit vector {@code x}, which is left at the last iterate. */
+  private static double explicitNorm(double[] m, int r2, int r1, double[] x, int iterations, long deadline) {
     double[] y = new double[r2];
     double s = 0;
-    for (int it = 0; it < 30; it++) {
+    for (int it = 0; it < iterations; it++) {
       if (it > 0 && deadline != 0 && System.nanoTime() > deadline) {
         break;
-      }
-      for (int j = 0; j < n; j++) {
-        double t = 0;
-        for (int q = 0; q < r1; q++) {
-          t += b[j][q] * x[q];
-        }
-        h[j] = t * sigma[j];
       }
       double ny = 0;
       for (int p = 0; p < r2; p++) {
         double t = 0;
-        for (int j = 0; j < n; j++) {
-          t += a[p][j] * h[j];
+        int o = p * r1;
+        for (int q = 0; q < r1; q++) {
+          t += m[o + q] * x[q];
         }
         y[p] = t;
         ny += t * t;
       }
       ny = Math.sqrt(ny);
       if (ny == 0) {
-        return new double[] {0};
+        return 0;
       }
-      for (int j = 0; j < n; j++) {
-        double t = 0;
-        for (int p = 0; p < r2; p++) {
-          t += a[p][j] * y[p];
+      java.util.Arrays.fill(x, 0);
+      for (int p = 0; p < r2; p++) {
+        double t = y[p];
+        int o = p * r1;
+        for (int q = 0; q < r1; q++) {
+          x[q] += m[o + q] * t;
         }
-        h[j] = t * sigma[j];
       }
       double nx = 0;
       for (int q = 0; q < r1; q++) {
-        double t = 0;
-        for (int j = 0; j < n; j++) {
-          t += b[j][q] * h[j];
-        }
-        x[q] = t;
-        nx += t * t;
+        nx += x[q] * x[q];
       }
       nx = Math.sqrt(nx);
       for (int q = 0; q < r1; q++) {
@@ -480,7 +507,7 @@ public final class SeqLip {
         break;
       }
     }
-    return new double[] {s};
+    return s;
   }
 
   /**
