@@ -50,7 +50,12 @@ final class ElementBlocks {
     }
     Upper upper = new Upper(block, mid, n, Thread.currentThread());
     WORKER.execute(upper);
-    block.run(0, mid);
+    try {
+      block.run(0, mid);
+    } catch (RuntimeException | Error e) {
+      upper.abandon(); // the worker's block must not still be writing when the caller's exception propagates
+      throw e;
+    }
     upper.finish();
   }
 
@@ -93,13 +98,14 @@ final class ElementBlocks {
       }
     }
 
-    /** Called by the caller after its own block: runs the upper block if unclaimed, else waits for the worker. */
-    void finish() {
-      if (state.compareAndSet(PENDING, CLAIMED)) {
-        block.run(from, to);
-        state.set(DONE);
-        return;
+    /** After the caller's block failed: the upper block is not run if unclaimed, else waited for (its error dropped). */
+    void abandon() {
+      if (!state.compareAndSet(PENDING, DONE)) {
+        await();
       }
+    }
+
+    private void await() {
       for (int spin = 0; state.get() != DONE; spin++) {
         if (spin < 2000) {
           Thread.onSpinWait();
@@ -107,6 +113,16 @@ final class ElementBlocks {
           LockSupport.parkNanos(this, 50_000);
         }
       }
+    }
+
+    /** Called by the caller after its own block: runs the upper block if unclaimed, else waits for the worker. */
+    void finish() {
+      if (state.compareAndSet(PENDING, CLAIMED)) {
+        block.run(from, to);
+        state.set(DONE);
+        return;
+      }
+      await();
       Throwable t = error;
       if (t instanceof RuntimeException r) {
         throw r;

@@ -150,6 +150,36 @@ class FusedAdamTest {
   }
 
   @Test
+  void aFailingLowerBlockWaitsForTheUpperOne() {
+    int n = 2 * ElementBlocks.MIN_SPLIT;
+    for (int round = 0; round < 5; round++) {
+      java.util.concurrent.atomic.AtomicBoolean started = new java.util.concurrent.atomic.AtomicBoolean();
+      java.util.concurrent.atomic.AtomicBoolean finished = new java.util.concurrent.atomic.AtomicBoolean();
+      double[] sink = new double[1];
+      org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+          () -> ElementBlocks.run(n, 0, 1, (lo, hi) -> {
+            if (lo == 0) {
+              // fail while the worker is inside the upper block (when it gets a core within 2 s)
+              long until = System.nanoTime() + 2_000_000_000L;
+              while (!started.get() && System.nanoTime() < until) {
+                Thread.onSpinWait();
+              }
+              throw new IllegalStateException("lower");
+            }
+            started.set(true);
+            double acc = 0;
+            for (int i = 0; i < 2_000_000; i++) {
+              acc += Math.sqrt(i);
+            }
+            sink[0] = acc;
+            finished.set(true);
+          }));
+      // when the exception reaches the caller, the upper block has either not run or run to its end
+      assertTrue(!started.get() || finished.get(), "round " + round);
+    }
+  }
+
+  @Test
   void thePlainEpochLandsWhereDl4jsFitDoes() {
     List<DataSet> data = BufferedStepTest.batches(5, 32, 5, false, 13);
     MultiLayerNetwork byFit = BufferedStepTest.mlp(Activation.RELU, false, 5);
