@@ -165,8 +165,24 @@ final class DenseClassifier implements Classifier {
     return "dense-fast";
   }
 
+  /**
+   * On the buffered path, through the row kernels (blocks in parallel, single-threaded sgemm): a multi-threaded OpenBLAS
+   * call leaves its worker spinning for ~0.1 s afterwards, which would take a core from the attacks that follow the
+   * clean-accuracy phase (an FGSM right after one took 24 ms instead of 13).
+   */
   @Override
   public synchronized INDArray logits(INDArray x) {
+    if (buffered && !exactScale && x.rank() == 2 && x.size(1) == stages.get(0).w.size(0)) {
+      INDArray f = contiguous(x);
+      int n = (int) f.size(0);
+      float[] xs = (f.data().length() == f.length() ? f : f.dup('c')).data().asFloat();
+      int k = (int) stages.get(stages.size() - 1).w.size(1);
+      float[] z = new float[n * k];
+      try (Kernel kern = new Kernel(new int[n])) {
+        kern.logits(xs, z);
+      }
+      return Nd4j.createFromArray(z).reshape('c', n, k);
+    }
     if (buffered) {
       return forwardBuffered(contiguous(x)).dup();
     }
@@ -250,10 +266,13 @@ final class DenseClassifier implements Classifier {
   /** Row kernels' buffers of finished runs, reused by the next ones (FGSM is one step: a new set would dominate it). */
   private final ConcurrentLinkedQueue<RowKernel> idleRows = new ConcurrentLinkedQueue<>();
 
+  /** Not the classifier's own monitor: {@link #logits} holds that while block threads take row kernels. */
+  private final Object nativeLock = new Object();
+
   private NativeStages nativeStages() {
     NativeStages ns = nativeStages;
     if (ns == null) {
-      synchronized (this) {
+      synchronized (nativeLock) {
         ns = nativeStages;
         if (ns == null) {
           ns = new NativeStages(stages);
@@ -273,6 +292,7 @@ final class DenseClassifier implements Classifier {
       this.labels = labels;
       this.k = (int) stages.get(stages.size() - 1).w.size(1);
       this.blocks = new RowBlocks(labels.length);
+      nativeStages(); // made here, on the caller's thread
     }
 
     @Override
@@ -458,9 +478,12 @@ final class DenseClassifier implements Classifier {
     }
   }
 
+  /** On the calling thread's BLAS only, for the reason given at {@link #logits}. */
   @Override
   public INDArray logitsDouble(INDArray x) {
-    return forward(x.castTo(DataType.DOUBLE), null, true);
+    try (SingleThreadBlas s = SingleThreadBlas.enter()) {
+      return forward(x.castTo(DataType.DOUBLE), null, true);
+    }
   }
 
   /** Forward pass; keeps each stage's pre-activation in zs when given (they are consumed by the backward pass). */

@@ -85,6 +85,8 @@ class StepKernelTest {
         assertArrayEquals(z, w.z, loss + " logits");
         assertArrayEquals(g, w.g, loss + " input gradient");
       }
+      // the classifier's own logits (the clean-accuracy phase) come from the same blocks
+      assertArrayEquals(w.z, dense.logits(b.x()).dup('c').data().asFloat(), "Classifier.logits");
     }
   }
 
