@@ -104,8 +104,13 @@ public final class TorchReference implements AutoCloseable {
     return t;
   }
 
-  /** Runs one task; the answer has "seconds" (PyTorch's wall time of the work alone) and "values". */
+  /**
+   * Runs one task; the answer has "seconds" (PyTorch's wall time of the work alone) and "values". Each side is timed
+   * with the other's threads quiet ({@link QuietCores}): the task is sent once this JVM's threads are, and the answer
+   * returned once the reference's are.
+   */
   public JsonNode run(ObjectNode task) throws IOException {
+    QuietCores.await(ProcessHandle.current().pid());
     in.write(JSON.writeValueAsString(task));
     in.newLine();
     in.flush();
@@ -114,6 +119,7 @@ public final class TorchReference implements AutoCloseable {
       throw new IOException("the PyTorch reference exited (see its stderr above)");
     }
     JsonNode r = JSON.readTree(line);
+    QuietCores.await(process.pid());
     if (r.has("error")) {
       throw new IOException("PyTorch reference failed on " + task.path("kind").asText() + ": " + r.get("error").asText());
     }
