@@ -7,6 +7,7 @@ import io.lipwatch.estimator.network.Op;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.openblas.global.openblas;
@@ -243,6 +244,8 @@ final class DenseClassifier implements Classifier {
     final FloatPointer[] w;
     final float[][] bias;
     final boolean[] relu;
+    /** The layer widths: row kernels of the same widths share buffers. */
+    final String widths;
 
     NativeStages(List<Stage> stages) {
       count = stages.size();
@@ -259,12 +262,19 @@ final class DenseClassifier implements Classifier {
         bias[i] = s.b.dup('c').data().asFloat();
         relu[i] = i < count - 1 && s.act != null;
       }
+      widths = java.util.Arrays.toString(in) + java.util.Arrays.toString(out);
     }
   }
 
   private volatile NativeStages nativeStages;
-  /** Row kernels' buffers of finished runs, reused by the next ones (FGSM is one step: a new set would dominate it). */
-  private final ConcurrentLinkedQueue<RowKernel> idleRows = new ConcurrentLinkedQueue<>();
+  /**
+   * Row kernels of finished runs by layer widths, reused by the next runs, also of other classifiers of the same widths
+   * (each probe run builds its classifier; FGSM is one step, and a new set of off-heap buffers cost it ~30 %).
+   */
+  private static final ConcurrentHashMap<String, ConcurrentLinkedQueue<RowKernel>> IDLE_ROWS = new ConcurrentHashMap<>();
+  /** Kept per widths at most (more than the threads that run blocks at once), and widths kept at most. */
+  private static final int IDLE_PER_WIDTHS = 8;
+  private static final int IDLE_WIDTHS = 16;
 
   /** Not the classifier's own monitor: {@link #logits} holds that while block threads take row kernels. */
   private final Object nativeLock = new Object();
@@ -302,8 +312,10 @@ final class DenseClassifier implements Classifier {
 
     @Override
     public Rows rows() {
-      RowKernel r = idleRows.poll();
-      return (r == null ? new RowKernel(nativeStages()) : r).forLabels(labels);
+      NativeStages ns = nativeStages();
+      ConcurrentLinkedQueue<RowKernel> idle = IDLE_ROWS.get(ns.widths);
+      RowKernel r = idle == null ? null : idle.poll();
+      return (r == null ? new RowKernel(ns) : r).use(ns, labels);
     }
 
     @Override
@@ -338,8 +350,10 @@ final class DenseClassifier implements Classifier {
    * the whole-batch product did for batches of other sizes); the blocks are cut by the row count alone, so a batch's
    * results do not depend on threads or scheduling.
    */
-  private final class RowKernel implements StepKernel.Rows {
-    private final NativeStages ns;
+  private static final class RowKernel implements StepKernel.Rows {
+    /** The weights of the current run (the buffers fit every classifier of the same widths). */
+    private NativeStages ns;
+    private final String widths;
     private final int cap = RowBlocks.ROWS;
     private final FloatPointer in;
     private final FloatBuffer inView;
@@ -358,6 +372,7 @@ final class DenseClassifier implements Classifier {
 
     RowKernel(NativeStages ns) {
       this.ns = ns;
+      this.widths = ns.widths;
       int c = ns.count;
       in = new FloatPointer((long) cap * ns.in[0]);
       inView = in.asBuffer();
@@ -383,7 +398,8 @@ final class DenseClassifier implements Classifier {
       zRow = new double[k];
     }
 
-    RowKernel forLabels(int[] labels) {
+    RowKernel use(NativeStages ns, int[] labels) {
+      this.ns = ns;
       this.labels = labels;
       return this;
     }
@@ -391,7 +407,14 @@ final class DenseClassifier implements Classifier {
     @Override
     public void close() {
       labels = null;
-      idleRows.add(this);
+      ns = null;
+      ConcurrentLinkedQueue<RowKernel> idle = IDLE_ROWS.get(widths);
+      if (idle == null && IDLE_ROWS.size() < IDLE_WIDTHS) {
+        idle = IDLE_ROWS.computeIfAbsent(widths, w -> new ConcurrentLinkedQueue<>());
+      }
+      if (idle != null && idle.size() < IDLE_PER_WIDTHS) {
+        idle.add(this);
+      }
     }
 
     @Override
