@@ -101,6 +101,17 @@ final class Attacks {
    * The float32 arrays of one attack on one batch, flat row-major ({@code [n, d]} inputs, {@code [n, k]} logits),
    * allocated once per attack run: the step loops below allocate nothing of the batch's size.
    */
+  /**
+   * Batch-sized arrays of finished attack runs by length, reused: each is a GC "humongous" object at the usual sizes,
+   * and allocating them per run (an FGSM allocates three) starts concurrent collection cycles that take a core from the
+   * attack. At most 8 per length, 8 lengths, 4M floats each.
+   */
+  private static final java.util.concurrent.ConcurrentHashMap<Integer, java.util.concurrent.ConcurrentLinkedQueue<float[]>>
+      SPARE = new java.util.concurrent.ConcurrentHashMap<>();
+  private static final int SPARE_PER_LENGTH = 8;
+  private static final int SPARE_LENGTHS = 8;
+  private static final int SPARE_MAX_LEN = 4 << 20;
+
   static final class Work {
     final int n;
     final int d;
@@ -123,7 +134,7 @@ final class Attacks {
       this.k = k;
       x = b.flat();
       z = new float[n * k];
-      g = new float[n * d];
+      g = rows();
       gn = new double[n];
       blocks = new RowBlocks(n);
       scratch = new Scratch[blocks.count()];
@@ -132,8 +143,39 @@ final class Attacks {
       }
     }
 
+    /** Arrays handed out by {@link #rows}, back to the spares at {@link #release}. */
+    private final java.util.List<float[]> taken = new java.util.ArrayList<>();
+
+    /** A zeroed [n, d] array, a spare one when there is (see {@link #SPARE}). */
     float[] rows() {
-      return new float[n * d];
+      int len = n * d;
+      java.util.concurrent.ConcurrentLinkedQueue<float[]> q = SPARE.get(len);
+      float[] a = q == null ? null : q.poll();
+      if (a == null) {
+        a = new float[len];
+      } else {
+        java.util.Arrays.fill(a, 0f);
+      }
+      taken.add(a);
+      return a;
+    }
+
+    /** Hands this run's [n, d] arrays back (nothing may use them afterwards: results hold copies). */
+    void release() {
+      int len = n * d;
+      if (len > SPARE_MAX_LEN) {
+        return;
+      }
+      java.util.concurrent.ConcurrentLinkedQueue<float[]> q = SPARE.get(len);
+      if (q == null && SPARE.size() < SPARE_LENGTHS) {
+        q = SPARE.computeIfAbsent(len, l -> new java.util.concurrent.ConcurrentLinkedQueue<>());
+      }
+      for (float[] a : taken) {
+        if (q != null && q.size() < SPARE_PER_LENGTH) {
+          q.add(a);
+        }
+      }
+      taken.clear();
     }
 
     /** An [n, d] copy of a flat array, for observers and results. */
@@ -582,6 +624,7 @@ final class Attacks {
       });
       counts.into(o);
       o.stepsDone = 1;
+      w.release();
     }
     return o;
   }
@@ -664,6 +707,7 @@ final class Attacks {
       if (w.anyBest) {
         o.bestDelta = w.matrix(w.best);
       }
+      w.release();
     }
     return o;
   }
