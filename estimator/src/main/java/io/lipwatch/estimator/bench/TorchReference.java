@@ -50,7 +50,10 @@ public final class TorchReference implements AutoCloseable {
   public static String findPython() {
     for (String p : PYTHONS) {
       try {
-        Process pr = new ProcessBuilder(p, "-c", "import torch, numpy").redirectErrorStream(true).start();
+        // run from / : with -c the working directory comes first on sys.path, and a stray re.py or numpy.py there
+        // would shadow the real module (a file left in /tmp made PyTorch look missing)
+        Process pr = new ProcessBuilder(p, "-c", "import torch, numpy").directory(new java.io.File("/"))
+            .redirectErrorStream(true).start();
         pr.getInputStream().readAllBytes();
         if (pr.waitFor(60, TimeUnit.SECONDS) && pr.exitValue() == 0) {
           return p;
