@@ -27,12 +27,13 @@ import org.junit.jupiter.api.Test;
  * found by search and AutoLip, and within 1.5× of LipSDP-Neuron (at its optimum where per-neuron multipliers apply);
  * with leaky ReLU of slope ½ it stays sound and reaches the exact constant of non-negative nets (the αβ term).
  */
-class EclipseFastTest {
+public class EclipseFastTest {
   static final ActivationSpec RELU = new ActivationSpec("relu", 0, 1, true, 0.0);
   static final ActivationSpec TANH = new ActivationSpec("tanh", 0, 1, true);
   static final ActivationSpec LEAKY = new ActivationSpec("leakyrelu", 0.1, 1, true, 0.1);
 
-  static List<DenseMatrix> weights(long seed, boolean nonNegative, int... widths) {
+  /** Gaussian layers scaled by 1/√fan-in (absolute values when {@code nonNegative}); shared with the eclipse package's tests. */
+  public static List<DenseMatrix> weights(long seed, boolean nonNegative, int... widths) {
     Random r = new Random(seed);
     List<DenseMatrix> w = new ArrayList<>();
     for (int i = 0; i + 1 < widths.length; i++) {

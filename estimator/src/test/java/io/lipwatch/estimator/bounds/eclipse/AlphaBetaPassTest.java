@@ -3,13 +3,12 @@ package io.lipwatch.estimator.bounds.eclipse;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.lipwatch.estimator.bounds.EclipseFastTest;
 import io.lipwatch.estimator.linalg.DenseMatrix;
 import io.lipwatch.estimator.linalg.SpectralNorm;
 import java.math.BigDecimal;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -20,17 +19,7 @@ import org.junit.jupiter.api.Test;
  */
 class AlphaBetaPassTest {
   static List<DenseMatrix> weights(long seed, boolean nonNegative, int... widths) {
-    Random r = new Random(seed);
-    List<DenseMatrix> w = new ArrayList<>();
-    for (int i = 0; i + 1 < widths.length; i++) {
-      double[] a = new double[widths[i + 1] * widths[i]];
-      for (int k = 0; k < a.length; k++) {
-        double g = r.nextGaussian() / Math.sqrt(widths[i]);
-        a[k] = nonNegative ? Math.abs(g) : g;
-      }
-      w.add(new DenseMatrix(widths[i + 1], widths[i], a));
-    }
-    return w;
+    return EclipseFastTest.weights(seed, nonNegative, widths);
   }
 
   /** ‖W_l…W_1‖: the exact constant of a leaky ReLU net with non-negative weights. */
