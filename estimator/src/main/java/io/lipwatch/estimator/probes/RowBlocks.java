@@ -59,24 +59,30 @@ final class RowBlocks {
     for (int i = 0; i < helpers; i++) {
       others[i] = ForkJoinPool.commonPool().submit(loop);
     }
-    RuntimeException failed = null;
+    // Errors too (ND4J's native failures, e.g. BlasException, are Errors): no helper may still be writing into the
+    // batch's buffers when the failure propagates and the buffers go back to their pools
+    Throwable failed = null;
     try {
       loop.run();
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
       failed = e;
       next.set(count); // the helpers stop at their next block
     }
     for (ForkJoinTask<?> f : others) {
       try {
         f.join();
-      } catch (RuntimeException e) {
+      } catch (RuntimeException | Error e) {
+        next.set(count);
         if (failed == null) {
           failed = e;
         }
       }
     }
+    if (failed instanceof RuntimeException r) {
+      throw r;
+    }
     if (failed != null) {
-      throw failed;
+      throw (Error) failed;
     }
   }
 }
