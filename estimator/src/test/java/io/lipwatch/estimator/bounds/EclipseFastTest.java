@@ -68,20 +68,10 @@ public class EclipseFastTest {
     return EclipseFastBound.bound(w, lo, hi, 0);
   }
 
-  static double product(List<DenseMatrix> w) {
+  public static double product(List<DenseMatrix> w) {
     DenseMatrix p = w.get(0);
     for (int i = 1; i < w.size(); i++) {
-      DenseMatrix a = w.get(i);
-      double[] c = new double[a.rows() * p.cols()];
-      for (int r = 0; r < a.rows(); r++) {
-        for (int k = 0; k < a.cols(); k++) {
-          double v = a.get(r, k);
-          for (int j = 0; j < p.cols(); j++) {
-            c[r * p.cols() + j] += v * p.get(k, j);
-          }
-        }
-      }
-      p = new DenseMatrix(a.rows(), p.cols(), c);
+      p = w.get(i).times(p);
     }
     return SpectralNorm.exactUpper(p);
   }

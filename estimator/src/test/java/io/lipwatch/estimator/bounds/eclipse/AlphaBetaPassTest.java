@@ -24,20 +24,7 @@ class AlphaBetaPassTest {
 
   /** ‖W_l…W_1‖: the exact constant of a leaky ReLU net with non-negative weights. */
   static double product(List<DenseMatrix> w) {
-    DenseMatrix p = w.get(0);
-    for (int i = 1; i < w.size(); i++) {
-      DenseMatrix a = w.get(i);
-      double[] c = new double[a.rows() * p.cols()];
-      for (int r = 0; r < a.rows(); r++) {
-        for (int k = 0; k < a.cols(); k++) {
-          for (int j = 0; j < p.cols(); j++) {
-            c[r * p.cols() + j] += a.get(r, k) * p.get(k, j);
-          }
-        }
-      }
-      p = new DenseMatrix(a.rows(), p.cols(), c);
-    }
-    return SpectralNorm.exactUpper(p);
+    return EclipseFastTest.product(w);
   }
 
   static double[] fill(int n, double v) {
