@@ -9,6 +9,7 @@ import io.lipwatch.estimator.bounds.LipschitzEngine;
 import io.lipwatch.estimator.bounds.WarmStart;
 import io.lipwatch.estimator.pipeline.EstimatePipeline;
 import io.lipwatch.estimator.probes.ProbeConfig;
+import io.lipwatch.estimator.probes.Fixtures;
 import io.lipwatch.estimator.probes.ProbeSet;
 import io.lipwatch.estimator.snapshot.SafeModelRestorer;
 import io.lipwatch.estimator.snapshot.Sha256;
@@ -17,7 +18,6 @@ import io.lipwatch.estimator.snapshot.SnapshotMetadata;
 import io.lipwatch.estimator.testing.TestModels;
 import java.time.Duration;
 import java.util.List;
-import java.util.SplittableRandom;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.activations.Activation;
@@ -31,17 +31,7 @@ class CertifiedEntriesSchemaTest {
   void everyRadiusHasTheThreeMethodsAndTheEstimateIsValid() throws Exception {
     byte[] zip = TestModels.zip(TestModels.mlp(5, Activation.RELU, 20, 16, 16, 5));
     var model = new SafeModelRestorer(SnapshotLimits.defaults()).restore(zip);
-    SplittableRandom r = new SplittableRandom(3);
-    int n = 200;
-    float[] x = new float[n * 20];
-    for (int i = 0; i < x.length; i++) {
-      x[i] = (float) r.nextDouble();
-    }
-    int[] labels = new int[n];
-    for (int i = 0; i < n; i++) {
-      labels[i] = r.nextInt(5);
-    }
-    ProbeSet set = new ProbeSet("random", List.of(20), 5, 0.0, 1.0, labels, null, x);
+    ProbeSet set = Fixtures.uniformSet("random", 200, List.of(20), 5, 0, 1, 3);
     ProbeConfig cfg = ProbeConfig.defaults().withAttacks(List.of()).withNoiseSigmas(List.of()).withMinPerturbation(null)
         .withCertifiedEps(List.of(0.01, 0.05)).withTimeBudget(Duration.ofSeconds(30));
     Estimate e = new EstimatePipeline(new LipschitzEngine(EngineConfig.defaults()), cfg)

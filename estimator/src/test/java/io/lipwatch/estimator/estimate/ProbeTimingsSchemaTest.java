@@ -15,6 +15,7 @@ import io.lipwatch.estimator.pipeline.EstimatePipeline;
 import io.lipwatch.estimator.probes.ProbeConfig;
 import io.lipwatch.estimator.probes.ProbeConfig.AttackSpec;
 import io.lipwatch.estimator.probes.ProbeConfig.Norm;
+import io.lipwatch.estimator.probes.Fixtures;
 import io.lipwatch.estimator.probes.ProbeSet;
 import io.lipwatch.estimator.snapshot.SafeModelRestorer;
 import io.lipwatch.estimator.snapshot.Sha256;
@@ -25,7 +26,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.activations.Activation;
 
@@ -42,17 +42,7 @@ class ProbeTimingsSchemaTest {
   void pipelineEstimateCarriesPhaseTimingsAndValidates() throws Exception {
     byte[] zip = TestModels.zip(TestModels.mlp(5, Activation.RELU, 20, 16, 16, 5));
     var model = new SafeModelRestorer(SnapshotLimits.defaults()).restore(zip);
-    SplittableRandom r = new SplittableRandom(3);
-    int n = 100;
-    float[] x = new float[n * 20];
-    for (int i = 0; i < x.length; i++) {
-      x[i] = (float) r.nextDouble();
-    }
-    int[] labels = new int[n];
-    for (int i = 0; i < n; i++) {
-      labels[i] = r.nextInt(5);
-    }
-    ProbeSet set = new ProbeSet("random", List.of(20), 5, 0.0, 1.0, labels, null, x);
+    ProbeSet set = Fixtures.uniformSet("random", 100, List.of(20), 5, 0, 1, 3);
     ProbeConfig cfg = ProbeConfig.defaults().withNoiseSigmas(List.of(0.1)).withCertifiedEps(List.of(0.01))
         .withAttacks(List.of(AttackSpec.fgsm(Norm.L2, 0.5), AttackSpec.pgd(Norm.L2, 0.5, 5, 0.25)))
         .withMinPerturbation(new ProbeConfig.MinPerturbationSpec(2.0, 2, 5)).withTimeBudget(Duration.ofSeconds(30));

@@ -17,7 +17,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 /** Small models and probe sets with fixed seeds. */
-final class Fixtures {
+public final class Fixtures {
   private Fixtures() {}
 
   /** A single softmax OutputLayer: logits z = xW + b with the given weights ([d][k]) and bias. */
@@ -64,7 +64,7 @@ final class Fixtures {
   }
 
   /** n float inputs uniform in [a, b]^shape (inside the box [0, 1]), labels from the model's own prediction. */
-  static ProbeSet uniformSet(String name, int n, List<Integer> shape, int classes, double a, double b, long seed) {
+  public static ProbeSet uniformSet(String name, int n, List<Integer> shape, int classes, double a, double b, long seed) {
     SplittableRandom r = new SplittableRandom(seed);
     int d = shape.stream().reduce(1, Math::multiplyExact);
     float[] x = new float[n * d];

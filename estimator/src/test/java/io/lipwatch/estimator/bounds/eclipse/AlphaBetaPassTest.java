@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lipwatch.estimator.bounds.EclipseFastTest;
 import io.lipwatch.estimator.linalg.DenseMatrix;
-import io.lipwatch.estimator.linalg.SpectralNorm;
 import java.math.BigDecimal;
 import java.util.Arrays;
 import java.util.List;
