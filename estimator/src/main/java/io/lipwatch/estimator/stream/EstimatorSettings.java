@@ -39,9 +39,9 @@ public record EstimatorSettings(SnapshotLimits limits, EngineConfig engine, Prob
 
   /**
    * The engine in the stream: the defaults, with seqlip-greedy capped at {@link #SEQLIP_STREAM_BUDGET} — on the demo MLP
-   * its greedy search does not finish in 3 s either, and the value it has after 2 s is within 0.01 % of the 3 s one,
-   * while the second saved is on the estimate's critical path (the engine shares two cores with the probes). Not
-   * less: its SVDs come first and under load take most of a second, and a budget spent in them leaves no value.
+   * its greedy search finishes in ≈ 1.5 s beside the probes, and a search that does not finish must not hold the
+   * estimate's critical path (the engine shares two cores with the probes) for the full 3 s. Not less: its SVDs come
+   * first and under load take most of a second, and a budget spent in them leaves no value.
    */
   public static EngineConfig streamEngine() {
     return EngineConfig.defaults().withBudgetCap(io.lipwatch.estimator.bounds.SeqLip.METHOD, SEQLIP_STREAM_BUDGET);
