@@ -34,6 +34,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.ToDoubleFunction;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -137,14 +138,7 @@ final class StreamBenchmark {
     Map<String, List<Double>> parts = new LinkedHashMap<>();
     for (Estimate e : estimates) {
       add(parts, "estimate (engine ‖ probes)", e.seconds());
-      if (e.lipschitz() != null) {
-        for (UpperBound u : e.lipschitz().upper()) {
-          add(parts, "bound " + u.method() + (u.sound() ? " (sound)" : ""), u.seconds());
-        }
-        for (LowerBound l : e.lipschitz().lower()) {
-          add(parts, "bound " + l.method() + " (lower)", l.seconds());
-        }
-      }
+      addBounds(parts, e, UpperBound::seconds, LowerBound::seconds);
       Probes p = e.probes();
       if (p == null) {
         continue;
@@ -158,8 +152,8 @@ final class StreamBenchmark {
       if (p.attacks() != null) {
         for (Probes.AttackResult a : p.attacks()) {
           if (a.seconds() != null) {
-            add(parts, "attacks: " + a.attack() + (a.losses() == null ? "" : "/" + String.join("+", a.losses())) + " "
-                + a.norm() + " ε=" + fmt(a.eps()) + (a.steps() == null ? "" : " " + a.steps() + " steps"), a.seconds());
+            add(parts, "attacks: " + attackName(a) + (a.steps() == null ? "" : " " + a.steps() + " steps"),
+                a.seconds());
           }
         }
       }
@@ -188,14 +182,7 @@ final class StreamBenchmark {
     }
     Map<String, List<Double>> figs = new LinkedHashMap<>();
     for (Estimate e : estimates) {
-      if (e.lipschitz() != null) {
-        for (UpperBound u : e.lipschitz().upper()) {
-          add(figs, "bound " + u.method() + (u.sound() ? " (sound)" : ""), u.value());
-        }
-        for (LowerBound l : e.lipschitz().lower()) {
-          add(figs, "bound " + l.method() + " (lower)", l.value());
-        }
-      }
+      addBounds(figs, e, UpperBound::value, LowerBound::value);
       Probes p = e.probes();
       if (p == null) {
         continue;
@@ -203,8 +190,7 @@ final class StreamBenchmark {
       add(figs, "clean accuracy", p.cleanAccuracy());
       if (p.attacks() != null) {
         for (Probes.AttackResult a : p.attacks()) {
-          add(figs, "robust accuracy " + a.attack() + (a.losses() == null ? "" : "/" + String.join("+", a.losses()))
-              + " " + a.norm() + " ε=" + fmt(a.eps()), a.robustAccuracy());
+          add(figs, "robust accuracy " + attackName(a), a.robustAccuracy());
         }
       }
       if (p.certified() != null) {
@@ -228,6 +214,26 @@ final class StreamBenchmark {
 
   private static void add(Map<String, List<Double>> parts, String key, double secs) {
     parts.computeIfAbsent(key, k -> new ArrayList<>()).add(secs);
+  }
+
+  /** One entry per bound method of the estimate (the same keys in both tables): what upper or lower reads of it. */
+  private static void addBounds(Map<String, List<Double>> parts, Estimate e, ToDoubleFunction<UpperBound> upper,
+      ToDoubleFunction<LowerBound> lower) {
+    if (e.lipschitz() == null) {
+      return;
+    }
+    for (UpperBound u : e.lipschitz().upper()) {
+      add(parts, "bound " + u.method() + (u.sound() ? " (sound)" : ""), upper.applyAsDouble(u));
+    }
+    for (LowerBound l : e.lipschitz().lower()) {
+      add(parts, "bound " + l.method() + " (lower)", lower.applyAsDouble(l));
+    }
+  }
+
+  /** An attack as both tables name it: attack[/losses] norm ε. */
+  private static String attackName(Probes.AttackResult a) {
+    return a.attack() + (a.losses() == null ? "" : "/" + String.join("+", a.losses())) + " " + a.norm() + " ε="
+        + fmt(a.eps());
   }
 
   private static String fmt(double v) {
@@ -270,7 +276,7 @@ final class StreamBenchmark {
   static String table(double[] seconds) {
     double[] s = seconds.clone();
     Arrays.sort(s);
-    double median = s.length % 2 == 1 ? s[s.length / 2] : 0.5 * (s[s.length / 2 - 1] + s[s.length / 2]);
+    double median = median(s);
     List<String> each = new ArrayList<>();
     for (double v : seconds) {
       each.add(String.format(Locale.ROOT, "%.2f", v));
