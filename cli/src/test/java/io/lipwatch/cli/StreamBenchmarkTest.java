@@ -29,10 +29,14 @@ class StreamBenchmarkTest {
             List.of(new LowerBound("clip-pairs", 1.0, 0.27))), p, List.of(), total, null);
   }
 
+  /** Three timed estimates whose figures and seconds differ, so medians and ranges are told apart. */
+  private static List<Estimate> threeEstimates() {
+    return List.of(estimate(2, 4.0, 0.01, 0.9, 0.6), estimate(3, 5.0, 0.03, 1.1, 0.8), estimate(4, 4.5, 0.02, 1.0, 0.7));
+  }
+
   @Test
   void breakdownTakesTheMedianPerPart() {
-    String out = StreamBenchmark.breakdown(List.of(estimate(2, 4.0, 0.01, 0.9, 0.6), estimate(3, 5.0, 0.03, 1.1, 0.8),
-        estimate(4, 4.5, 0.02, 1.0, 0.7)));
+    String out = StreamBenchmark.breakdown(threeEstimates());
     System.out.print(out);
     assertTrue(out.contains("median over 3 timed estimates"), out);
     assertTrue(out.contains("| estimate (engine ‖ probes) | 4.500 s | 4.000–5.000 s |"), out);
@@ -46,8 +50,7 @@ class StreamBenchmarkTest {
 
   @Test
   void figuresTakeTheMedianPerFigure() {
-    String out = StreamBenchmark.figures(List.of(estimate(2, 4.0, 0.01, 0.9, 0.6), estimate(3, 5.0, 0.03, 1.1, 0.8),
-        estimate(4, 4.5, 0.02, 1.0, 0.7)));
+    String out = StreamBenchmark.figures(threeEstimates());
     System.out.print(out);
     assertTrue(out.contains("| bound autolip (sound) | 10.000 | 10.000–10.000 |"), out);
     assertTrue(out.contains("| bound clip-pairs (lower) | 1.0000 | 1.0000–1.0000 |"), out);
