@@ -871,33 +871,40 @@ public final class EclipseFastBound {
   }
 
   private static void gramTile(double[][] ht, double[] g, int n, int i) {
-    {
-      double[] a0 = ht[i];
-      double[] a1 = ht[i + 1];
-      double[] a2 = ht[i + 2];
-      double[] a3 = ht[i + 3];
-      for (int j = 0; j <= i + 3; j++) {
-        double[] bj = ht[j];
-        double s0 = 0;
-        double s1 = 0;
-        double s2 = 0;
-        double s3 = 0;
-        for (int k = 0; k < bj.length; k++) {
-          double v = bj[k];
-          s0 += a0[k] * v;
-          s1 += a1[k] * v;
-          s2 += a2[k] * v;
-          s3 += a3[k] * v;
-        }
-        double[] sums = {s0, s1, s2, s3};
-        for (int t = 0; t < 4; t++) {
-          if (j <= i + t) {
-            g[(i + t) * n + j] = sums[t];
-            g[j * n + i + t] = sums[t];
-          }
-        }
+    double[] a0 = ht[i];
+    double[] a1 = ht[i + 1];
+    double[] a2 = ht[i + 2];
+    double[] a3 = ht[i + 3];
+    for (int j = 0; j <= i + 3; j++) {
+      double[] bj = ht[j];
+      double s0 = 0;
+      double s1 = 0;
+      double s2 = 0;
+      double s3 = 0;
+      for (int k = 0; k < bj.length; k++) {
+        double v = bj[k];
+        s0 += a0[k] * v;
+        s1 += a1[k] * v;
+        s2 += a2[k] * v;
+        s3 += a3[k] * v;
       }
+      // the lower triangle and its mirror: row i + t keeps columns j ≤ i + t (no per-column array)
+      if (j <= i) {
+        store(g, n, i, j, s0);
+      }
+      if (j <= i + 1) {
+        store(g, n, i + 1, j, s1);
+      }
+      if (j <= i + 2) {
+        store(g, n, i + 2, j, s2);
+      }
+      store(g, n, i + 3, j, s3);
     }
+  }
+
+  private static void store(double[] g, int n, int r, int c, double v) {
+    g[r * n + c] = v;
+    g[c * n + r] = v;
   }
 
   /** fl(diag(a) − (qG)q) with q_i powers of two, so every q_i·q_j·G_ij is exact. */

@@ -51,6 +51,33 @@ class NeuronLmiTest {
     return lam;
   }
 
+  /**
+   * The shared Gram (four-row tiles, in parallel) is every entry's plain dot product in index order, to the bit, on
+   * both triangles: what the per-neuron start's WᵀW and the αβ term rely on (row counts not a multiple of four too).
+   */
+  @Test
+  void gramIsTheInOrderDotProductToTheBit() {
+    Random r = new Random(8);
+    for (int rows : new int[] {1, 4, 7, 13}) {
+      double[][] h = new double[rows][9];
+      for (double[] row : h) {
+        for (int k = 0; k < row.length; k++) {
+          row[k] = r.nextInt(4) == 0 ? 0.0 : r.nextGaussian();
+        }
+      }
+      double[] g = EclipseFastBound.gram(h, 0);
+      for (int i = 0; i < rows; i++) {
+        for (int j = 0; j < rows; j++) {
+          double s = 0;
+          for (int k = 0; k < h[i].length; k++) {
+            s += h[i][k] * h[j][k];
+          }
+          assertEquals(s, g[i * rows + j], 0.0, "G[" + i + "," + j + "] of " + rows + " rows");
+        }
+      }
+    }
+  }
+
   @Test
   void quadraticFormIsTheSlopeConstraints() {
     List<DenseMatrix> w = weights(1, 4, 6, 5, 3);
