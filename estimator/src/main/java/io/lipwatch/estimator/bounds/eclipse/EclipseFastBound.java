@@ -210,16 +210,15 @@ public final class EclipseFastBound {
         return null;
       }
       if (qb > 0) {
-        double[] wtw = new double[nx * nx];
+        // WᵀW by the Gram of Wᵀ's rows: each entry the same sum over W's rows in the same order
+        double[][] wt = new double[nx][nb];
         double[] wd = w.data();
         for (int r = 0; r < nb; r++) {
           for (int i = 0; i < nx; i++) {
-            double a = wd[r * nx + i];
-            for (int k = 0; k < nx; k++) {
-              wtw[i * nx + k] += a * wd[r * nx + k];
-            }
+            wt[i][r] = wd[r * nx + i];
           }
         }
+        double[] wtw = gram(wt, 0);
         double lo = lb; // h(lo) ≤ ½ already: the q-term only lowers λ_max
         double hi = lb;
         for (int k = 0; k < 40; k++) { // h(λ) = m²λ·λ_max(…) rises to at most m²/q > ½: find where it crosses
