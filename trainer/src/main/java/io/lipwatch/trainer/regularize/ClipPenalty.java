@@ -160,10 +160,7 @@ public final class ClipPenalty {
         .sub(pairs.get(NDArrayIndex.interval(p, 2L * p), NDArrayIndex.all()));
     double[] fn = df.norm2(1).toDoubleVector();
     double[] dn = d.norm2(1).toDoubleVector();
-    double[] r = new double[p];
-    for (int i = 0; i < p; i++) {
-      r[i] = dn[i] == 0 ? 0 : fn[i] / dn[i];
-    }
+    double[] r = ratios(fn, dn);
     double[] rw = rowWeights(r, everyPair);
     boolean sq = reg.form() == Regularization.Form.SQUARED;
     double penalty = 0;
@@ -233,10 +230,7 @@ public final class ClipPenalty {
       }
       dn[i] = Math.sqrt(s);
     }
-    double[] r = new double[p];
-    for (int i = 0; i < p; i++) {
-      r[i] = dn[i] == 0 ? 0 : fn[i] / dn[i];
-    }
+    double[] r = ratios(fn, dn);
     double[] rw = rowWeights(r, everyPair);
     boolean sq = reg.form() == Regularization.Form.SQUARED;
     double penalty = 0;
@@ -329,12 +323,7 @@ public final class ClipPenalty {
     for (int i = 0; i < p; i++) {
       int o = i * d;
       int op = (p + i) * d;
-      double s = 0;
-      for (int j = 0; j < d; j++) {
-        float dd = pairsJ[o + j] - pairsJ[op + j];
-        s += (double) dd * dd;
-      }
-      if (Math.sqrt(s) < 1e-6) {
+      if (pairDistance(o, op, d) < 1e-6) {
         for (int j = 0; j < d; j++) {
           pairsJ[op + j] = noisy(pairsJ[o + j]);
         }
@@ -355,12 +344,7 @@ public final class ClipPenalty {
     for (int i = 0; i < p; i++) {
       int o = i * d;
       int op = (p + i) * d;
-      double s = 0;
-      for (int j = 0; j < d; j++) {
-        float dd = pairsJ[op + j] - pairsJ[o + j];
-        s += (double) dd * dd;
-      }
-      double dn = Math.sqrt(s);
+      double dn = pairDistance(o, op, d);
       if (dn > tracking.radius()) {
         float shrink = (float) (0.5 * (1 - tracking.radius() / dn));
         for (int j = 0; j < d; j++) {
@@ -379,6 +363,28 @@ public final class ClipPenalty {
       v = Math.max(lo, v - rnd.nextDouble() * reg.initNoise());
     }
     return (float) v;
+  }
+
+  /** The quotients ‖Δf‖/‖Δx‖ of the pairs (0 for a pair at distance 0). */
+  private static double[] ratios(double[] fn, double[] dn) {
+    double[] r = new double[fn.length];
+    for (int i = 0; i < r.length; i++) {
+      r[i] = dn[i] == 0 ? 0 : fn[i] / dn[i];
+    }
+    return r;
+  }
+
+  /**
+   * ‖x − x′‖ of the pair whose rows start at o and op in {@link #pairsJ} (float differences, summed in double; the
+   * order of x and x′ does not change a bit).
+   */
+  private double pairDistance(int o, int op, int d) {
+    double s = 0;
+    for (int j = 0; j < d; j++) {
+      float dd = pairsJ[o + j] - pairsJ[op + j];
+      s += (double) dd * dd;
+    }
+    return Math.sqrt(s);
   }
 
   /** Row weights of the aggregate: 1/P each (mean), 1 on the worst pair (max), 1/k on the worst k (top); 1 each for an ascent-only pass. */
