@@ -40,13 +40,17 @@ class FusedAdamTest {
     return w;
   }
 
+  /** The trainer without a regulariser on the test MLP (ReLU, Adam) of the given weight seed. */
+  private static RegularizedTrainer plain(int netSeed) {
+    return new RegularizedTrainer(BufferedStepTest.mlp(Activation.RELU, false, netSeed), Regularization.none(), 0, 1,
+        1);
+  }
+
   @Test
   void fusedStepsMatchDl4jsAdamAndKeepItsState() {
     List<DataSet> data = BufferedStepTest.batches(6, 32, 5, false, 11);
-    RegularizedTrainer fused = new RegularizedTrainer(BufferedStepTest.mlp(Activation.RELU, false, 3),
-        Regularization.none(), 0, 1, 1);
-    RegularizedTrainer dl4j = new RegularizedTrainer(BufferedStepTest.mlp(Activation.RELU, false, 3),
-        Regularization.none(), 0, 1, 1).withoutFusedAdam();
+    RegularizedTrainer fused = plain(3);
+    RegularizedTrainer dl4j = plain(3).withoutFusedAdam();
     assertTrue(fused.fusedAdam());
     assertFalse(dl4j.fusedAdam());
     for (int epoch = 0; epoch < 2; epoch++) {
@@ -77,10 +81,8 @@ class FusedAdamTest {
   @Test
   void aLearningRateChangeBetweenEpochsIsFollowed() {
     List<DataSet> data = BufferedStepTest.batches(3, 32, 5, false, 12);
-    RegularizedTrainer fused = new RegularizedTrainer(BufferedStepTest.mlp(Activation.RELU, false, 4),
-        Regularization.none(), 0, 1, 1);
-    RegularizedTrainer dl4j = new RegularizedTrainer(BufferedStepTest.mlp(Activation.RELU, false, 4),
-        Regularization.none(), 0, 1, 1).withoutFusedAdam();
+    RegularizedTrainer fused = plain(4);
+    RegularizedTrainer dl4j = plain(4).withoutFusedAdam();
     fused.epoch(data, null);
     dl4j.epoch(data, null);
     // DL4J rebuilds its updater on a learning-rate change (the retraining loop's fine-tuning does this)
@@ -184,8 +186,7 @@ class FusedAdamTest {
     List<DataSet> data = BufferedStepTest.batches(5, 32, 5, false, 13);
     MultiLayerNetwork byFit = BufferedStepTest.mlp(Activation.RELU, false, 5);
     byFit.fit(new ListDataSetIterator<>(data, 1));
-    RegularizedTrainer own = new RegularizedTrainer(BufferedStepTest.mlp(Activation.RELU, false, 5),
-        Regularization.none(), 0, 1, 1);
+    RegularizedTrainer own = plain(5);
     assertTrue(own.buffered() && own.fusedAdam());
     own.epoch(data, null);
     double w = worst(own.network(), byFit);
