@@ -197,6 +197,11 @@ public final class SeqLip {
         long share = deadline == 0 ? 0 : now + Math.max(0, deadline - now) / (k - 1 - i);
         best = greedy(a, b, lo, hi, share);
         late |= share != 0 && System.nanoTime() > share;
+        if (Double.isNaN(best)) {
+          return new UpperBound(GREEDY_METHOD, Double.NaN, false, AutoLip.seconds(t0), null, String.format(
+              java.util.Locale.ROOT, "budget exhausted while building bracket %d of %d (%d×%d)", i + 1, k - 1, a.length,
+              b[0].length), false);
+        }
       }
       product *= best;
     }
@@ -408,6 +413,10 @@ public final class SeqLip {
     java.util.Arrays.fill(sigma, hi);
     double[] m = new double[r2 * r1];
     for (int p = 0; p < r2; p++) {
+      // building M costs r2·n·r1 (seconds at width 2048): a build cut by the deadline leaves no value, not a wrong one
+      if (deadline != 0 && System.nanoTime() > deadline) {
+        return Double.NaN;
+      }
       for (int j = 0; j < n; j++) {
         double t = a[p][j] * hi;
         if (t != 0) {

@@ -55,4 +55,12 @@ class SeqLipGreedyTest {
     assertTrue(g.value() >= lower, "greedy " + g.value() + " below a gradient lower bound " + lower);
     System.out.printf("seqlip-greedy 784-256-256-10: %.4f in %.2f s (gradient lower bound %.4f)%n", g.value(), secs, lower);
   }
+
+  @Test
+  void aBracketStillBeingBuiltAtTheDeadlineGivesNoValue() {
+    Random r = new Random(9);
+    double[][] a = gaussian(r, 40, 60);
+    double[][] b = gaussian(r, 60, 30);
+    assertTrue(Double.isNaN(SeqLip.greedy(a, b, 0, 1, System.nanoTime() - 1)));
+  }
 }
