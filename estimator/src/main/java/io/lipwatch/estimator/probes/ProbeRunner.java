@@ -215,12 +215,7 @@ public final class ProbeRunner {
       long waited = System.nanoTime();
       side.soundUpperBound = bounds.earlyOrFinal();
       side.addTime(Probes.BOUND_WAIT, waited);
-      for (int i = 0; i < phases.size(); i++) {
-        if (BESIDE.contains(phases.get(i).getClass())) {
-          side.runTimed(phases.get(i));
-          moveWarnings(side.warnings, 0, said.get(i));
-        }
-      }
+      runCertificatePhases(side, phases, said, 0);
       return side;
     });
   }
@@ -243,12 +238,7 @@ public final class ProbeRunner {
       used = bounds.earlyOrFinal();
       run.addTime(Probes.BOUND_WAIT, waited);
       run.soundUpperBound = used;
-      for (int i = 0; i < phases.size(); i++) {
-        if (BESIDE.contains(phases.get(i).getClass())) {
-          run.runTimed(phases.get(i));
-          moveWarnings(run.warnings, before, said.get(i));
-        }
-      }
+      runCertificatePhases(run, phases, said, before);
     }
     run.soundUpperBound = used;
     long waited = System.nanoTime();
@@ -261,11 +251,19 @@ public final class ProbeRunner {
     run.soundUpperBound = fin;
     run.certified.clear();
     run.certifiedDetail.clear();
+    runCertificatePhases(run, phases, said, before);
+  }
+
+  /**
+   * Runs the certificate phases ({@link #BESIDE}) on r in the phases' order, each one's warnings (those r's list holds
+   * past {@code before}) into its slot in place of what an earlier run of it left there.
+   */
+  private static void runCertificatePhases(ProbeRun r, List<ProbePhase> phases, List<List<String>> said, int before) {
     for (int i = 0; i < phases.size(); i++) {
       if (BESIDE.contains(phases.get(i).getClass())) {
         said.get(i).clear();
-        run.runTimed(phases.get(i));
-        moveWarnings(run.warnings, before, said.get(i));
+        r.runTimed(phases.get(i));
+        moveWarnings(r.warnings, before, said.get(i));
       }
     }
   }
