@@ -98,10 +98,6 @@ final class Attacks {
   }
 
   /**
-   * The float32 arrays of one attack on one batch, flat row-major ({@code [n, d]} inputs, {@code [n, k]} logits),
-   * allocated once per attack run: the step loops below allocate nothing of the batch's size.
-   */
-  /**
    * Batch-sized arrays of finished attack runs by length, reused: each is a GC "humongous" object at the usual sizes,
    * and allocating them per run (an FGSM allocates three) starts concurrent collection cycles that take a core from the
    * attack. At most 8 per length, 8 lengths, 4M floats each.
@@ -112,6 +108,10 @@ final class Attacks {
   private static final int SPARE_LENGTHS = 8;
   private static final int SPARE_MAX_LEN = 4 << 20;
 
+  /**
+   * The float32 arrays of one attack on one batch, flat row-major ({@code [n, d]} inputs, {@code [n, k]} logits),
+   * allocated once per attack run: the step loops below allocate nothing of the batch's size.
+   */
   static final class Work {
     final int n;
     final int d;
