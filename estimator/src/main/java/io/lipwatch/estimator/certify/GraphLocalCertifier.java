@@ -455,16 +455,8 @@ final class GraphLocalCertifier {
         double[] h = new double[mp.inDim()];
         for (int r = 0; r < a.length; r++) {
           int[] win = mp.windows()[r];
-          double top = Double.NEGATIVE_INFINITY;
-          for (int i : win) {
-            top = Math.max(top, pl[i]);
-          }
-          int candidates = 0;
-          for (int i : win) {
-            if (ph[i] >= top) {
-              candidates++;
-            }
-          }
+          double top = windowFloor(win, pl);
+          int candidates = candidates(win, ph, top);
           double ra = candidates == 1 ? a[r] : Math.min(0, a[r]);
           double rb = candidates == 1 ? b[r] : Math.max(0, b[r]);
           for (int i : win) {
@@ -598,14 +590,8 @@ final class GraphLocalCertifier {
         double[] dev = new double[mp.inDim()];
         for (int q = 0; q < c.length; q++) {
           int[] win = mp.windows()[q];
-          double top = Double.NEGATIVE_INFINITY;
-          for (int i : win) {
-            top = Math.max(top, pl[i]);
-          }
-          int cand = 0;
-          for (int i : win) {
-            cand += ph[i] >= top ? 1 : 0;
-          }
+          double top = windowFloor(win, pl);
+          int cand = candidates(win, ph, top);
           double share = c[q] / cand;
           for (int i : win) {
             if (ph[i] >= top) {
@@ -657,6 +643,26 @@ final class GraphLocalCertifier {
     }
     double bx = betaX == null ? 0 : Rounding.normUp(betaX);
     return Math.min(best, Math.nextUp(Math.nextUp(Rounding.normUp(cx) + rx[0]) + bx));
+  }
+
+  /** The largest lower end in a max-pool window: an input whose upper end is below it is never the window's max. */
+  private static double windowFloor(int[] win, double[] pl) {
+    double top = Double.NEGATIVE_INFINITY;
+    for (int i : win) {
+      top = Math.max(top, pl[i]);
+    }
+    return top;
+  }
+
+  /** How many inputs of the window can be its max: those whose upper end reaches {@code top}. */
+  private static int candidates(int[] win, double[] ph, double top) {
+    int k = 0;
+    for (int i : win) {
+      if (ph[i] >= top) {
+        k++;
+      }
+    }
+    return k;
   }
 
   /** Adds the ball (c, r) into node {@code target}'s (or the input's): centres add (with their rounding), radii add. */
