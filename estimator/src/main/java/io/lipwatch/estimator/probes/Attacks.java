@@ -498,7 +498,8 @@ final class Attacks {
     return a.dataType() == DataType.FLOAT && !a.isView() && a.ordering() == 'c' && a.data().length() == a.length();
   }
 
-  private static float[] floats(INDArray a) {
+  /** A's values as a row-major float32 array (a copy). */
+  static float[] floats(INDArray a) {
     return direct(a) ? a.data().asFloat() : a.dup('c').castTo(DataType.FLOAT).data().asFloat();
   }
 

@@ -174,9 +174,8 @@ final class DenseClassifier implements Classifier {
   @Override
   public synchronized INDArray logits(INDArray x) {
     if (buffered && !exactScale && x.rank() == 2 && x.size(1) == stages.get(0).w.size(0)) {
-      INDArray f = contiguous(x);
-      int n = (int) f.size(0);
-      float[] xs = (f.data().length() == f.length() ? f : f.dup('c')).data().asFloat();
+      int n = (int) x.size(0);
+      float[] xs = Attacks.floats(x);
       int k = (int) stages.get(stages.size() - 1).w.size(1);
       float[] z = new float[n * k];
       try (Kernel kern = new Kernel(new int[n])) {
