@@ -269,19 +269,7 @@ public final class EclipseFastBound {
     if (LmiCertificate.cholesky(a, nx) >= 0) {
       return null;
     }
-    int nb = w.rows();
-    double[][] h = new double[nb][nx];
-    double[] wd = w.data();
-    for (int r = 0; r < nb; r++) {
-      for (int i = 0; i < nx; i++) {
-        double v = wd[r * nx + i];
-        for (int k = 0; k < i; k++) {
-          v -= a[i * nx + k] * h[r][k];
-        }
-        h[r][i] = v / a[i * nx + i];
-      }
-    }
-    return gram(h, 0);
+    return gram(forwardSolve(a, nx, w.data(), 0, nx, w.rows(), 0), 0);
   }
 
   /** The one-multiplier-per-layer pass over the θ grid (any size). */
@@ -655,8 +643,8 @@ public final class EclipseFastBound {
     double[][] solve(DenseMatrix w, long deadline) {
       int rows = w.rows();
       double[] wd = w.data();
-      double[][] out = new double[rows][n];
       if (r == null) {
+        double[][] out = new double[rows][n];
         for (int j = 0; j < rows; j++) {
           for (int k = 0; k < n; k++) {
             out[j][k] = wd[j * n + k] / diag;
@@ -664,50 +652,7 @@ public final class EclipseFastBound {
         }
         return out;
       }
-      int j = 0;
-      for (; j + 4 <= rows; j += 4) {
-        OutOfTime.check(deadline);
-        double[] h0 = out[j];
-        double[] h1 = out[j + 1];
-        double[] h2 = out[j + 2];
-        double[] h3 = out[j + 3];
-        int o0 = j * n;
-        int o1 = o0 + n;
-        int o2 = o1 + n;
-        int o3 = o2 + n;
-        for (int i = 0; i < n; i++) {
-          int ri = i * n;
-          double s0 = wd[o0 + i];
-          double s1 = wd[o1 + i];
-          double s2 = wd[o2 + i];
-          double s3 = wd[o3 + i];
-          for (int k = 0; k < i; k++) {
-            double rik = r[ri + k];
-            s0 -= rik * h0[k];
-            s1 -= rik * h1[k];
-            s2 -= rik * h2[k];
-            s3 -= rik * h3[k];
-          }
-          double p = r[ri + i];
-          h0[i] = s0 / p;
-          h1[i] = s1 / p;
-          h2[i] = s2 / p;
-          h3[i] = s3 / p;
-        }
-      }
-      for (; j < rows; j++) {
-        double[] h = out[j];
-        int o = j * n;
-        for (int i = 0; i < n; i++) {
-          int ri = i * n;
-          double s = wd[o + i];
-          for (int k = 0; k < i; k++) {
-            s -= r[ri + k] * h[k];
-          }
-          h[i] = s / r[ri + i];
-        }
-      }
-      return out;
+      return forwardSolve(r, n, wd, 0, n, rows, deadline);
     }
 
     /** Column sums of |factor| over this block's columns: its own triangle plus the next block's c·H below it. */
@@ -845,6 +790,60 @@ public final class EclipseFastBound {
 
   /** Passes with the αβ term at most, each taking κ from the one before (small networks; large ones get one). */
   static final int AB_ROUNDS = 4;
+
+  /**
+   * R⁻¹b_j for j &lt; rows by forward substitution, R the lower triangle of the row-major n×n {@code r} and b_j the n
+   * entries of {@code src} from {@code off + j·stride}: four right-hand sides at a time, each entry the same
+   * arithmetic in the same order as one at a time (the layer blocks' H, the per-neuron start's and ρ_min's Schur
+   * complements).
+   */
+  static double[][] forwardSolve(double[] r, int n, double[] src, int off, int stride, int rows, long deadline) {
+    double[][] out = new double[rows][n];
+    int j = 0;
+    for (; j + 4 <= rows; j += 4) {
+      OutOfTime.check(deadline);
+      double[] h0 = out[j];
+      double[] h1 = out[j + 1];
+      double[] h2 = out[j + 2];
+      double[] h3 = out[j + 3];
+      int o0 = off + j * stride;
+      int o1 = o0 + stride;
+      int o2 = o1 + stride;
+      int o3 = o2 + stride;
+      for (int i = 0; i < n; i++) {
+        int ri = i * n;
+        double s0 = src[o0 + i];
+        double s1 = src[o1 + i];
+        double s2 = src[o2 + i];
+        double s3 = src[o3 + i];
+        for (int k = 0; k < i; k++) {
+          double rik = r[ri + k];
+          s0 -= rik * h0[k];
+          s1 -= rik * h1[k];
+          s2 -= rik * h2[k];
+          s3 -= rik * h3[k];
+        }
+        double p = r[ri + i];
+        h0[i] = s0 / p;
+        h1[i] = s1 / p;
+        h2[i] = s2 / p;
+        h3[i] = s3 / p;
+      }
+    }
+    for (; j < rows; j++) {
+      double[] h = out[j];
+      int o = off + j * stride;
+      for (int i = 0; i < n; i++) {
+        int ri = i * n;
+        double s = src[o + i];
+        for (int k = 0; k < i; k++) {
+          s -= r[ri + k] * h[k];
+        }
+        h[i] = s / r[ri + i];
+      }
+    }
+    return out;
+  }
 
   /** G = H Hᵀ over the rows of ht (full symmetric, row-major), each entry summed in index order (four rows at a time). */
   static double[] gram(double[][] ht, long deadline) {

@@ -189,18 +189,8 @@ final class NeuronLmi {
       return Double.NaN;
     }
     int no = width[layers];
-    double[][] h = new double[no][nt];
-    for (int r = 0; r < no; r++) {
-      double[] x = h[r];
-      int p = off[layers] + r;
-      for (int i = 0; i < nt; i++) {
-        double v = full[p * dim + i];
-        for (int k = 0; k < i; k++) {
-          v -= top[i * nt + k] * x[k];
-        }
-        x[i] = v / top[i * nt + i];
-      }
-    }
+    // the output rows' first nt entries (B) through the factor of M₀: H = L⁻¹Bᵀ, row by row
+    double[][] h = EclipseFastBound.forwardSolve(top, nt, full, off[layers] * dim, dim, no, 0);
     double[] g = EclipseFastBound.gram(h, 0);
     return EclipseFastBound.largestEigenvalue(g, no);
   }

@@ -78,6 +78,43 @@ class NeuronLmiTest {
     }
   }
 
+  /** The shared forward substitution (four right-hand sides at a time, rows read at an offset and stride) is the one-row loop to the bit. */
+  @Test
+  void forwardSolveIsTheOneRowSubstitutionToTheBit() {
+    Random r = new Random(12);
+    int n = 6;
+    double[] l = new double[n * n];
+    for (int i = 0; i < n; i++) {
+      for (int k = 0; k < i; k++) {
+        l[i * n + k] = r.nextGaussian();
+      }
+      l[i * n + i] = 0.5 + r.nextDouble();
+      for (int k = i + 1; k < n; k++) {
+        l[i * n + k] = 99; // an upper triangle left by the Cholesky is not read
+      }
+    }
+    for (int rows : new int[] {1, 4, 7}) {
+      int stride = n + 3;
+      int off = 5;
+      double[] src = new double[off + rows * stride];
+      for (int k = 0; k < src.length; k++) {
+        src[k] = r.nextGaussian();
+      }
+      double[][] h = EclipseFastBound.forwardSolve(l, n, src, off, stride, rows, 0);
+      for (int j = 0; j < rows; j++) {
+        double[] x = new double[n];
+        for (int i = 0; i < n; i++) {
+          double v = src[off + j * stride + i];
+          for (int k = 0; k < i; k++) {
+            v -= l[i * n + k] * x[k];
+          }
+          x[i] = v / l[i * n + i];
+          assertEquals(x[i], h[j][i], 0.0, "row " + j + " entry " + i + " of " + rows);
+        }
+      }
+    }
+  }
+
   @Test
   void quadraticFormIsTheSlopeConstraints() {
     List<DenseMatrix> w = weights(1, 4, 6, 5, 3);
