@@ -79,6 +79,38 @@ class FusedAdamTest {
   }
 
   @Test
+  void anEpochFailingMidwayLeavesTheAdamStateOfTheStepsDone() {
+    List<DataSet> data = BufferedStepTest.batches(4, 32, 5, false, 14);
+    RegularizedTrainer fused = plain(6);
+    RegularizedTrainer dl4j = plain(6).withoutFusedAdam();
+    // ND4J's native failures are Errors (BlasException): the third minibatch fails like one
+    List<DataSet> failing = new java.util.AbstractList<>() {
+      @Override
+      public DataSet get(int i) {
+        if (i == 2) {
+          throw new org.nd4j.linalg.api.blas.BlasException("native failure");
+        }
+        return data.get(i);
+      }
+
+      @Override
+      public int size() {
+        return data.size();
+      }
+    };
+    org.junit.jupiter.api.Assertions.assertThrows(org.nd4j.linalg.api.blas.BlasException.class,
+        () -> fused.epoch(failing, null));
+    dl4j.epoch(data.subList(0, 2), null);
+    assertEquals(dl4j.network().getIterationCount(), fused.network().getIterationCount());
+    assertTrue(worst(fused.network(), dl4j.network()) < 1e-6);
+    // the two steps' m and v are in the network's updater: the next epoch continues from them
+    fused.epoch(data, null);
+    dl4j.epoch(data, null);
+    double w = worst(fused.network(), dl4j.network());
+    assertTrue(w < 1e-6, "largest parameter difference after the next epoch " + w);
+  }
+
+  @Test
   void aLearningRateChangeBetweenEpochsIsFollowed() {
     List<DataSet> data = BufferedStepTest.batches(3, 32, 5, false, 12);
     RegularizedTrainer fused = plain(4);
@@ -153,12 +185,21 @@ class FusedAdamTest {
 
   @Test
   void aFailingLowerBlockWaitsForTheUpperOne() {
+    lowerBlockFails(IllegalStateException.class, () -> new IllegalStateException("lower"));
+    // ND4J's native failures are Errors (BlasException): they wait for the upper block as well
+    lowerBlockFails(org.nd4j.linalg.api.blas.BlasException.class,
+        () -> new org.nd4j.linalg.api.blas.BlasException("lower"));
+  }
+
+  /** The lower block throws what {@code failure} makes while the upper one runs; 5 rounds. */
+  private static <T extends Throwable> void lowerBlockFails(Class<T> type,
+      java.util.function.Supplier<? extends T> failure) {
     int n = 2 * ElementBlocks.MIN_SPLIT;
     for (int round = 0; round < 5; round++) {
       java.util.concurrent.atomic.AtomicBoolean started = new java.util.concurrent.atomic.AtomicBoolean();
       java.util.concurrent.atomic.AtomicBoolean finished = new java.util.concurrent.atomic.AtomicBoolean();
       double[] sink = new double[1];
-      org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+      org.junit.jupiter.api.Assertions.assertThrows(type,
           () -> ElementBlocks.run(n, 0, 1, (lo, hi) -> {
             if (lo == 0) {
               // fail while the worker is inside the upper block (when it gets a core within 2 s)
@@ -166,7 +207,7 @@ class FusedAdamTest {
               while (!started.get() && System.nanoTime() < until) {
                 Thread.onSpinWait();
               }
-              throw new IllegalStateException("lower");
+              throwUnchecked(failure.get());
             }
             started.set(true);
             double acc = 0;
@@ -179,6 +220,14 @@ class FusedAdamTest {
       // when the exception reaches the caller, the upper block has either not run or run to its end
       assertTrue(!started.get() || finished.get(), "round " + round);
     }
+  }
+
+  /** Throws a Throwable that the Block's signature does not declare (an Error or a RuntimeException here). */
+  private static void throwUnchecked(Throwable t) {
+    if (t instanceof RuntimeException r) {
+      throw r;
+    }
+    throw (Error) t;
   }
 
   @Test
