@@ -576,13 +576,7 @@ final class Attacks {
       return;
     }
     probe.close();
-    try (SingleThreadBlas s = SingleThreadBlas.enter()) {
-      w.blocks.run((b, from, to) -> {
-        try (StepKernel.Rows r = kern.rows()) {
-          attack.run(r, b, from, to);
-        }
-      });
-    }
+    StepKernel.eachBlock(kern, w.blocks, attack::run);
   }
 
   /** One attack's loop on rows [from, to) through {@code rows}; block -1: all rows, per-row work over the blocks. */

@@ -319,24 +319,12 @@ final class DenseClassifier implements Classifier {
 
     @Override
     public void logits(float[] x, float[] z) {
-      try (SingleThreadBlas s = SingleThreadBlas.enter()) {
-        blocks.run((b, from, to) -> {
-          try (Rows r = rows()) {
-            r.logits(x, z, from, to);
-          }
-        });
-      }
+      StepKernel.eachBlock(this, blocks, (r, b, from, to) -> r.logits(x, z, from, to));
     }
 
     @Override
     public void step(float[] x, LogitLoss loss, float[] z, float[] g) {
-      try (SingleThreadBlas s = SingleThreadBlas.enter()) {
-        blocks.run((b, from, to) -> {
-          try (Rows r = rows()) {
-            r.step(x, loss, z, g, from, to);
-          }
-        });
-      }
+      StepKernel.eachBlock(this, blocks, (r, b, from, to) -> r.step(x, loss, z, g, from, to));
     }
   }
 

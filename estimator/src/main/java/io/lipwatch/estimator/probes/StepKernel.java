@@ -41,6 +41,25 @@ interface StepKernel extends AutoCloseable {
     void close();
   }
 
+  /** Work on one block's rows [from, to) through a row handle of its own. */
+  interface BlockWork {
+    void run(Rows rows, int block, int from, int to);
+  }
+
+  /**
+   * Runs {@code work} on every block, each through its own handle from {@code kern.rows()} (which must not be null),
+   * OpenBLAS on the calling thread only meanwhile ({@link SingleThreadBlas}).
+   */
+  static void eachBlock(StepKernel kern, RowBlocks blocks, BlockWork work) {
+    try (SingleThreadBlas s = SingleThreadBlas.enter()) {
+      blocks.run((b, from, to) -> {
+        try (Rows r = kern.rows()) {
+          work.run(r, b, from, to);
+        }
+      });
+    }
+  }
+
   /** Logits of x into z. */
   void logits(float[] x, float[] z);
 
