@@ -246,12 +246,9 @@ final class DenseStepKernel {
       float[] aj = buf.actJ[i];
       FloatBuffer view = buf.actView[i];
       boolean r = relu[i];
-      ElementBlocks.run(buf.n, ElementBlocks.MIN_SPLIT / Math.max(1, w), 1, (lo, hi) -> {
-        int from = lo * w;
-        int to = hi * w;
+      ElementBlocks.run(buf.n * w, ElementBlocks.MIN_SPLIT, w, (from, to) -> {
         view.get(from, aj, from, to - from);
-        for (int row = lo; row < hi; row++) {
-          int o = row * w;
+        for (int o = from; o < to; o += w) {
           for (int j = 0; j < w; j++) {
             float x = aj[o + j] + bi[j];
             aj[o + j] = r && !(x > 0) ? 0f : x;
@@ -346,9 +343,7 @@ final class DenseStepKernel {
     float[] a = buf.actJ[i];
     FloatBuffer view = buf.deltaView[i];
     boolean r = relu[i];
-    ElementBlocks.run(buf.n, ElementBlocks.MIN_SPLIT / Math.max(1, w), 1, (lo, hi) -> {
-      int from = lo * w;
-      int to = hi * w;
+    ElementBlocks.run(buf.n * w, ElementBlocks.MIN_SPLIT, w, (from, to) -> {
       view.get(from, d, from, to - from);
       if (r) {
         for (int k = from; k < to; k++) {
