@@ -19,12 +19,15 @@ final class SingleThreadBlas implements AutoCloseable {
 
   static SingleThreadBlas enter() {
     synchronized (SingleThreadBlas.class) {
-      if (users++ == 0) {
+      // counted only once the native calls returned: a scope whose entry threw is never closed, and a count left
+      // behind by it would keep every later scope from setting (and restoring) the thread count
+      if (users == 0) {
         saved = openblas_nolapack.blas_get_num_threads();
         if (saved > 1) {
           openblas_nolapack.blas_set_num_threads(1);
         }
       }
+      users++;
     }
     return SCOPE;
   }
