@@ -27,7 +27,8 @@ final class NeuronRefinement {
     x[n] = rho0;
     double barrier = lmi.dim + n;
     double t = barrier / rho0; // larger first t (measured) stalls near the boundary: the path is followed from here
-    double fx = value(lmi, x, t);
+    double[] lx = factor(lmi, x); // M's factor at x: the line search's, reused by the next step's derivatives
+    double fx = value(lmi, x, t, lx);
     if (!Double.isFinite(fx)) {
       return null;
     }
@@ -38,7 +39,7 @@ final class NeuronRefinement {
           return new Point(x, steps - 1);
         }
         double[][] hess = new double[n + 1][n + 1];
-        double[] g = derivatives(lmi, x, hess);
+        double[] g = derivatives(lmi, x, lx, hess);
         if (g == null) {
           return new Point(x, steps - 1);
         }
@@ -66,10 +67,12 @@ final class NeuronRefinement {
           for (int i = 0; i <= n; i++) {
             y[i] = x[i] + step * dx[i];
           }
-          double fy = value(lmi, y, t);
+          double[] ly = factor(lmi, y);
+          double fy = value(lmi, y, t, ly);
           if (fy <= fx - 0.25 * step * dec) {
             System.arraycopy(y, 0, x, 0, n + 1);
             fx = fy;
+            lx = ly;
             moved = true;
             break;
           }
@@ -83,37 +86,44 @@ final class NeuronRefinement {
         return new Point(x, steps);
       }
       t *= 8;
-      fx = value(lmi, x, t);
+      fx = value(lmi, x, t, lx);
     }
   }
 
-  /** t·ρ − log det M − Σ log λ; +∞ outside the cone. */
-  static double value(NeuronLmi lmi, double[] x, double t) {
+  /** The lower Cholesky factor of M(x) (row-major, in place of M), or null outside the cone (a λ ≤ 0, M not PD). */
+  static double[] factor(NeuronLmi lmi, double[] x) {
+    int n = lmi.hidden;
+    for (int i = 0; i < n; i++) {
+      if (!(x[i] > 0)) {
+        return null;
+      }
+    }
+    double[] s = lmi.assemble(java.util.Arrays.copyOf(x, n), x[n], null);
+    return LmiCertificate.cholesky(s, lmi.dim) >= 0 ? null : s;
+  }
+
+  /** t·ρ − log det M − Σ log λ from M's factor {@code l} at x; +∞ outside the cone (l null). */
+  static double value(NeuronLmi lmi, double[] x, double t, double[] l) {
+    if (l == null) {
+      return Double.POSITIVE_INFINITY;
+    }
     int n = lmi.hidden;
     double f = t * x[n];
     for (int i = 0; i < n; i++) {
-      if (!(x[i] > 0)) {
-        return Double.POSITIVE_INFINITY;
-      }
       f -= Math.log(x[i]);
     }
-    double[] s = lmi.assemble(java.util.Arrays.copyOf(x, n), x[n], null);
     int d = lmi.dim;
-    if (LmiCertificate.cholesky(s, d) >= 0) {
-      return Double.POSITIVE_INFINITY;
-    }
     for (int i = 0; i < d; i++) {
-      f -= 2 * Math.log(s[i * d + i]);
+      f -= 2 * Math.log(l[i * d + i]);
     }
     return f;
   }
 
-  /** Gradient of −log det M − Σ log λ (returned) and its Hessian (into hess). */
-  static double[] derivatives(NeuronLmi lmi, double[] x, double[][] hess) {
+  /** Gradient of −log det M − Σ log λ (returned) and its Hessian (into hess), from M's factor {@code s} at x. */
+  static double[] derivatives(NeuronLmi lmi, double[] x, double[] s, double[][] hess) {
     int n = lmi.hidden;
     int d = lmi.dim;
-    double[] s = lmi.assemble(java.util.Arrays.copyOf(x, n), x[n], null);
-    if (LmiCertificate.cholesky(s, d) >= 0) {
+    if (s == null) {
       return null;
     }
     double[] inv = inverse(s, d);
