@@ -262,11 +262,12 @@ public final class ClipPenalty {
   void ascendBuffered(float[] back, Terms t) {
     int p = t.ratios.length;
     int d = (int) pairs.size(1);
-    if (hasPrevious && previousPairs != null && previousPairs.length() == previousJ.length) {
-      // re-seeding writes into the previous pairs too
-      previousPairs.castTo(DataType.FLOAT).data().asNioFloat().get(0, previousJ);
-    }
     if (reg.adaptiveStep() && hasPrevious) {
+      // only a rejection reads the previous pairs (re-seeding writes into them too); without the adaptive step
+      // previousJ is just overwritten below
+      if (previousPairs != null && previousPairs.length() == previousJ.length) {
+        previousPairs.castTo(DataType.FLOAT).data().asNioFloat().get(0, previousJ);
+      }
       for (int i = 0; i < p; i++) {
         if (t.ratios[i] >= lastRatio[i]) {
           tau[i] = Math.min(tau[i] * 1.3, 10);
