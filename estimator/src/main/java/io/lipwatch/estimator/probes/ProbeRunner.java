@@ -179,25 +179,46 @@ public final class ProbeRunner {
     }
     Future<ProbeRun> beside = null;
     boolean certified = false;
-    for (int i = 0; i < phases.size(); i++) {
-      ProbePhase phase = phases.get(i);
-      if (BESIDE.contains(phase.getClass())) {
-        if (beside == null) {
-          beside = startBeside(run, bounds, phases, said);
+    try {
+      for (int i = 0; i < phases.size(); i++) {
+        ProbePhase phase = phases.get(i);
+        if (BESIDE.contains(phase.getClass())) {
+          if (beside == null) {
+            beside = startBeside(run, bounds, phases, said);
+          }
+          continue;
         }
-        continue;
+        if (NEED_BOUND.contains(phase.getClass()) && !certified) {
+          certify(run, bounds, phases, said, beside, before);
+          certified = true;
+        }
+        run.runTimed(phase);
+        moveWarnings(warnings, before, said.get(i));
       }
-      if (NEED_BOUND.contains(phase.getClass()) && !certified) {
+      if (!certified) {
         certify(run, bounds, phases, said, beside, before);
-        certified = true;
       }
-      run.runTimed(phase);
-      moveWarnings(warnings, before, said.get(i));
-    }
-    if (!certified) {
-      certify(run, bounds, phases, said, beside, before);
+    } catch (RuntimeException | Error e) {
+      // ND4J's native failures are Errors: either way the certificates' thread must not go on using the classifier
+      // and the samples after the failure leaves this run; it ends within the probes' budget
+      awaitQuietly(beside);
+      throw e;
     }
     said.forEach(warnings::addAll);
+  }
+
+  /** Waits for {@code f} (null: nothing) to end, whatever it ends with. */
+  private static void awaitQuietly(Future<?> f) {
+    if (f == null) {
+      return;
+    }
+    try {
+      f.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (java.util.concurrent.ExecutionException | java.util.concurrent.CancellationException e) {
+      // its own failure: the one that ended this run is reported
+    }
   }
 
   /**

@@ -102,4 +102,49 @@ class PendingBoundTest {
     assertEquals(known.warnings(), pending.warnings());
     assertTrue(pending.probes().timings().containsKey("certified"), pending.probes().timings().toString());
   }
+
+  /**
+   * A phase failing on the calling thread (an Error, as ND4J's native failures are) reaches the caller only after the
+   * certificates' thread has ended: it must not go on with the classifier and samples of a run that is over.
+   */
+  @Test
+  void aFailingPhaseWaitsForTheCertificatesThread() {
+    MultiLayerNetwork net = Fixtures.mlp(51, 32, 16, 10, Activation.RELU);
+    ProbeSet set = Fixtures.labelledBy(net, Fixtures.uniformSet("failing", 60, List.of(32), 10, 0.0, 1.0, 52), 0.1, 53);
+    ProbeConfig cfg = ProbeConfig.defaults().withSamples(60).withBatchSize(50).withNoiseSigmas(List.of())
+        .withAttacks(List.of()).withCertifiedEps(List.of(0.02)).withTimeBudget(Duration.ofMinutes(5));
+    Classifier c = ProbeRunner.classifierFor(net, set, true, new ArrayList<>());
+    CountDownLatch asked = new CountDownLatch(1);
+    CountDownLatch never = new CountDownLatch(1);
+    AtomicBoolean answered = new AtomicBoolean();
+    java.util.function.Supplier<Double> bound = () -> {
+      asked.countDown();
+      try {
+        never.await(1, TimeUnit.SECONDS); // the bound is still being computed when the phase fails
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      answered.set(true);
+      return 1.5;
+    };
+    ProbePhase failing = new ProbePhase() {
+      public String name() {
+        return "failing";
+      }
+
+      public void run(ProbeRun run) {
+        try {
+          asked.await(60, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        throw new org.nd4j.linalg.api.blas.BlasException("native gemm failed");
+      }
+    };
+    List<ProbePhase> phases = List.of(new CleanAccuracyPhase(), new CertifiedAccuracyPhase(), failing,
+        new CertificateCheckPhase());
+    org.junit.jupiter.api.Assertions.assertThrows(org.nd4j.linalg.api.blas.BlasException.class,
+        () -> ProbeRunner.run(c, set, cfg, bound, true, null, new ArrayList<>(), null, phases));
+    assertTrue(answered.get(), "the failure reached the caller while the certificates' thread was still waiting");
+  }
 }
