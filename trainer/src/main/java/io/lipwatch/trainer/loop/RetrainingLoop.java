@@ -170,6 +170,11 @@ public final class RetrainingLoop implements Runnable, Service {
       state = State.FAILED;
       LOG.error("trainer for {} stopped: {}", cfg.model(), e.getMessage());
       throw e instanceof RuntimeException r ? r : new IllegalStateException(e.getMessage(), e);
+    } catch (Error e) {
+      // ND4J's native failures (e.g. BlasException) are Errors: the loop is over, and its state must say so
+      state = State.FAILED;
+      LOG.error("trainer for {} stopped: {}", cfg.model(), e.toString());
+      throw e;
     }
   }
 
