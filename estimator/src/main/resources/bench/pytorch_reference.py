@@ -443,6 +443,7 @@ def run(task, d, cache):
         model, x, y = cache[key]
         if kind == "suite":
             return suite(model, x, y, task, gen)
+        # timed with the attack, as on the Java side: which samples are correct is part of every attack row's work
         with torch.no_grad():
             correct = model.logits(x).argmax(1) == y
         return {"robust": attack(model, x, y, task, gen, correct)}

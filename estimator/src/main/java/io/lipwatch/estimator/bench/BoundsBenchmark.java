@@ -114,7 +114,7 @@ public final class BoundsBenchmark {
             + " iteration: dense float32 on both sides (lipwatch + 2 double iterations per layer), conv float64 on both;"
             + " AutoLip σ_max in double on both (PyTorch full SVD, lipwatch Gram+Lanczos+proof); %d interleaved repeats"
             + " per row%s", repeats, ref == null ? "" : String.format(Locale.ROOT,
-            "; PyTorch %s, %d threads", ref.hello().path("torch").asText(), ref.hello().path("threads").asInt())));
+            "; %s", ref.describe())));
     int iters = 100;
     for (ExtractedNetwork n : List.of(mlp, cnn)) {
       String name = n == mlp ? "mlp" : "cnn";

@@ -29,6 +29,15 @@ public final class TorchReference implements AutoCloseable {
   /** Debian's python3-torch installs into the system interpreter; a pyenv/venv python3 on the PATH may lack it. */
   static final List<String> PYTHONS = List.of("/usr/bin/python3", "python3");
 
+  /**
+   * Environment variable choosing PyTorch's threading: unset, its fastest setting on these machines (one OpenMP
+   * thread, OpenBLAS on {@code threads}: the stronger peer); {@value #DEFAULT_OPENMP}, PyTorch's own default
+   * ({@code threads} OpenMP threads around a multi-threaded OpenBLAS: Debian's PyTorch calls the system OpenBLAS, and
+   * the two thread pools oversubscribe the cores, 2–6× slower here).
+   */
+  public static final String OPENMP_ENV = "LIPWATCH_TORCH_OPENMP";
+  public static final String DEFAULT_OPENMP = "default";
+
   private static final ObjectMapper JSON = new ObjectMapper();
   private final Process process;
   private final BufferedWriter in;
@@ -88,7 +97,13 @@ public final class TorchReference implements AutoCloseable {
     ProcessBuilder pb = new ProcessBuilder(python, script.toString(), dir.toString())
         .redirectError(ProcessBuilder.Redirect.INHERIT);
     pb.environment().put("LIPWATCH_TORCH_THREADS", Integer.toString(threads));
-    pb.environment().put("OMP_NUM_THREADS", Integer.toString(threads));
+    if (DEFAULT_OPENMP.equals(System.getenv(OPENMP_ENV))) {
+      pb.environment().put("OMP_NUM_THREADS", Integer.toString(threads));
+      pb.environment().remove("OMP_THREAD_LIMIT");
+    } else {
+      pb.environment().put("OMP_THREAD_LIMIT", "1");
+    }
+    pb.environment().put("OPENBLAS_NUM_THREADS", Integer.toString(threads));
     return new TorchReference(pb.start(), dir, threads);
   }
 
@@ -99,6 +114,14 @@ public final class TorchReference implements AutoCloseable {
   /** torch version, threads, and its own sgemm GFLOP/s (1024² matrices, best of 10). */
   public JsonNode hello() {
     return hello;
+  }
+
+  /** Version and threading of the reference, for table headers. */
+  public String describe() {
+    int t = hello.path("threads").asInt();
+    return "PyTorch " + hello.path("torch").asText() + (DEFAULT_OPENMP.equals(System.getenv(OPENMP_ENV))
+        ? ", " + t + " OpenMP threads (its default; " + OPENMP_ENV + "=" + DEFAULT_OPENMP + ")"
+        : ", OpenBLAS " + t + " threads + 1 OpenMP thread (its fastest setting here)");
   }
 
   public static ObjectNode task(String kind) {

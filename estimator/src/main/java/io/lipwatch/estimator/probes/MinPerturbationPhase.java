@@ -80,7 +80,7 @@ final class MinPerturbationPhase implements ProbePhase {
     Batch b = run.batches.get(bi);
     boolean[] correct = run.correct;
     int n = b.n();
-    int d = (int) b.x().size(1);
+    int d = b.d();
     double[] low = new double[n];
     double[] up = new double[n];
     Arrays.fill(up, Double.POSITIVE_INFINITY);

@@ -163,6 +163,20 @@ public final class ProbeRunner {
   }
 
   /**
+   * Only {@code phases}, with no sound bound, returning the run itself: for benchmarks that read the phases' unrounded
+   * {@link ProbeRun#timings}.
+   */
+  static ProbeRun runPhases(Classifier c, ProbeSet set, ProbeConfig cfg, List<ProbePhase> phases) {
+    Nd4j.getRandom().setSeed(cfg.seed());
+    ProbeRun run = new ProbeRun(c, set.head(cfg.samples()), cfg, null,
+        new Deadline(System.nanoTime() + cfg.timeBudget().toNanos()), null, new ArrayList<>());
+    for (ProbePhase phase : phases) {
+      run.runTimed(phase);
+    }
+    return run;
+  }
+
+  /**
    * The phases while the sound bound is pending. The certificate phases ({@link #BESIDE}) start on their own thread as
    * soon as the phases before them have run, with the early bound (waiting for it there), while this thread runs the
    * attacks and the minimal-perturbation search; a phase reading the certificates (the certificate check) waits for

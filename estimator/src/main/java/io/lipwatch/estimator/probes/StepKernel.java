@@ -69,7 +69,7 @@ interface StepKernel extends AutoCloseable {
   /** The allocation-free kernel of the dense path when it applies, else one over {@link Classifier}. */
   static StepKernel of(Classifier c, Batch b) {
     if (c instanceof DenseClassifier dc) {
-      StepKernel k = dc.kernel(b.labels(), (int) b.x().size(1));
+      StepKernel k = dc.kernel(b.labels(), b.d());
       if (k != null) {
         return k;
       }
@@ -86,7 +86,7 @@ interface StepKernel extends AutoCloseable {
     Generic(Classifier c, Batch b) {
       this.c = c;
       this.b = b;
-      this.d = (int) b.x().size(1);
+      this.d = b.d();
     }
 
     @Override

@@ -118,8 +118,7 @@ public final class TrainBenchmark {
     CompareTable table = new CompareTable(String.format(Locale.ROOT,
         "train: MLP 784-256-256-10 relu, Adam 1e-3, %d samples, batch %d, one epoch from the same weights and batch"
             + " order; %d interleaved repeats%s", train.numExamples(), batch, repeats, ref == null ? ""
-            : String.format(Locale.ROOT, "; PyTorch %s, %d threads", ref.hello().path("torch").asText(),
-                ref.hello().path("threads").asInt())));
+            : "; " + ref.describe()));
     // warm-up of every path on a throwaway network, untimed
     net(train, seed + 1).fit(new ListDataSetIterator<>(batches, 1));
     new RegularizedTrainer(net(train, seed + 1), Regularization.none(), 0, 1, seed).epoch(batches, null);
