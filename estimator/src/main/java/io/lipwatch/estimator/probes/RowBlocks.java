@@ -5,22 +5,26 @@ import java.util.concurrent.ForkJoinTask;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A batch's rows cut into fixed blocks of at most {@link #ROWS} rows, run on the calling thread and the common pool's
- * workers. The attacks' rows are independent (a row's iterates depend on its own input, label and start only), so a
- * block's work touches its own rows alone; the cut depends on the row count only, so results do not depend on threads
- * or scheduling. Blocks are handed out one at a time: when another process holds a core, the other thread takes more
- * blocks instead of both waiting at a barrier (as a statically split multi-threaded BLAS call does).
+ * A batch's rows cut into an even number of equal blocks of at most {@link #ROWS} rows, run on the calling thread and
+ * the common pool's workers. The attacks' rows are independent (a row's iterates depend on its own input, label and
+ * start only), so a block's work touches its own rows alone; the cut depends on the row count only, so results do not
+ * depend on threads or scheduling. Blocks are handed out one at a time: when another process holds a core, the other
+ * thread takes more blocks instead of both waiting at a barrier (as a statically split multi-threaded BLAS call does).
+ * Equal blocks, an even count: two threads finish together (blocks of 64 left a short last block, and single-threaded
+ * sgemm runs 10–20 % faster on 100–200 rows than on 64: PGD-L2 on 850 rows took 0.70 s instead of 0.76 s).
  */
 final class RowBlocks {
-  /** Rows per block: small enough to balance two threads under load, large enough for a full-speed sgemm. */
-  static final int ROWS = 64;
+  /** Rows per block at most (the row kernels' buffers hold this many). */
+  static final int ROWS = 192;
 
   private final int n;
   private final int count;
+  private final int size;
 
   RowBlocks(int n) {
     this.n = n;
-    this.count = Math.max(1, (n + ROWS - 1) / ROWS);
+    this.count = n <= 1 ? 1 : 2 * ((n + 2 * ROWS - 1) / (2 * ROWS));
+    this.size = Math.max(1, (n + count - 1) / count);
   }
 
   int count() {
@@ -28,11 +32,11 @@ final class RowBlocks {
   }
 
   int from(int block) {
-    return Math.min(n, block * ROWS);
+    return Math.min(n, block * size);
   }
 
   int to(int block) {
-    return Math.min(n, (block + 1) * ROWS);
+    return Math.min(n, (block + 1) * size);
   }
 
   /** Work on the rows [from, to) of one block. */

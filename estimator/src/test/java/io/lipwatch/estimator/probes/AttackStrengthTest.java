@@ -128,6 +128,61 @@ class AttackStrengthTest {
     }
   }
 
+  /**
+   * The L2 projection against its KKT form solved by bisection in double, δ = clip(t*·d) with ‖δ‖ = ε, on 784-wide
+   * image-like rows (background pixels at 0, some at 1), steps from far inside the ball to far outside it, and steps
+   * concentrated on a few pixels: every path of the search (inside the box and ball, the search from below, the sorted
+   * fallback) lands within float rounding of the bisection.
+   */
+  @Test
+  void l2ProjectionMatchesBisectionOnImageRows() {
+    int n = 300;
+    int d = 784;
+    SplittableRandom r = new SplittableRandom(17);
+    float[] xs = new float[n * d];
+    float[] ds = new float[n * d];
+    double[] eps = new double[n];
+    for (int i = 0; i < n; i++) {
+      double scale = Math.exp(r.nextDouble(-3, 2));
+      boolean sparse = i % 5 == 0;
+      for (int j = i * d; j < (i + 1) * d; j++) {
+        double u = r.nextDouble();
+        xs[j] = u < 0.5 ? 0f : u < 0.6 ? 1f : (float) r.nextDouble();
+        ds[j] = sparse && r.nextDouble() < 0.95 ? 0f : (float) (scale * r.nextGaussian());
+      }
+      eps[i] = 0.1 + r.nextDouble() * 3;
+    }
+    float[] got = ds.clone();
+    Attacks.project(xs, got, new float[n * d], n, d, eps, Norm.L2, 0, 1, new Attacks.Scratch[] {new Attacks.Scratch(d)});
+    for (int i = 0; i < n; i++) {
+      int off = i * d;
+      double lo = 0;
+      double hi = 1;
+      for (int k = 0; k < 200; k++) {
+        double t = (lo + hi) / 2;
+        if (clippedNorm2(xs, ds, off, d, t) > eps[i] * eps[i]) {
+          hi = t;
+        } else {
+          lo = t;
+        }
+      }
+      double t = clippedNorm2(xs, ds, off, d, 1) <= eps[i] * eps[i] ? 1 : lo;
+      for (int j = off; j < off + d; j++) {
+        double want = Math.max(-xs[j], Math.min(1 - xs[j], t * ds[j]));
+        assertEquals(want, got[j], 1e-6 * (1 + Math.abs(want)), "row " + i + " coordinate " + (j - off));
+      }
+    }
+  }
+
+  private static double clippedNorm2(float[] xs, float[] ds, int off, int d, double t) {
+    double s = 0;
+    for (int j = off; j < off + d; j++) {
+      double c = Math.max(-xs[j], Math.min(1 - xs[j], t * ds[j]));
+      s += c * c;
+    }
+    return s;
+  }
+
   /** The L2 projection is the nearest point of ball ∩ box: no random feasible point is closer. */
   @Test
   void l2ProjectionIsExact() {

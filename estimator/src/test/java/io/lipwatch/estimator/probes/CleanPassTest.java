@@ -20,7 +20,8 @@ import org.nd4j.linalg.activations.Activation;
  * equal to FGSM stepping itself.
  */
 class CleanPassTest {
-  private static final int ROWS = 2 * RowBlocks.ROWS + 22;
+  /** Two blocks (a 100-row batch and a 50-row one). */
+  private static final int ROWS = 150;
 
   private static final MultiLayerNetwork NET = Fixtures.mlp(21, 64, 32, 10, Activation.RELU);
   private static final ProbeSet SET =

@@ -19,7 +19,7 @@ import org.nd4j.linalg.activations.Activation;
  * the whole batch (an observer watching).
  */
 class StepKernelTest {
-  /** 150 rows: two full blocks and a partial one. */
+  /** 406 rows: four blocks, the last one shorter. */
   private static final int ROWS = 2 * RowBlocks.ROWS + 22;
 
   @Test
@@ -52,6 +52,26 @@ class StepKernelTest {
     }
   }
 
+  /** The branch-free ReLU mask is {@code a > 0 ? g : 0} bit for bit on every activation other than −0. */
+  @Test
+  void reluMaskIsTheBranchyMask() {
+    float[] special = {0f, Float.MIN_VALUE, Float.MIN_NORMAL, 1e-30f, 0.5f, 1f, 3e38f, Float.MAX_VALUE,
+        Float.POSITIVE_INFINITY, Float.NaN, Float.intBitsToFloat(0x7fffffff), Float.intBitsToFloat(0xffc00000),
+        -Float.MIN_VALUE, -1f, Float.NEGATIVE_INFINITY};
+    float[] grads = {0f, -0f, 1.5f, -2.5f, Float.NaN, Float.POSITIVE_INFINITY, -1e-40f};
+    java.util.SplittableRandom r = new java.util.SplittableRandom(3);
+    for (int k = 0; k < 200_000; k++) {
+      float a = k < special.length * grads.length ? special[k / grads.length]
+          : Float.intBitsToFloat(r.nextInt());
+      float g = k < special.length * grads.length ? grads[k % grads.length] : Float.intBitsToFloat(r.nextInt());
+      if (Float.floatToRawIntBits(a) == 0x80000000) {
+        continue; // −0: never a ReLU activation
+      }
+      assertEquals(Float.floatToRawIntBits(a > 0f ? g : 0f), Float.floatToRawIntBits(DenseClassifier.reluMask(a, g)),
+          "a=" + a + " g=" + g);
+    }
+  }
+
   @Test
   void otherActivationsAndTheExactScaleTakeTheGenericPath() {
     MultiLayerNetwork tanh = Fixtures.mlp(3, 12, 8, 4, Activation.TANH);
@@ -70,7 +90,7 @@ class StepKernelTest {
     Attacks.Batch b = ProbeRunner.batches(s, s.count()).get(0);
     DenseClassifier dense = DenseClassifier.tryOf(net);
     RowBlocks blocks = new RowBlocks(b.n());
-    assertEquals(3, blocks.count());
+    assertEquals(4, blocks.count());
     try (StepKernel kernel = StepKernel.of(dense, b)) {
       Attacks.Work w = new Attacks.Work(b, kernel.classes());
       float[] z = new float[w.z.length];
