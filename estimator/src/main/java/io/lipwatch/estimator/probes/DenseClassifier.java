@@ -462,23 +462,13 @@ final class DenseClassifier implements Classifier {
           gradView[i].get(0, tmp, 0, m * width);
           float[] h = actHeap[i - 1];
           for (int j = 0; j < m * width; j++) {
-            tmp[j] = reluMask(h[j], tmp[j]);
+            tmp[j] = io.lipwatch.estimator.linalg.BranchFree.reluMask(h[j], tmp[j]);
           }
           gradView[i].put(0, tmp, 0, m * width);
         }
         up = grad[i];
       }
     }
-  }
-
-  /**
-   * {@code a > 0 ? g : 0} without a branch (half the activations are 0, in no pattern a branch predictor follows): a
-   * ReLU activation is never −0 (see {@link #addBias}), so a > 0 is "bits in [1, +∞'s]", and NaN (bits above) masks.
-   */
-  static float reluMask(float a, float g) {
-    int ab = Float.floatToRawIntBits(a);
-    int keep = ((-ab) & (ab - 0x7f800001)) >> 31;
-    return Float.intBitsToFloat(Float.floatToRawIntBits(g) & keep);
   }
 
   /**

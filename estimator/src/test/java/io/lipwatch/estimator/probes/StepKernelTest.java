@@ -52,10 +52,10 @@ class StepKernelTest {
     }
   }
 
-  /** The branch-free ReLU mask is {@code a > 0 ? g : 0} bit for bit on every activation other than −0. */
+  /** The branch-free ReLU mask and ReLU are {@code a > 0 ? g : 0} and {@code x > 0 ? x : 0} bit for bit. */
   @Test
   void reluMaskIsTheBranchyMask() {
-    float[] special = {0f, Float.MIN_VALUE, Float.MIN_NORMAL, 1e-30f, 0.5f, 1f, 3e38f, Float.MAX_VALUE,
+    float[] special = {0f, -0f, Float.MIN_VALUE, Float.MIN_NORMAL, 1e-30f, 0.5f, 1f, 3e38f, Float.MAX_VALUE,
         Float.POSITIVE_INFINITY, Float.NaN, Float.intBitsToFloat(0x7fffffff), Float.intBitsToFloat(0xffc00000),
         -Float.MIN_VALUE, -1f, Float.NEGATIVE_INFINITY};
     float[] grads = {0f, -0f, 1.5f, -2.5f, Float.NaN, Float.POSITIVE_INFINITY, -1e-40f};
@@ -64,11 +64,10 @@ class StepKernelTest {
       float a = k < special.length * grads.length ? special[k / grads.length]
           : Float.intBitsToFloat(r.nextInt());
       float g = k < special.length * grads.length ? grads[k % grads.length] : Float.intBitsToFloat(r.nextInt());
-      if (Float.floatToRawIntBits(a) == 0x80000000) {
-        continue; // −0: never a ReLU activation
-      }
-      assertEquals(Float.floatToRawIntBits(a > 0f ? g : 0f), Float.floatToRawIntBits(DenseClassifier.reluMask(a, g)),
-          "a=" + a + " g=" + g);
+      assertEquals(Float.floatToRawIntBits(a > 0f ? g : 0f),
+          Float.floatToRawIntBits(io.lipwatch.estimator.linalg.BranchFree.reluMask(a, g)), "a=" + a + " g=" + g);
+      assertEquals(Float.floatToRawIntBits(a > 0f ? a : 0f),
+          Float.floatToRawIntBits(io.lipwatch.estimator.linalg.BranchFree.relu(a)), "relu " + a);
     }
   }
 

@@ -1,5 +1,6 @@
 package io.lipwatch.trainer.regularize;
 
+import io.lipwatch.estimator.linalg.BranchFree;
 import java.nio.FloatBuffer;
 import java.util.HashMap;
 import java.util.Map;
@@ -25,7 +26,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * allocate every activation and gradient per call: an ND4J op costs tens of microseconds and off-heap garbage is freed
  * only by the GC, which made the step slower than PyTorch's).
  *
- * <p>Only the products are ND4J calls (OpenBLAS sgemm). The elementwise work between them — bias and ReLU after each
+ * <p>Only the products are native calls (OpenBLAS sgemm, {@link RowMajorGemm}). The elementwise work between them — bias and ReLU after each
  * forward product, ReLU's mask and the bias gradient after each backward one — is one Java pass over a kept float
  * mirror of the buffer, split in two row or column blocks ({@link ElementBlocks}, bit-identical to one pass): each ND4J
  * op it replaces cost 20–100 µs of call overhead for a few microseconds of arithmetic.
@@ -231,7 +232,7 @@ final class DenseStepKernel {
       INDArray a = buf.input;
       for (int i = 0; i < layers; i++) {
         INDArray out = buf.act[i];
-        Nd4j.gemm(a, wt[i], out, false, true, 1.0, 0.0);
+        RowMajorGemm.gemm(a, false, wt[i], true, out);
         biasRelu(i);
         a = out;
       }
@@ -251,7 +252,7 @@ final class DenseStepKernel {
         for (int o = from; o < to; o += w) {
           for (int j = 0; j < w; j++) {
             float x = aj[o + j] + bi[j];
-            aj[o + j] = r && !(x > 0) ? 0f : x;
+            aj[o + j] = r ? BranchFree.relu(x) : x;
           }
         }
         view.put(from, aj, from, to - from);
@@ -301,15 +302,15 @@ final class DenseStepKernel {
       for (int i = layers - 1; i >= 0; i--) {
         INDArray d = buf.delta[i];
         INDArray prev = i == 0 ? buf.input : buf.act[i - 1];
-        Nd4j.gemm(d, prev, gwt[i], true, false, 1.0, 0.0);
+        RowMajorGemm.gemm(d, true, prev, false, gwt[i]);
         biasGradient(buf, i);
         if (i > 0) {
           INDArray pd = buf.delta[i - 1];
-          Nd4j.gemm(d, wt[i], pd, false, false, 1.0, 0.0);
+          RowMajorGemm.gemm(d, false, wt[i], false, pd);
           reluMask(buf, i - 1);
         } else if (inputGrad != null && to > from) {
           INDArray rows = from == 0 && to == buf.n ? d : d.get(NDArrayIndex.interval(from, to), NDArrayIndex.all());
-          Nd4j.gemm(rows, wt[0], inputGrad, false, false, 1.0, 0.0);
+          RowMajorGemm.gemm(rows, false, wt[0], false, inputGrad);
         }
       }
     }
@@ -347,7 +348,7 @@ final class DenseStepKernel {
       view.get(from, d, from, to - from);
       if (r) {
         for (int k = from; k < to; k++) {
-          d[k] = a[k] > 0 ? d[k] : 0f;
+          d[k] = BranchFree.reluMask(a[k], d[k]);
         }
         view.put(from, d, from, to - from);
       }
