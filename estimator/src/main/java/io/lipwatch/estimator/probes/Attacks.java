@@ -409,10 +409,22 @@ final class Attacks {
         }
       } else {
         for (int j = off; j < off + w.d; j++) {
-          delta[j] += Math.signum(g[j]) * f;
+          delta[j] += signStep(g[j], f);
         }
       }
     }
+  }
+
+  /**
+   * {@code Math.signum(g) * f} for f ≥ 0 and finite g (gradients reach the step with non-finite entries zeroed, see
+   * {@link #gradientRowNorms}) without a branch: Math.signum's tests for 0 and NaN made FGSM-L∞'s step a fifth of
+   * its time. A zero g gives +0 (signum's −0·f only differs in the sign of a zero added to delta).
+   */
+  static float signStep(float g, float f) {
+    int gb = Float.floatToRawIntBits(g);
+    int magnitude = gb & 0x7fffffff;
+    int nonzero = (magnitude | -magnitude) >> 31;
+    return Float.intBitsToFloat((Float.floatToRawIntBits(f) ^ (gb & 0x80000000)) & nonzero);
   }
 
   static INDArray column(double[] v) {

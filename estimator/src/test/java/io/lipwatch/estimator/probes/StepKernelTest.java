@@ -71,6 +71,28 @@ class StepKernelTest {
     }
   }
 
+  /** The branch-free L∞ step is signum(g)·f on every finite g (a zero g adds a zero of either sign). */
+  @Test
+  void signStepIsSignumTimesTheStep() {
+    java.util.SplittableRandom r = new java.util.SplittableRandom(4);
+    float[] special = {0f, -0f, Float.MIN_VALUE, -Float.MIN_VALUE, Float.MIN_NORMAL, 1f, -1f, Float.MAX_VALUE,
+        -Float.MAX_VALUE};
+    for (int k = 0; k < 200_000; k++) {
+      float g = k < special.length ? special[k] : Float.intBitsToFloat(r.nextInt());
+      if (!Float.isFinite(g)) {
+        continue;
+      }
+      float f = k % 3 == 0 ? 0.03f : (float) r.nextDouble(0, 10);
+      float want = Math.signum(g) * f;
+      float got = Attacks.signStep(g, f);
+      if (want == 0f) {
+        assertEquals(0f, got, 0f, "g=" + g);
+      } else {
+        assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(got), "g=" + g + " f=" + f);
+      }
+    }
+  }
+
   @Test
   void otherActivationsAndTheExactScaleTakeTheGenericPath() {
     MultiLayerNetwork tanh = Fixtures.mlp(3, 12, 8, 4, Activation.TANH);
