@@ -14,13 +14,20 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 final class CleanAccuracyPhase implements ProbePhase {
   /** Whether to compute the double-precision margins (only the certificates read them). */
   private final boolean margins;
+  /** See {@link #MAX_KEPT_FLOATS}. */
+  private final long maxKeptFloats;
 
   CleanAccuracyPhase() {
     this(true);
   }
 
   CleanAccuracyPhase(boolean margins) {
+    this(margins, MAX_KEPT_FLOATS);
+  }
+
+  CleanAccuracyPhase(boolean margins, long maxKeptFloats) {
     this.margins = margins;
+    this.maxKeptFloats = maxKeptFloats;
   }
 
   @Override
@@ -70,9 +77,16 @@ final class CleanAccuracyPhase implements ProbePhase {
     run.clean = ProbeRun.fraction(correct);
   }
 
-  /** An FGSM will run (it reads the clean gradients) and the classifier has input gradients. */
-  private static boolean keepsCleanPass(ProbeRun run) {
-    return run.gradients() && run.config.attacks().stream().anyMatch(a -> a.kind() == ProbeConfig.Kind.FGSM);
+  /**
+   * The kept gradients' size at most (floats, over all batches: 128 MB): the pass is one float per sample and input,
+   * kept for the whole run; past this FGSM steps itself.
+   */
+  static final long MAX_KEPT_FLOATS = 32L << 20;
+
+  /** An FGSM will run (it reads the clean gradients), the classifier has input gradients, and the pass is small enough. */
+  private boolean keepsCleanPass(ProbeRun run) {
+    return run.gradients() && (long) run.n() * run.samples.dimension() <= maxKeptFloats
+        && run.config.attacks().stream().anyMatch(a -> a.kind() == ProbeConfig.Kind.FGSM);
   }
 
   /**

@@ -49,6 +49,22 @@ class CleanPassTest {
   }
 
   @Test
+  void notKeptPastItsSizeCap() {
+    ProbeConfig cfg = ProbeConfig.defaults().withSamples(ROWS).withBatchSize(100).withNoiseSigmas(List.of())
+        .withCertifiedEps(List.of()).withMinPerturbation(null).withAttacks(List.of(AttackSpec.fgsm(Norm.LINF, 0.05)));
+    DenseClassifier dense = DenseClassifier.tryOf(NET);
+    ProbeRun capped = ProbeRunner.runPhases(dense, SET, cfg,
+        List.of(new CleanAccuracyPhase(true, (long) ROWS * 64 - 1), new AttackPhase()));
+    ProbeRun kept = ProbeRunner.runPhases(dense, SET, cfg,
+        List.of(new CleanAccuracyPhase(true, (long) ROWS * 64), new AttackPhase()));
+    assertNull(capped.batches.get(0).clean(), "one float over the cap: nothing kept");
+    assertNotNull(kept.batches.get(0).clean(), "at the cap: kept");
+    assertArrayEquals(kept.correct, capped.correct);
+    assertEquals(kept.attacks.get(0).robustAccuracy(), capped.attacks.get(0).robustAccuracy(), 1.5 / ROWS,
+        "FGSM stepping itself: the same figure within a row");
+  }
+
+  @Test
   void theKeptPassIsTheKernelsStepAtTheCleanPoint() {
     DenseClassifier dense = DenseClassifier.tryOf(NET);
     Attacks.Batch b = clean(dense, List.of(AttackSpec.fgsm(Norm.L2, 0.5))).batches.get(0);
