@@ -523,8 +523,9 @@ final class Attacks {
    * As above on flat arrays, rows split between the scratch spaces' threads. The segment of ‖δ(t)‖² that reaches ε²
    * is found from below: with the coordinates whose breakpoint is ≤ t at their face (b_j ≤ t ⟺ |face_j| ≤ t·|d_j|,
    * and d_j²b_j² = face_j², so no division), s + q·t'² = ε² (s, q their sums) gives a t' ≤ t* (the quadratic of a
-   * segment bounds the later ones from above); when t' puts no new coordinate at its face it is t* itself. That takes a
-   * few passes over the row (3–4 on Fashion-MNIST PGD); rows that need more sort the breakpoints.
+   * segment bounds the later ones from above); when t' puts no new coordinate at its face it is t* itself. That takes 3–4
+   * rounds on Fashion-MNIST PGD, each over only the coordinates with a breakpoint in (0, 1) ({@link #prepareRow}); rows
+   * that need more than {@link #SEGMENT_ROUNDS} sort the breakpoints.
    */
   static void projectL2(float[] xs, float[] ds, int n, int d, double[] eps, double lo, double hi, Scratch[] scratch) {
     int parts = Math.min(scratch.length, Math.max(1, n / 64));
