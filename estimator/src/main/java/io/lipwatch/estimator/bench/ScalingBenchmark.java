@@ -10,6 +10,7 @@ import io.lipwatch.estimator.network.ExtractedNetwork;
 import io.lipwatch.estimator.probes.Classifier;
 import io.lipwatch.estimator.probes.Classifiers;
 import io.lipwatch.estimator.probes.IdxReader;
+import io.lipwatch.estimator.probes.ProbeBenchmark;
 import io.lipwatch.estimator.probes.ProbeConfig;
 import io.lipwatch.estimator.probes.ProbeResult;
 import io.lipwatch.estimator.probes.ProbeRunner;
@@ -25,19 +26,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
-import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
-import org.deeplearning4j.nn.conf.layers.DenseLayer;
-import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.deeplearning4j.nn.weights.WeightInit;
-import org.nd4j.linalg.activations.Activation;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.dataset.DataSet;
-import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.learning.config.Adam;
-import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 /**
  * {@code lipwatch bench scaling}: how the cost grows with the model and the probe set. MLPs 784-w-w-10 (ReLU, trained
@@ -82,7 +71,7 @@ public final class ScalingBenchmark {
     LipschitzEngine engine = new LipschitzEngine(cfg);
     ProbeConfig probeDefaults = ProbeConfig.defaults();
     // JIT and native kernels warm, outside the timings
-    MultiLayerNetwork warm = trainedMlp(train.head(1000), 64, plan.seed());
+    MultiLayerNetwork warm = ProbeBenchmark.trainedMlp(train.head(1000), 64, plan.seed());
     engine.compute(NetworkExtractor.extract(warm), WarmStart.EMPTY, null);
     ProbeRunner.run(Classifiers.dl4j(warm, test.head(200), new ArrayList<>()), test.head(200),
         probeDefaults.withSamples(200).withSeed(plan.seed()), 1e6, NetworkExtractor.extract(warm));
@@ -91,7 +80,7 @@ public final class ScalingBenchmark {
     Map<Integer, Long> params = new LinkedHashMap<>();
     Map<Integer, Double> accuracy = new LinkedHashMap<>();
     for (int w : plan.widths()) {
-      MultiLayerNetwork net = trainedMlp(train, w, plan.seed());
+      MultiLayerNetwork net = ProbeBenchmark.trainedMlp(train, w, plan.seed());
       params.put(w, net.numParams());
       ExtractedNetwork ex = NetworkExtractor.extract(net);
       Map<String, double[]> perMethod = new LinkedHashMap<>();
@@ -250,37 +239,6 @@ public final class ScalingBenchmark {
     }
     return bytes >= 1L << 30 ? String.format(Locale.ROOT, "%.2f GB", bytes / (double) (1L << 30))
         : String.format(Locale.ROOT, "%.0f MB", bytes / (double) (1L << 20));
-  }
-
-  /** MLP 784-w-w-10 ReLU, one epoch of Adam (batch 128) on {@code train}. */
-  static MultiLayerNetwork trainedMlp(ProbeSet train, int w, long seed) {
-    MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder().seed(seed).dataType(DataType.FLOAT)
-        .weightInit(WeightInit.RELU).updater(new Adam(1e-3)).list()
-        .layer(new DenseLayer.Builder().nIn(784).nOut(w).activation(Activation.RELU).build())
-        .layer(new DenseLayer.Builder().nIn(w).nOut(w).activation(Activation.RELU).build())
-        .layer(new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nIn(w).nOut(10).activation(Activation.SOFTMAX).build())
-        .build();
-    MultiLayerNetwork net = new MultiLayerNetwork(conf);
-    net.init();
-    int n = train.count();
-    float[] xs = new float[n * 784];
-    for (int i = 0; i < n; i++) {
-      double[] v = train.input(i);
-      for (int j = 0; j < 784; j++) {
-        xs[i * 784 + j] = (float) v[j];
-      }
-    }
-    INDArray x = Nd4j.create(xs, new long[] {n, 784}, 'c');
-    INDArray y = Nd4j.zeros(DataType.FLOAT, n, 10);
-    for (int i = 0; i < n; i++) {
-      y.putScalar(i, train.labels()[i], 1f);
-    }
-    for (int s = 0; s < n; s += 128) {
-      int e = Math.min(n, s + 128);
-      net.fit(new DataSet(x.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(s, e)).dup(),
-          y.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(s, e)).dup()));
-    }
-    return net;
   }
 
   /**
