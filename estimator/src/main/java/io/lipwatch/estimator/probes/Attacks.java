@@ -192,10 +192,7 @@ final class Attacks {
    * and allocating them per run (an FGSM allocates three) starts concurrent collection cycles that take a core from the
    * attack. At most 8 per length, 8 lengths, 4M floats each.
    */
-  private static final java.util.concurrent.ConcurrentHashMap<Integer, java.util.concurrent.ConcurrentLinkedQueue<float[]>>
-      SPARE = new java.util.concurrent.ConcurrentHashMap<>();
-  private static final int SPARE_PER_LENGTH = 8;
-  private static final int SPARE_LENGTHS = 8;
+  private static final BoundedPool<Integer, float[]> SPARE = new BoundedPool<>(8, 8);
   private static final int SPARE_MAX_LEN = 4 << 20;
 
   /**
@@ -251,8 +248,7 @@ final class Attacks {
 
     private float[] rows(boolean zeroed) {
       int len = n * d;
-      java.util.concurrent.ConcurrentLinkedQueue<float[]> q = SPARE.get(len);
-      float[] a = q == null ? null : q.poll();
+      float[] a = SPARE.poll(len);
       if (a == null) {
         a = new float[len];
       } else if (zeroed) {
@@ -268,14 +264,8 @@ final class Attacks {
       if (len > SPARE_MAX_LEN) {
         return;
       }
-      java.util.concurrent.ConcurrentLinkedQueue<float[]> q = SPARE.get(len);
-      if (q == null && SPARE.size() < SPARE_LENGTHS) {
-        q = SPARE.computeIfAbsent(len, l -> new java.util.concurrent.ConcurrentLinkedQueue<>());
-      }
       for (float[] a : taken) {
-        if (q != null && q.size() < SPARE_PER_LENGTH) {
-          q.add(a);
-        }
+        SPARE.offer(len, a);
       }
       taken.clear();
     }

@@ -7,8 +7,6 @@ import io.lipwatch.estimator.network.Op;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.openblas.global.openblas;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
@@ -268,12 +266,10 @@ final class DenseClassifier implements Classifier {
   private volatile NativeStages nativeStages;
   /**
    * Row kernels of finished runs by layer widths, reused by the next runs, also of other classifiers of the same widths
-   * (each probe run builds its classifier; FGSM is one step, and a new set of off-heap buffers cost it ~30 %).
+   * (each probe run builds its classifier; FGSM is one step, and a new set of off-heap buffers cost it ~30 %). At most 8
+   * per widths (more than the threads that run blocks at once), 16 widths.
    */
-  private static final ConcurrentHashMap<String, ConcurrentLinkedQueue<RowKernel>> IDLE_ROWS = new ConcurrentHashMap<>();
-  /** Kept per widths at most (more than the threads that run blocks at once), and widths kept at most. */
-  private static final int IDLE_PER_WIDTHS = 8;
-  private static final int IDLE_WIDTHS = 16;
+  private static final BoundedPool<String, RowKernel> IDLE_ROWS = new BoundedPool<>(16, 8);
 
   /** Not the classifier's own monitor: {@link #logits} holds that while block threads take row kernels. */
   private final Object nativeLock = new Object();
@@ -312,8 +308,7 @@ final class DenseClassifier implements Classifier {
     @Override
     public Rows rows() {
       NativeStages ns = nativeStages();
-      ConcurrentLinkedQueue<RowKernel> idle = IDLE_ROWS.get(ns.widths);
-      RowKernel r = idle == null ? null : idle.poll();
+      RowKernel r = IDLE_ROWS.poll(ns.widths);
       return (r == null ? new RowKernel(ns) : r).use(ns, labels);
     }
 
@@ -395,13 +390,7 @@ final class DenseClassifier implements Classifier {
     public void close() {
       labels = null;
       ns = null;
-      ConcurrentLinkedQueue<RowKernel> idle = IDLE_ROWS.get(widths);
-      if (idle == null && IDLE_ROWS.size() < IDLE_WIDTHS) {
-        idle = IDLE_ROWS.computeIfAbsent(widths, w -> new ConcurrentLinkedQueue<>());
-      }
-      if (idle != null && idle.size() < IDLE_PER_WIDTHS) {
-        idle.add(this);
-      }
+      IDLE_ROWS.offer(widths, this);
     }
 
     @Override
