@@ -21,9 +21,8 @@ final class Attacks {
    * A pre-built batch: flat inputs {@code [n, d]} (float32), labels and their one-hot matrix. A batch made by
    * {@link #select} holds some rows of a parent batch ({@code rows}: their indices there, {@code parentRows}: its size);
    * null rows mean the batch is whole. {@code flat} holds the inputs on the heap (row-major, read only): the attack
-   * loops read it directly, without a copy per attack. The ND4J matrices of a selection are made only when asked for:
-   * the fast attack path never does, and a copy of the rows still standing to native memory took 1–1.5 ms of every
-   * FGSM. {@code clean}: the clean pass of the whole batch when the clean-accuracy phase kept it (see
+   * loops read it directly, without a copy per attack. The ND4J matrices are made only when asked for: the fast attack
+   * path never does, and a copy of the rows still standing to native memory took 1–1.5 ms of every FGSM. {@code clean}: the clean pass of the whole batch when the clean-accuracy phase kept it (see
    * {@link CleanPass}), else null.
    */
   static final class Batch {
@@ -38,10 +37,9 @@ final class Attacks {
     private INDArray x;
     private INDArray onehot;
 
-    Batch(int offset, INDArray x, int[] labels, INDArray onehot) {
-      this(offset, floats(x), (int) x.size(1), labels, (int) onehot.size(1), null, labels.length, null);
-      this.x = x;
-      this.onehot = onehot;
+    /** A whole batch on its flat inputs ({@code [n, d]} row-major, owned by the batch from here on). */
+    Batch(int offset, float[] flat, int d, int[] labels, int classes) {
+      this(offset, flat, d, labels, classes, null, labels.length, null);
     }
 
     private Batch(int offset, float[] flat, int d, int[] labels, int classes, int[] rows, int parentRows,

@@ -403,7 +403,7 @@ public final class ProbeRunner {
     return false;
   }
 
-  /** Builds every batch once: flat float32 inputs, labels and one-hot labels. */
+  /** Builds every batch once: flat float32 inputs and labels (their ND4J matrices are made when first asked for). */
   static List<Batch> batches(ProbeSet s, int batchSize) {
     int n = s.count();
     int d = s.dimension();
@@ -421,12 +421,7 @@ public final class ProbeRunner {
         System.arraycopy(s.float32(), off * d, x, 0, m * d);
       }
       int[] labels = Arrays.copyOfRange(s.labels(), off, off + m);
-      float[] oh = new float[m * s.classes()];
-      for (int i = 0; i < m; i++) {
-        oh[i * s.classes() + labels[i]] = 1f;
-      }
-      out.add(new Batch(off, Nd4j.createFromArray(x).reshape(m, d), labels,
-          Nd4j.createFromArray(oh).reshape(m, s.classes())));
+      out.add(new Batch(off, x, d, labels, s.classes()));
     }
     return out;
   }
