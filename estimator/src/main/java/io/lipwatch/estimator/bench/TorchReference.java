@@ -100,6 +100,7 @@ public final class TorchReference implements AutoCloseable {
     if (DEFAULT_OPENMP.equals(System.getenv(OPENMP_ENV))) {
       pb.environment().put("OMP_NUM_THREADS", Integer.toString(threads));
       pb.environment().remove("OMP_THREAD_LIMIT");
+      pb.environment().remove("OMP_WAIT_POLICY"); // the launcher's setting for ND4J, not PyTorch's default
     } else {
       pb.environment().put("OMP_THREAD_LIMIT", "1");
     }

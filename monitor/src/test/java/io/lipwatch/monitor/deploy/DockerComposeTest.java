@@ -86,6 +86,19 @@ class DockerComposeTest {
     assertTrue(df.contains("cli/target/lipwatch.jar"), "copies the runnable jar");
   }
 
+  /**
+   * The image runs the services as the launcher does: ND4J's OpenMP workers told to sleep between ops (spinning, they
+   * took the cores OpenBLAS's threads needed; DL4J's fit ran 2-2.5x slower).
+   */
+  @Test
+  void imageAndLauncherLetOpenMpWorkersSleep() throws Exception {
+    String df = Files.readString(ROOT.resolve("deploy/docker/Dockerfile"));
+    assertTrue(df.lines().anyMatch(l -> l.equals("ENV OMP_WAIT_POLICY=PASSIVE")), "Dockerfile");
+    String launcher = Files.readString(ROOT.resolve("lipwatch"));
+    int export = launcher.indexOf("export OMP_WAIT_POLICY=\"${OMP_WAIT_POLICY:-PASSIVE}\"");
+    assertTrue(export > 0 && export < launcher.indexOf("exec java "), "launcher exports it before starting java");
+  }
+
   /** The topic script creates every topic of {@link Topics#ALL} with its configs. */
   @Test
   void createTopicsMatchesTopicsJava() throws Exception {
