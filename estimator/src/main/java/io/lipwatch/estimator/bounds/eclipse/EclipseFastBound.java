@@ -69,12 +69,47 @@ public final class EclipseFastBound {
     if (!refinable(weights) || (deadline != 0 && System.nanoTime() > deadline)) {
       return layerwise;
     }
+    return refined(layerwise, weights, slopeMin, slopeMax, deadline);
+  }
+
+  /**
+   * {@link #bound} of each network that has {@code hidden}'s layers and, as its last layer, one row of {@code last}
+   * (the margin networks w_y − w_j of a classifier's class pairs): the results of one {@link #bound} per row, with the
+   * hidden layers' blocks factored once for all rows instead of once per row (they do not depend on the last layer).
+   */
+  public static Result[] boundRows(List<DenseMatrix> hidden, DenseMatrix last, double[] slopeMin, double[] slopeMax,
+      long deadline) {
+    Result[] out = layerwiseRows(hidden, last, slopeMin, slopeMax, deadline);
+    if (out.length == 0 || !refinable(withLast(hidden, row(last, 0)))) {
+      return out;
+    }
+    for (int r = 0; r < out.length && !(deadline != 0 && System.nanoTime() > deadline); r++) {
+      out[r] = refined(out[r], withLast(hidden, row(last, r)), slopeMin, slopeMax, deadline);
+    }
+    return out;
+  }
+
+  /** The per-neuron pass's result when it proves less than {@code layerwise}, else {@code layerwise}. */
+  private static Result refined(Result layerwise, List<DenseMatrix> weights, double[] slopeMin, double[] slopeMax,
+      long deadline) {
     Result neuron = perNeuron(weights, slopeMin, slopeMax, deadline, 0);
     if (neuron.verified() && (!layerwise.verified() || neuron.value() < layerwise.value())) {
       return new Result(neuron.value(), true, neuron.retries(), neuron.note() + " (one multiplier per layer: "
           + (layerwise.verified() ? layerwise.value() : layerwise.note()) + ")");
     }
     return layerwise;
+  }
+
+  private static List<DenseMatrix> withLast(List<DenseMatrix> hidden, DenseMatrix last) {
+    List<DenseMatrix> w = new java.util.ArrayList<>(hidden);
+    w.add(last);
+    return w;
+  }
+
+  /** Row r of m as a 1-row matrix. */
+  private static DenseMatrix row(DenseMatrix m, int r) {
+    int n = m.cols();
+    return new DenseMatrix(1, n, java.util.Arrays.copyOfRange(m.data(), r * n, (r + 1) * n));
   }
 
   /** Networks whose dense LMI costs at most this many multiply-adds per Newton step get per-neuron multipliers. */
@@ -278,10 +313,7 @@ public final class EclipseFastBound {
     Result best = null;
     double bestTheta = Double.NaN;
     double[][] bestDc = null;
-    double cost = 0; // multiply-adds of one pass: solves and Gram products
-    for (DenseMatrix w : weights) {
-      cost += (double) w.cols() * w.rows() * (w.cols() + w.rows());
-    }
+    double cost = passCost(weights);
     double[] thetas = cost <= GRID_MACS ? THETAS : new double[] {THETAS[0]};
     for (double theta : thetas) {
       if (best != null && deadline != 0 && System.nanoTime() > deadline) {
@@ -290,8 +322,7 @@ public final class EclipseFastBound {
       double[][] dc = new double[2][];
       Result r = bound(weights, slopeMin, slopeMax, deadline, 4 * SHIFT, Weighting.UNIFORM, theta, first, null, dc);
       if (r.verified() && (best == null || r.value() < best.value())) {
-        best = new Result(r.value(), true, r.retries(), "least over θ ∈ " + java.util.Arrays.toString(thetas) + " at θ = " + theta
-            + (theta == 0.5 ? " (ECLipsE-Fast's own)" : "") + "; " + r.note());
+        best = atTheta(r, thetas, theta);
         bestTheta = theta;
         bestDc = dc;
       }
@@ -299,7 +330,83 @@ public final class EclipseFastBound {
         return r; // the first choice failed: say why
       }
     }
-    // with the αβ term: κ from the last verified pass, repeated while it gains (once on large networks)
+    return alphaBetaRounds(best, bestTheta, bestDc, cost, weights, slopeMin, slopeMax, deadline);
+  }
+
+  /**
+   * {@link #layerwise} of each network {@code hidden} + row r of {@code last}: per θ, one walk over the hidden layers
+   * ({@link Walk#copy}), then each row's last step; the same arithmetic as one call per row, so the same results.
+   */
+  static Result[] layerwiseRows(List<DenseMatrix> hidden, DenseMatrix last, double[] slopeMin, double[] slopeMax,
+      long deadline) {
+    int rows = last.rows();
+    Result[] out = new Result[rows];
+    if (rows == 0) {
+      return out;
+    }
+    List<DenseMatrix> shape = withLast(hidden, row(last, 0));
+    int l = shape.size();
+    double[][][] first = new double[2][][];
+    Result[] best = new Result[rows];
+    double[] bestTheta = new double[rows];
+    double[][][] bestDc = new double[rows][][];
+    double cost = passCost(shape);
+    double[] thetas = cost <= GRID_MACS ? THETAS : new double[] {THETAS[0]};
+    for (int t = 0; t < thetas.length; t++) {
+      // past the first θ every row still open has a proven bound (layerwise's own condition for stopping)
+      if (t > 0 && deadline != 0 && System.nanoTime() > deadline) {
+        break;
+      }
+      Walk shared = Walk.start(shape, slopeMin, slopeMax, deadline, 4 * SHIFT, Weighting.UNIFORM, thetas[t], first, null);
+      for (int b = 1; b < l && shared.ended == null; b++) {
+        shared.step(b, shape.get(b - 1));
+      }
+      for (int r = 0; r < rows; r++) {
+        if (out[r] != null) {
+          continue;
+        }
+        double[][] dc = new double[2][];
+        Result res = shared.ended;
+        if (res == null) {
+          Walk own = shared.copy();
+          res = own.step(l, row(last, r)) ? own.finish(dc) : own.ended;
+        }
+        if (res.verified() && (best[r] == null || res.value() < best[r].value())) {
+          best[r] = atTheta(res, thetas, thetas[t]);
+          bestTheta[r] = thetas[t];
+          bestDc[r] = dc;
+        }
+        if (best[r] == null) {
+          out[r] = res; // the first choice failed: say why
+        }
+      }
+    }
+    for (int r = 0; r < rows; r++) {
+      if (out[r] == null) {
+        out[r] = alphaBetaRounds(best[r], bestTheta[r], bestDc[r], cost, withLast(hidden, row(last, r)), slopeMin,
+            slopeMax, deadline);
+      }
+    }
+    return out;
+  }
+
+  /** Multiply-adds of one pass: solves and Gram products. */
+  private static double passCost(List<DenseMatrix> weights) {
+    double cost = 0;
+    for (DenseMatrix w : weights) {
+      cost += (double) w.cols() * w.rows() * (w.cols() + w.rows());
+    }
+    return cost;
+  }
+
+  private static Result atTheta(Result r, double[] thetas, double theta) {
+    return new Result(r.value(), true, r.retries(), "least over θ ∈ " + java.util.Arrays.toString(thetas) + " at θ = "
+        + theta + (theta == 0.5 ? " (ECLipsE-Fast's own)" : "") + "; " + r.note());
+  }
+
+  /** With the αβ term: κ from the last verified pass, repeated while it gains (once on large networks). */
+  private static Result alphaBetaRounds(Result best, double bestTheta, double[][] bestDc, double cost,
+      List<DenseMatrix> weights, double[] slopeMin, double[] slopeMax, long deadline) {
     double plain = best.value();
     int rounds = cost <= GRID_MACS ? AB_ROUNDS : 1;
     for (int k = 0; k < rounds && bestDc != null && bestDc[0] != null && !(deadline != 0 && System.nanoTime() > deadline); k++) {
@@ -355,67 +462,141 @@ public final class EclipseFastBound {
    */
   static Result bound(List<DenseMatrix> weights, double[] slopeMin, double[] slopeMax, long deadline, double lastMargin,
       Weighting weighting, double theta, double[][][] first, double[] kappa, double[][] out) {
-    boolean perNeuron = weighting != Weighting.UNIFORM;
-    if (perNeuron) {
-      kappa = null;
+    Walk walk = Walk.start(weights, slopeMin, slopeMax, deadline, lastMargin, weighting, theta, first, kappa);
+    for (int b = 1; b <= walk.l && walk.ended == null; b++) {
+      walk.step(b, weights.get(b - 1));
     }
-    int l = weights.size();
-    if (l < 2 || slopeMin.length != l - 1 || slopeMax.length != l - 1) {
-      throw new IllegalArgumentException("need ≥ 2 layers and one slope range per hidden layer");
+    return walk.ended != null ? walk.ended : walk.finish(out);
+  }
+
+  /**
+   * One pass of {@link #bound} as a walk over the layers: its state after layer b is all that layer b + 1 needs, so
+   * networks that differ only in their last layer (the margin networks of the class pairs) share the walk up to it
+   * ({@link #copy}) and each takes the last step on its own.
+   */
+  private static final class Walk {
+    final List<DenseMatrix> weights;
+    final int l;
+    final double[] m;
+    final double[] q;
+    final double[] kappa;
+    final boolean perNeuron;
+    final long deadline;
+    final double lastMargin;
+    final double theta;
+    final double[][][] first;
+    Pass p;
+    Block prev;
+    double[] colPrevPrev;
+    double[] dd;
+    double[] cc;
+    int retries;
+    /** The pass's result when it ended before the last layer (a failure, or 0 for a zero layer), else null. */
+    Result ended;
+
+    private Walk(List<DenseMatrix> weights, double[] m, double[] q, double[] kappa, boolean perNeuron, long deadline,
+        double lastMargin, double theta, double[][][] first) {
+      this.weights = weights;
+      this.l = weights.size();
+      this.m = m;
+      this.q = q;
+      this.kappa = kappa;
+      this.perNeuron = perNeuron;
+      this.deadline = deadline;
+      this.lastMargin = lastMargin;
+      this.theta = theta;
+      this.first = first;
     }
-    double[] m = new double[l];
-    for (int b = 1; b < l; b++) {
-      double a = slopeMin[b - 1];
-      double c = slopeMax[b - 1];
-      if (!(a >= 0 && c > 0 && c >= a)) {
-        throw new IllegalArgumentException("slopes [" + a + ", " + c + "] not in 0 ≤ α ≤ β, β > 0");
+
+    /** Checks the network and factors block 0. */
+    static Walk start(List<DenseMatrix> weights, double[] slopeMin, double[] slopeMax, long deadline, double lastMargin,
+        Weighting weighting, double theta, double[][][] first, double[] kappa) {
+      boolean perNeuron = weighting != Weighting.UNIFORM;
+      if (perNeuron) {
+        kappa = null;
       }
-      m[b] = Math.nextUp((a + c) * 0.5); // rounded up: a larger m only loosens the bound
-    }
-    long dim = weights.get(0).cols();
-    for (int b = 0; b < l; b++) {
-      DenseMatrix w = weights.get(b);
-      if (b > 0 && w.cols() != weights.get(b - 1).rows()) {
-        throw new IllegalArgumentException("layer " + (b + 1) + " has " + w.cols() + " inputs, previous has " + weights.get(b - 1).rows() + " outputs");
+      int l = weights.size();
+      if (l < 2 || slopeMin.length != l - 1 || slopeMax.length != l - 1) {
+        throw new IllegalArgumentException("need ≥ 2 layers and one slope range per hidden layer");
       }
-      dim += w.rows();
+      double[] m = new double[l];
+      for (int b = 1; b < l; b++) {
+        double a = slopeMin[b - 1];
+        double c = slopeMax[b - 1];
+        if (!(a >= 0 && c > 0 && c >= a)) {
+          throw new IllegalArgumentException("slopes [" + a + ", " + c + "] not in 0 ≤ α ≤ β, β > 0");
+        }
+        m[b] = Math.nextUp((a + c) * 0.5); // rounded up: a larger m only loosens the bound
+      }
+      long dim = weights.get(0).cols();
+      for (int b = 0; b < l; b++) {
+        DenseMatrix w = weights.get(b);
+        if (b > 0 && w.cols() != weights.get(b - 1).rows()) {
+          throw new IllegalArgumentException("layer " + (b + 1) + " has " + w.cols() + " inputs, previous has " + weights.get(b - 1).rows() + " outputs");
+        }
+        dim += w.rows();
+      }
+      double[] q = kappa == null ? null : NeuronLmi.slopes(slopeMin, slopeMax)[1];
+      Walk walk = new Walk(weights, m, q, kappa, perNeuron, deadline, lastMargin, theta, first);
+      walk.p = new Pass(gamma(dim + 1), dim);
+      walk.dd = new double[l + 1];
+      walk.cc = new double[l + 1];
+      walk.blockZero();
+      return walk;
     }
-    Pass p = new Pass(gamma(dim + 1), dim);
-    double[] q = kappa == null ? null : NeuronLmi.slopes(slopeMin, slopeMax)[1];
+
+    /** The same walk, to go on from here apart from this one (its blocks are never changed, only replaced). */
+    Walk copy() {
+      Walk c = new Walk(weights, m, q, kappa, perNeuron, deadline, lastMargin, theta, first);
+      c.p = p.copy();
+      c.prev = prev;
+      c.colPrevPrev = colPrevPrev;
+      c.dd = dd.clone();
+      c.cc = cc.clone();
+      c.retries = retries;
+      c.ended = ended;
+      return c;
+    }
 
     // block 0: d₀ = 1, a diagonal block, so its factor is the diagonal √fl(1 − σ₀)
-    int n0 = weights.get(0).cols();
-    double a0 = 1.0 - SHIFT;
-    Block prev = Block.diagonal(n0, Math.sqrt(a0), SHIFT, a0);
-    if (kappa != null && kappa[1] > 0) {
-      // with the αβ term block 0 is I + κ₁W₁ᵀW₁: dense
-      AlphaBeta ext;
-      try {
-        ext = AlphaBeta.of(weights.get(0), kappa[1], deadline);
-      } catch (OutOfTime e) {
-        return new Result(Double.NaN, false, 0, "budget exhausted in the αβ term of layer 1");
+    private void blockZero() {
+      int n0 = weights.get(0).cols();
+      double a0 = 1.0 - SHIFT;
+      prev = Block.diagonal(n0, Math.sqrt(a0), SHIFT, a0);
+      if (kappa != null && kappa[1] > 0) {
+        // with the αβ term block 0 is I + κ₁W₁ᵀW₁: dense
+        AlphaBeta ext;
+        try {
+          ext = AlphaBeta.of(weights.get(0), kappa[1], deadline);
+        } catch (OutOfTime e) {
+          ended = new Result(Double.NaN, false, 0, "budget exhausted in the αβ term of layer 1");
+          return;
+        }
+        double[] sigma = new double[n0];
+        double[] a = new double[n0];
+        for (int i = 0; i < n0; i++) {
+          sigma[i] = SHIFT * (1 + ext.diag(i));
+          a[i] = 1 - sigma[i];
+        }
+        double[] s0 = ext.assemble(a, null, null, n0);
+        if (!cholesky(s0, n0)) {
+          ended = new Result(Double.NaN, false, 0, "αβ pass: block 0 not positive definite");
+          return;
+        }
+        prev = new Block(n0, s0, -1, null, null, sigma, a, ext.rounding(s0Diag(a, ext)));
       }
-      double[] sigma = new double[n0];
-      double[] a = new double[n0];
-      for (int i = 0; i < n0; i++) {
-        sigma[i] = SHIFT * (1 + ext.diag(i));
-        a[i] = 1 - sigma[i];
-      }
-      double[] s0 = ext.assemble(a, null, null, n0);
-      if (!cholesky(s0, n0)) {
-        return new Result(Double.NaN, false, 0, "αβ pass: block 0 not positive definite");
-      }
-      prev = new Block(n0, s0, -1, null, null, sigma, a, ext.rounding(s0Diag(a, ext)));
     }
-    double[] colPrevPrev = null;
-    double[] dd = new double[l + 1];
-    double[] cc = new double[l + 1];
-    int retries = 0;
-    for (int b = 1; b <= l; b++) {
+
+    private boolean fail(String why) {
+      ended = new Result(Double.NaN, false, retries, why);
+      return false;
+    }
+
+    /** Layer b (1-based) with weights w: its block factored and the block before it checked; false: {@link #ended}. */
+    boolean step(int b, DenseMatrix w) {
       if (deadline != 0 && System.nanoTime() > deadline) {
-        return new Result(Double.NaN, false, retries, "budget exhausted at layer " + b + " of " + l);
+        return fail("budget exhausted at layer " + b + " of " + l);
       }
-      DenseMatrix w = weights.get(b - 1);
       double[][] ht;
       double[] g;
       try {
@@ -431,55 +612,77 @@ public final class EclipseFastBound {
           }
         }
       } catch (OutOfTime e) {
-        return new Result(Double.NaN, false, retries, "budget exhausted at layer " + b + " of " + l);
+        return fail("budget exhausted at layer " + b + " of " + l);
       }
       int nb = ht.length;
       double top = b < l ? powerMax(g, nb) : largestEigenvalue(g, nb);
       if (!(top > 0) || !Double.isFinite(top)) {
         if (top == 0) {
-          return new Result(0.0, true, retries, "layer " + b + " is zero: f is constant");
+          ended = new Result(0.0, true, retries, "layer " + b + " is zero: f is constant");
+          return false;
         }
-        return new Result(Double.NaN, false, retries, "non-finite Gram matrix at layer " + b);
+        return fail("non-finite Gram matrix at layer " + b);
       }
-      Block cur = null;
       double[] tau = new double[nb];
       java.util.Arrays.fill(tau, 1.0);
       if (perNeuron && b < l) {
-        // Jacobi-like: neuron i weighted by a power of two near median(G_ii)/G_ii, then the ECLipsE choice on T½GT½
-        double[] diagG = new double[nb];
-        for (int i = 0; i < nb; i++) {
-          diagG[i] = g[i * nb + i];
-        }
-        double[] want = new double[nb];
-        for (int i = 0; i < nb; i++) {
-          want[i] = diagG[i] > 0 ? 1 / diagG[i] : 0;
-        }
-        double[] sorted = want.clone();
-        java.util.Arrays.sort(sorted);
-        double med = sorted[nb / 2];
-        for (int i = 0; i < nb; i++) {
-          if (want[i] > 0 && med > 0) {
-            tau[i] = Math.scalb(1.0, (int) Math.max(-30, Math.min(30, Math.round(log2(want[i] / med)))));
-          }
-        }
-        double[] gt = new double[nb * nb];
-        for (int i = 0; i < nb; i++) {
-          for (int j = 0; j < nb; j++) {
-            gt[i * nb + j] = Math.sqrt(tau[i] * tau[j]) * g[i * nb + j];
-          }
-        }
-        top = powerMax(gt, nb);
+        top = jacobi(g, nb, tau);
       }
-      double est = top;
-      double margin = lastMargin;
       // the αβ term of layer b+1 lands in this block (its coefficient was fixed by the pass before)
       AlphaBeta ext;
       try {
         ext = kappa != null && b < l - 1 && kappa[b + 1] > 0 ? AlphaBeta.of(weights.get(b), kappa[b + 1], deadline) : null;
       } catch (OutOfTime e) {
-        return new Result(Double.NaN, false, retries, "budget exhausted in the αβ term of layer " + (b + 1));
+        return fail("budget exhausted in the αβ term of layer " + (b + 1));
       }
-      for (int t = 0; t <= RETRIES && cur == null; t++) {
+      Block cur = factor(b, ht, g, nb, top, tau, ext);
+      if (cur == null) {
+        if (ended == null) {
+          fail("no positive definite Schur complement at layer " + b);
+        }
+        return false;
+      }
+      // the columns of block b−1 are complete now that block b's rows below them are known
+      double[] colPrev = prev.columnSums(cur);
+      if (!p.checkRows(prev, colPrevPrev, colPrev)) {
+        return fail("a posteriori check failed in block " + (b - 1) + ": " + p.failure);
+      }
+      colPrevPrev = colPrev;
+      prev = cur;
+      return true;
+    }
+
+    /** Jacobi-like: neuron i weighted by a power of two near median(G_ii)/G_ii (into tau); λ_max of T½GT½. */
+    private static double jacobi(double[] g, int nb, double[] tau) {
+      double[] diagG = new double[nb];
+      for (int i = 0; i < nb; i++) {
+        diagG[i] = g[i * nb + i];
+      }
+      double[] want = new double[nb];
+      for (int i = 0; i < nb; i++) {
+        want[i] = diagG[i] > 0 ? 1 / diagG[i] : 0;
+      }
+      double[] sorted = want.clone();
+      java.util.Arrays.sort(sorted);
+      double med = sorted[nb / 2];
+      for (int i = 0; i < nb; i++) {
+        if (want[i] > 0 && med > 0) {
+          tau[i] = Math.scalb(1.0, (int) Math.max(-30, Math.min(30, Math.round(log2(want[i] / med)))));
+        }
+      }
+      double[] gt = new double[nb * nb];
+      for (int i = 0; i < nb; i++) {
+        for (int j = 0; j < nb; j++) {
+          gt[i * nb + j] = Math.sqrt(tau[i] * tau[j]) * g[i * nb + j];
+        }
+      }
+      return powerMax(gt, nb);
+    }
+
+    /** Block b's multipliers and factor, retried with more room after a failed factorisation; null: none (see {@link #ended}). */
+    private Block factor(int b, double[][] ht, double[] g, int nb, double est, double[] tau, AlphaBeta ext) {
+      double margin = lastMargin;
+      for (int t = 0; t <= RETRIES; t++) {
         double c;
         double d;
         if (b < l) {
@@ -489,7 +692,8 @@ public final class EclipseFastBound {
             // λ_b must be large enough for the κ_b put in block b−1: κ_b·m_b²·d ≤ q_b·c² (q_eff ≤ αβ)
             th = Math.max(theta, est * kappa[b] * m[b] * m[b] / q[b] * (1 + 1e-9));
             if (!(th <= 0.95)) {
-              return new Result(Double.NaN, false, retries, "αβ pass: layer " + b + " needs θ = " + th);
+              fail("αβ pass: layer " + b + " needs θ = " + th);
+              return null;
             }
           }
           c = Math.scalb(1.0, (int) -Math.round(0.5 * log2(est / th)));
@@ -497,7 +701,8 @@ public final class EclipseFastBound {
           if (kappa != null && kappa[b] > 0 && new java.math.BigDecimal(kappa[b]).multiply(new java.math.BigDecimal(m[b]))
               .multiply(new java.math.BigDecimal(m[b])).multiply(new java.math.BigDecimal(d))
               .compareTo(new java.math.BigDecimal(q[b]).multiply(new java.math.BigDecimal(c * c))) > 0) {
-            return new Result(Double.NaN, false, retries, "αβ pass: κ·m²·d > q·c² at layer " + b);
+            fail("αβ pass: κ·m²·d > q·c² at layer " + b);
+            return null;
           }
         } else {
           c = Math.scalb(1.0, (int) -Math.round(0.5 * log2(est)));
@@ -515,53 +720,48 @@ public final class EclipseFastBound {
         double[] s = ext == null ? assemble(a, rowScale, g, nb) : ext.assemble(a, rowScale, g, nb);
         double[] asm = ext == null ? null : ext.rounding(s0Diag(a, ext));
         if (cholesky(s, nb)) {
-          cur = new Block(nb, s, -1, rowScale, ht, sigma, a, asm);
           dd[b] = d;
           cc[b] = c;
+          return new Block(nb, s, -1, rowScale, ht, sigma, a, asm);
+        }
+        if (b == l && lastMargin < 0) {
+          fail("last pivot block not positive definite (margin " + lastMargin + ")");
+          return null;
+        }
+        retries++;
+        if (b < l) {
+          est *= 2;       // the power iteration fell short of λ_max
         } else {
-          if (b == l && lastMargin < 0) {
-            return new Result(Double.NaN, false, retries, "last pivot block not positive definite (margin " + lastMargin + ")");
-          }
-          retries++;
-          if (b < l) {
-            est *= 2;       // the power iteration fell short of λ_max
-          } else {
-            margin *= 100;  // more room above the output block's λ_max
-          }
+          margin *= 100;  // more room above the output block's λ_max
         }
       }
-      if (cur == null) {
-        return new Result(Double.NaN, false, retries, "no positive definite Schur complement at layer " + b);
+      return null;
+    }
+
+    /** After the last layer's step: the last block's check and ρ. */
+    Result finish(double[][] out) {
+      if (!p.checkRows(prev, colPrevPrev, prev.columnSums(null))) {
+        return new Result(Double.NaN, false, retries, "a posteriori check failed in the last block: " + p.failure);
       }
-      // the columns of block b−1 are complete now that block b's rows below them are known
-      double[] colPrev = prev.columnSums(cur);
-      if (!p.checkRows(prev, colPrevPrev, colPrev)) {
-        return new Result(Double.NaN, false, retries, "a posteriori check failed in block " + (b - 1) + ": " + p.failure);
+      // ρ = d_l s_{l−1}²/c_l², s_b = Π d_j m_j/c_j: 3(l−1)+3 roundings, each ≤ u relative
+      double s = 1;
+      for (int b = 1; b < l; b++) {
+        s = s * dd[b] * m[b] / cc[b];
       }
-      colPrevPrev = colPrev;
-      prev = cur;
+      double rho = dd[l] * s * s / (cc[l] * cc[l]);
+      int ops = 3 * l + 3;
+      double rhoUp = Math.nextUp(rho * (1 + 2 * ops * U) * (1 + 2 * U));
+      double value = Math.nextUp(Math.sqrt(rhoUp));
+      if (!Double.isFinite(value)) {
+        return new Result(Double.NaN, false, retries, "ρ overflowed");
+      }
+      if (out != null) {
+        out[0] = dd.clone();
+        out[1] = cc.clone();
+      }
+      return new Result(value, true, retries, "closed-form multipliers per layer; LMI of side " + p.dim
+          + " proven PSD by a rounding-aware block Cholesky (max row error " + String.format("%.2g", p.worst) + " of the shift)");
     }
-    if (!p.checkRows(prev, colPrevPrev, prev.columnSums(null))) {
-      return new Result(Double.NaN, false, retries, "a posteriori check failed in the last block: " + p.failure);
-    }
-    // ρ = d_l s_{l−1}²/c_l², s_b = Π d_j m_j/c_j: 3(l−1)+3 roundings, each ≤ u relative
-    double s = 1;
-    for (int b = 1; b < l; b++) {
-      s = s * dd[b] * m[b] / cc[b];
-    }
-    double rho = dd[l] * s * s / (cc[l] * cc[l]);
-    int ops = 3 * l + 3;
-    double rhoUp = Math.nextUp(rho * (1 + 2 * ops * U) * (1 + 2 * U));
-    double value = Math.nextUp(Math.sqrt(rhoUp));
-    if (!Double.isFinite(value)) {
-      return new Result(Double.NaN, false, retries, "ρ overflowed");
-    }
-    if (out != null) {
-      out[0] = dd.clone();
-      out[1] = cc.clone();
-    }
-    return new Result(value, true, retries, "closed-form multipliers per layer; LMI of side " + dim
-        + " proven PSD by a rounding-aware block Cholesky (max row error " + String.format("%.2g", p.worst) + " of the shift)");
   }
 
   /** The running a posteriori check (rows of one block at a time, so only two blocks are kept). */
@@ -569,13 +769,22 @@ public final class EclipseFastBound {
     final double gammaN;
     final double inflate;
     final double tiny;
+    final long dim;
     double worst;
     String failure;
 
     Pass(double gammaN, long dim) {
+      this.dim = dim;
       this.gammaN = gammaN;
       this.inflate = 1 + 8 * dim * U; // the computed row sums of non-negative terms, rounded up
       this.tiny = 8.0 * dim * (dim + 2) * Double.MIN_NORMAL; // gradual underflow in any product
+    }
+
+    Pass copy() {
+      Pass c = new Pass(gammaN, dim);
+      c.worst = worst;
+      c.failure = failure;
+      return c;
     }
 
     /** σ ≥ γ(|R̃||R̃ᵀ|𝟙)_i + |e_i| for each row i of the block; {@code colIn} are the column sums of the block before. */
