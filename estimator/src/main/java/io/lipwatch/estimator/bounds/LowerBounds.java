@@ -2,6 +2,7 @@ package io.lipwatch.estimator.bounds;
 
 import io.lipwatch.estimator.linalg.SpectralNorm;
 import io.lipwatch.estimator.network.ExtractedNetwork;
+import io.lipwatch.estimator.network.NativeLayers;
 import io.lipwatch.estimator.network.Node;
 
 import io.lipwatch.estimator.estimate.LowerBound;
@@ -470,8 +471,10 @@ public final class LowerBounds {
     public String name() { return GRADIENT; }
     public Kind kind() { return Kind.LOWER; }
     public MethodOutcome compute(MethodContext ctx) {
-      Result g = gradientNorm(ctx.net(), ctx.inputs(), 50, ctx.config().seed(), ctx.deadline());
-      return MethodOutcome.of(g.bound(), g.pairs());
+      try (NativeLayers fast = NativeLayers.of(ctx.net())) {
+        Result g = gradientNorm(fast.network(), ctx.inputs(), 50, ctx.config().seed(), ctx.deadline());
+        return MethodOutcome.of(g.bound(), g.pairs());
+      }
     }
   }
 
@@ -480,8 +483,11 @@ public final class LowerBounds {
     public String name() { return SEARCH; }
     public Kind kind() { return Kind.LOWER; }
     public MethodOutcome compute(MethodContext ctx) {
-      Result p = search(ctx.net(), ctx.inputs(), ctx.seeds(), domain(ctx.inputs()), 48, ctx.config().seed() + 2, ctx.deadline());
-      return MethodOutcome.of(p.bound(), p.pairs());
+      try (NativeLayers fast = NativeLayers.of(ctx.net())) {
+        Result p = search(fast.network(), ctx.inputs(), ctx.seeds(), domain(ctx.inputs()), 48, ctx.config().seed() + 2,
+            ctx.deadline());
+        return MethodOutcome.of(p.bound(), p.pairs());
+      }
     }
   }
 
@@ -490,8 +496,11 @@ public final class LowerBounds {
     public String name() { return CLIP; }
     public Kind kind() { return Kind.LOWER; }
     public MethodOutcome compute(MethodContext ctx) {
-      Result p = clipPairs(ctx.net(), ctx.inputs(), ctx.seeds(), LipschitzEngine.CLIP_STEPS, ctx.config().seed() + 1, ctx.deadline());
-      return MethodOutcome.of(p.bound(), p.pairs());
+      try (NativeLayers fast = NativeLayers.of(ctx.net())) {
+        Result p = clipPairs(fast.network(), ctx.inputs(), ctx.seeds(), LipschitzEngine.CLIP_STEPS, ctx.config().seed() + 1,
+            ctx.deadline());
+        return MethodOutcome.of(p.bound(), p.pairs());
+      }
     }
   }
 }

@@ -2,6 +2,7 @@ package io.lipwatch.estimator.certify;
 
 import io.lipwatch.estimator.network.ActivationSpec;
 import io.lipwatch.estimator.linalg.DenseMatrix;
+import io.lipwatch.estimator.linalg.SingleThreadBlas;
 import io.lipwatch.estimator.linalg.SpectralNorm;
 import java.util.List;
 import org.bytedeco.openblas.global.openblas;
@@ -450,8 +451,11 @@ final class LocalCertifier {
   static double[] product(double[] v, int n, double[] g, int a) {
     double[] c = new double[n * a];
     if (n > 0 && a > 0) {
-      openblas.cblas_dgemm(openblas.CblasRowMajor, openblas.CblasNoTrans, openblas.CblasNoTrans, n, a, a, 1.0, v, a, g,
-          a, 0.0, c, a);
+      // on this thread: the certificates run beside the attacks and the engine, where a two-thread call waits for a core
+      try (SingleThreadBlas one = SingleThreadBlas.enter()) {
+        openblas.cblas_dgemm(openblas.CblasRowMajor, openblas.CblasNoTrans, openblas.CblasNoTrans, n, a, a, 1.0, v, a,
+            g, a, 0.0, c, a);
+      }
     }
     return c;
   }

@@ -6,7 +6,8 @@
  * function, derivative and slope range), max pooling, element-wise sums and concatenations.
  *
  * <p>It evaluates forward passes and vector–Jacobian products in plain doubles (the probes of ONNX models and
- * ComputationGraphs run on them). Model readers produce it ({@link io.lipwatch.estimator.format.dl4j},
+ * ComputationGraphs run on them); {@link io.lipwatch.estimator.network.NativeLayers} gives a search the same network
+ * with its large dense layers' products in OpenBLAS. Model readers produce it ({@link io.lipwatch.estimator.format.dl4j},
  * {@link io.lipwatch.estimator.format.onnx}); whatever they cannot represent they refuse by name with
  * {@link io.lipwatch.estimator.network.UnsupportedLayerException}.
  */

@@ -1,5 +1,6 @@
 package io.lipwatch.estimator.probes;
 
+import io.lipwatch.estimator.linalg.SingleThreadBlas;
 import io.lipwatch.estimator.linalg.DenseMatrix;
 import io.lipwatch.estimator.network.ExtractedNetwork;
 import io.lipwatch.estimator.network.Node;

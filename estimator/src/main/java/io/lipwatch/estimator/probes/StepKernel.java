@@ -1,5 +1,6 @@
 package io.lipwatch.estimator.probes;
 
+import io.lipwatch.estimator.linalg.SingleThreadBlas;
 import io.lipwatch.estimator.probes.Attacks.Batch;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;

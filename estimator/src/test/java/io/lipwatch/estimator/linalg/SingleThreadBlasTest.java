@@ -1,4 +1,4 @@
-package io.lipwatch.estimator.probes;
+package io.lipwatch.estimator.linalg;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

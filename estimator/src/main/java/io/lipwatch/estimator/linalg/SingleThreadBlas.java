@@ -1,23 +1,24 @@
-package io.lipwatch.estimator.probes;
+package io.lipwatch.estimator.linalg;
 
 import org.bytedeco.javacpp.Loader;
 import org.bytedeco.javacpp.Pointer;
 import org.bytedeco.openblas.global.openblas_nolapack;
 
 /**
- * OpenBLAS on the calling thread only, while row blocks ({@link RowBlocks}) call sgemm from several threads at once:
- * OpenBLAS's thread count is one process-wide setting, and a multi-threaded call from each block thread would queue on
- * OpenBLAS's one set of workers (and their spin-waiting competes with the block threads for the cores). Nested and
- * concurrent scopes are counted; the last one out restores the previous setting (other BLAS users of the process run
- * single-threaded meanwhile: slower, same results). The row kernels' results are those of single-threaded calls on
- * blocks cut by the row count alone, whichever thread runs a block.
+ * OpenBLAS on the calling thread only, while several Java threads make BLAS calls at once (the probes' row blocks,
+ * the certificates' thread, the engine's searches): OpenBLAS's thread count is one process-wide setting, and a
+ * multi-threaded call from each of them would queue on OpenBLAS's one set of workers (and their spin-waiting competes
+ * with the Java threads for the cores). Nested and concurrent scopes are counted; the last one out restores the
+ * previous setting (other BLAS users of the process run single-threaded meanwhile: slower, same results). The probes'
+ * row kernels' results are those of single-threaded calls on blocks cut by the row count alone, whichever thread
+ * runs a block.
  *
  * <p>The thread count is set through one kept pointer to {@code openblas_set_num_threads}: the presets'
  * {@code blas_set_num_threads} loads its class and looks up four symbols on every call (130–300 µs each, measured),
  * and a scope is entered for every attack and every batched forward pass. The presets' own record of the setting
  * ({@code blas_get_num_threads}) is left as it was, so it still reads the process-wide setting this scope restores.
  */
-final class SingleThreadBlas implements AutoCloseable {
+public final class SingleThreadBlas implements AutoCloseable {
   private static final SingleThreadBlas SCOPE = new SingleThreadBlas();
   private static int users;
   private static int saved;
@@ -49,7 +50,7 @@ final class SingleThreadBlas implements AutoCloseable {
     }
   }
 
-  static SingleThreadBlas enter() {
+  public static SingleThreadBlas enter() {
     synchronized (SingleThreadBlas.class) {
       // counted only once the native calls returned: a scope whose entry threw is never closed, and a count left
       // behind by it would keep every later scope from setting (and restoring) the thread count
