@@ -89,6 +89,8 @@ class PrometheusEndToEndIT {
         () -> has("lipwatch_verdict{model=\"" + MODEL + "\"}") && has("lipwatch_verdict{model=\"" + REGRESSING + "\"} == 2")
             && has("increase(lipwatch_snapshots_rejected_total{reason=\"not-a-model-zip\"}[2m]) > 0")
             && has("lipwatch_robust_accuracy_ratio{model=\"" + MODEL + "\"}") && has("lipwatch_trainer_epoch_duration_seconds_count")
+            // a reference ratio needs a second estimated version of the demo model (the first has no reference)
+            && has("lipwatch_reference_ratio{model=\"" + MODEL + "\",metric=\"best_upper\"}")
             && has("count_over_time(lipwatch_verdict{model=\"" + MODEL + "\"}[2m]) >= 3"));
   }
 
