@@ -252,7 +252,7 @@ final class DenseStepKernel {
       float[] aj = buf.actJ[i];
       FloatBuffer view = buf.actView[i];
       boolean r = relu[i];
-      ElementBlocks.run(buf.n * w, ElementBlocks.MIN_SPLIT, w, (from, to) -> {
+      ElementBlocks.run(buf.n * w, ElementBlocks.STEP_MIN_SPLIT, w, (from, to) -> {
         view.get(from, aj, from, to - from);
         for (int o = from; o < to; o += w) {
           for (int j = 0; j < w; j++) {
@@ -331,7 +331,7 @@ final class DenseStepKernel {
     int n = buf.n;
     float[] d = buf.deltaJ[i];
     float[] gbi = biasGrad[i];
-    ElementBlocks.run(w, n * w >= ElementBlocks.MIN_SPLIT ? 0 : Integer.MAX_VALUE, 8, (lo, hi) -> {
+    ElementBlocks.run(w, n * w >= ElementBlocks.STEP_MIN_SPLIT ? 0 : Integer.MAX_VALUE, 8, (lo, hi) -> {
       java.util.Arrays.fill(gbi, lo, hi, 0f);
       for (int row = 0; row < n; row++) {
         int o = row * w;
@@ -353,7 +353,7 @@ final class DenseStepKernel {
     float[] a = buf.actJ[i];
     FloatBuffer view = buf.deltaView[i];
     boolean r = relu[i];
-    ElementBlocks.run(buf.n * w, ElementBlocks.MIN_SPLIT, w, (from, to) -> {
+    ElementBlocks.run(buf.n * w, ElementBlocks.STEP_MIN_SPLIT, w, (from, to) -> {
       view.get(from, d, from, to - from);
       if (r) {
         for (int k = from; k < to; k++) {

@@ -10,7 +10,8 @@ import java.util.concurrent.locks.LockSupport;
  * shared daemon worker, the caller runs the lower block and then the upper one itself if the worker has not claimed it
  * yet (on a loaded machine the worker may not be scheduled in time; then the split costs one queue offer, never a
  * wait). Each index is computed by exactly one block with the same arithmetic, so the result is bit-identical to one
- * sequential pass; blocks must write disjoint elements.
+ * sequential pass; blocks must write disjoint elements. The trainer step's passes stay on the calling thread unless
+ * {@code -Dlipwatch.train.split=true} ({@link #STEP_MIN_SPLIT}: measured slower on 2 cores).
  */
 final class ElementBlocks {
   private ElementBlocks() {}
@@ -23,8 +24,18 @@ final class ElementBlocks {
   /** Below this many elements a block is cheaper than the hand-over (~10–50 µs to wake the worker). */
   static final int MIN_SPLIT = 1 << 15;
 
-  /** {@code -Dlipwatch.train.split=false}: every block on the calling thread (to measure what the split gives). */
+  /** {@code -Dlipwatch.train.split=false}: every block on the calling thread, even where a caller asks for a split. */
   static final boolean SPLIT = !"false".equals(System.getProperty("lipwatch.train.split"));
+
+  /**
+   * The trainer step's threshold for its elementwise passes: no split unless {@code -Dlipwatch.train.split=true}.
+   * Measured on this project's 2-core VMs ({@code bench train --compare}, four interleaved pairs of runs, load 0.8–1.8):
+   * the plain step's epoch took 92–104 ms without the split against 107–146 ms with it (0.85–1.01× PyTorch against
+   * 0.89–1.16×), CLIP 226–249 ms against 263–318 ms. Handing half a pass to the worker costs more than it saves: the
+   * worker has to be woken, and OpenBLAS's workers spin on the other core between the step's products.
+   */
+  static final int STEP_MIN_SPLIT = "true".equals(System.getProperty("lipwatch.train.split")) ? MIN_SPLIT
+      : Integer.MAX_VALUE;
 
   private static final ExecutorService WORKER = !SPLIT || Runtime.getRuntime().availableProcessors() < 2 ? null
       : Executors.newSingleThreadExecutor(r -> {

@@ -142,7 +142,7 @@ final class FusedAdam {
       float eps = (float) c.getEpsilon();
       float alpha = stepSize(lr, beta1, beta2, eps, iteration);
       int from = b.from;
-      ElementBlocks.run(b.to - from, ElementBlocks.MIN_SPLIT, 16,
+      ElementBlocks.run(b.to - from, ElementBlocks.STEP_MIN_SPLIT, 16,
           (lo, hi) -> update(from + lo, from + hi, alpha, beta1, beta2, eps));
     }
   }
