@@ -95,13 +95,8 @@ public final class SafeModelRestorer {
   }
 
   private RestoredModel restoreMultiLayer(String json, byte[] zip) {
-    MultiLayerConfiguration conf;
-    try {
-      conf = MultiLayerConfiguration.fromJson(json);
-    } catch (RuntimeException ex) {
-      throw new SnapshotRejectedException(RejectReason.BAD_CONFIGURATION,
-          "cannot read MultiLayerNetwork configuration: " + rootMessage(ex));
-    }
+    MultiLayerConfiguration conf = rejecting(() -> MultiLayerConfiguration.fromJson(json),
+        "cannot read MultiLayerNetwork configuration");
     long total = 0;
     int i = 0;
     for (NeuralNetConfiguration nnc : conf.getConfs()) {
@@ -115,23 +110,17 @@ public final class SafeModelRestorer {
       i++;
     }
     INDArray params = readParameters(zip, total);
-    try {
+    long count = total;
+    return rejecting(() -> {
       MultiLayerNetwork net = new MultiLayerNetwork(conf);
-      net.init(params == null ? null : params.castTo(conf.getDataType()).reshape(1, total), false);
+      net.init(params == null ? null : params.castTo(conf.getDataType()).reshape(1, count), false);
       return RestoredModel.of(net);
-    } catch (RuntimeException ex) {
-      throw new SnapshotRejectedException(RejectReason.BAD_CONFIGURATION, "cannot build the network: " + rootMessage(ex));
-    }
+    }, "cannot build the network");
   }
 
   private RestoredModel restoreGraph(String json, byte[] zip) {
-    ComputationGraphConfiguration conf;
-    try {
-      conf = ComputationGraphConfiguration.fromJson(json);
-    } catch (RuntimeException ex) {
-      throw new SnapshotRejectedException(RejectReason.BAD_CONFIGURATION,
-          "cannot read ComputationGraph configuration: " + rootMessage(ex));
-    }
+    ComputationGraphConfiguration conf = rejecting(() -> ComputationGraphConfiguration.fromJson(json),
+        "cannot read ComputationGraph configuration");
     long total = 0;
     for (Map.Entry<String, GraphVertex> v : conf.getVertices().entrySet()) {
       String where = "vertex " + SnapshotMetadata.quote(v.getKey());
@@ -142,22 +131,16 @@ public final class SafeModelRestorer {
       total = addChecked(total, n);
     }
     INDArray params = readParameters(zip, total);
-    try {
+    long count = total;
+    return rejecting(() -> {
       ComputationGraph graph = new ComputationGraph(conf);
-      graph.init(params == null ? null : params.castTo(conf.getDataType()).reshape(1, total), false);
+      graph.init(params == null ? null : params.castTo(conf.getDataType()).reshape(1, count), false);
       return RestoredModel.of(graph);
-    } catch (RuntimeException ex) {
-      throw new SnapshotRejectedException(RejectReason.BAD_CONFIGURATION, "cannot build the graph: " + rootMessage(ex));
-    }
+    }, "cannot build the graph");
   }
 
   private long layerParams(java.util.function.LongSupplier count, String what) {
-    long n;
-    try {
-      n = count.getAsLong();
-    } catch (RuntimeException ex) {
-      throw new SnapshotRejectedException(RejectReason.BAD_CONFIGURATION, "cannot size " + what + ": " + rootMessage(ex));
-    }
+    long n = rejecting(count::getAsLong, "cannot size " + what);
     if (n < 0 || n > limits.maxLayerParameters()) {
       throw new SnapshotRejectedException(RejectReason.TOO_LARGE,
           what + " has " + n + " parameters, limit " + limits.maxLayerParameters() + " per layer");
@@ -374,6 +357,24 @@ public final class SafeModelRestorer {
       }
     }
     return n;
+  }
+
+  /**
+   * DL4J's work on an untrusted configuration; what it throws becomes a {@code bad-configuration} rejection named by
+   * {@code what}: its RuntimeExceptions, ND4J's native failures (Errors such as {@code BlasException}) and a stack
+   * overflow from deep nesting. The JVM's other failures (out of memory) propagate: the estimator reports those as
+   * {@code too-large}.
+   */
+  static <T> T rejecting(java.util.function.Supplier<T> work, String what) {
+    try {
+      return work.get();
+    } catch (RuntimeException | StackOverflowError ex) {
+      throw new SnapshotRejectedException(RejectReason.BAD_CONFIGURATION, what + ": " + rootMessage(ex));
+    } catch (VirtualMachineError ex) {
+      throw ex;
+    } catch (Error ex) {
+      throw new SnapshotRejectedException(RejectReason.BAD_CONFIGURATION, what + ": " + rootMessage(ex));
+    }
   }
 
   static String rootMessage(Throwable t) {

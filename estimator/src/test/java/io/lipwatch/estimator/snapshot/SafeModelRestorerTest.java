@@ -182,4 +182,29 @@ class SafeModelRestorerTest {
   static byte[] rewrite(byte[] zip, String name, java.util.function.UnaryOperator<String> f) throws IOException {
     return replaceEntry(zip, name, f.apply(new String(entry(zip, name), StandardCharsets.UTF_8)).getBytes(StandardCharsets.UTF_8));
   }
+
+  /**
+   * What DL4J throws on a hostile configuration is a rejection naming the step: its RuntimeExceptions, ND4J's native
+   * Errors (BlasException) and a stack overflow; running out of memory is not the snapshot's reason and propagates.
+   */
+  @Test
+  void dl4jFailuresBecomeRejectionsAndOutOfMemoryPropagates() {
+    for (Throwable t : new Throwable[] {new IllegalStateException("bad shape"),
+        new org.nd4j.linalg.api.blas.BlasException("sgemm failed"), new StackOverflowError("nested")}) {
+      SnapshotRejectedException e = assertThrows(SnapshotRejectedException.class,
+          () -> SafeModelRestorer.rejecting(() -> { throw sneaky(t); }, "cannot build the network"));
+      assertEquals(RejectReason.BAD_CONFIGURATION, e.reason(), t.toString());
+      assertEquals("cannot build the network: " + t.getMessage(), e.getMessage(), t.toString());
+    }
+    assertThrows(OutOfMemoryError.class,
+        () -> SafeModelRestorer.rejecting(() -> { throw new OutOfMemoryError("heap"); }, "cannot build the network"));
+    assertEquals(7, SafeModelRestorer.rejecting(() -> 7, "cannot size layer 0"));
+  }
+
+  private static RuntimeException sneaky(Throwable t) {
+    if (t instanceof Error e) {
+      throw e;
+    }
+    return (RuntimeException) t;
+  }
 }
