@@ -7,6 +7,7 @@
  * spectral norm (a verified Cholesky factorisation of s²I − AᵀA). {@link io.lipwatch.estimator.linalg.NativeDense}
  * runs a dense matrix's products in OpenBLAS for searches that repeat them, and
  * {@link io.lipwatch.estimator.linalg.SingleThreadBlas} holds OpenBLAS to the calling thread while several Java threads
- * make BLAS calls at once.
+ * make BLAS calls at once. {@link io.lipwatch.estimator.linalg.CoreHelpers} are helper threads for short parallel
+ * sections, each kept off its caller's core ({@link io.lipwatch.estimator.linalg.CpuAffinity}).
  */
 package io.lipwatch.estimator.linalg;

@@ -1,13 +1,12 @@
 package io.lipwatch.estimator.probes;
 
-import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.ForkJoinTask;
+import io.lipwatch.estimator.linalg.CoreHelpers;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A batch's rows cut into an even number of equal blocks of at most {@link #ROWS} rows, run on the calling thread and
- * the common pool's workers. The attacks' rows are independent (a row's iterates depend on its own input, label and
- * start only), so a block's work touches its own rows alone; the cut depends on the row count only, so results do not
+ * the {@link CoreHelpers} (each kept off the caller's core). The attacks' rows are independent (a row's iterates depend
+ * on its own input, label and start only), so a block's work touches its own rows alone; the cut depends on the row count only, so results do not
  * depend on threads or scheduling. Blocks are handed out one at a time: when another process holds a core, the other
  * thread takes more blocks instead of both waiting at a barrier (as a statically split multi-threaded BLAS call does).
  * Equal blocks, an even count: two threads finish together (blocks of 64 left a short last block, and single-threaded
@@ -46,7 +45,7 @@ final class RowBlocks {
 
   /** Runs every block once; returns when all are done (a task's exception is rethrown). */
   void run(Task task) {
-    int helpers = Math.min(count - 1, ForkJoinPool.getCommonPoolParallelism());
+    int helpers = Math.min(count - 1, CoreHelpers.count());
     if (helpers <= 0) {
       for (int b = 0; b < count; b++) {
         task.run(b, from(b), to(b));
@@ -59,10 +58,7 @@ final class RowBlocks {
         task.run(b, from(b), to(b));
       }
     };
-    ForkJoinTask<?>[] others = new ForkJoinTask<?>[helpers];
-    for (int i = 0; i < helpers; i++) {
-      others[i] = ForkJoinPool.commonPool().submit(loop);
-    }
+    CoreHelpers.Section section = CoreHelpers.start(helpers, loop);
     // Errors too (ND4J's native failures, e.g. BlasException, are Errors): no helper may still be writing into the
     // batch's buffers when the failure propagates and the buffers go back to their pools
     Throwable failed = null;
@@ -72,21 +68,18 @@ final class RowBlocks {
       failed = e;
       next.set(count); // the helpers stop at their next block
     }
-    for (ForkJoinTask<?> f : others) {
-      try {
-        f.join();
-      } catch (RuntimeException | Error e) {
-        next.set(count);
-        if (failed == null) {
-          failed = e;
-        }
-      }
+    Throwable helper = section.finish();
+    if (failed == null) {
+      failed = helper;
     }
     if (failed instanceof RuntimeException r) {
       throw r;
     }
+    if (failed instanceof Error e) {
+      throw e;
+    }
     if (failed != null) {
-      throw (Error) failed;
+      throw new IllegalStateException("a row block failed", failed);
     }
   }
 }
