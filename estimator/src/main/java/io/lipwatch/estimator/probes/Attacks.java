@@ -7,7 +7,6 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * FGSM and PGD on one pre-built batch, on flat float32 arrays allocated once per run: products go through the
@@ -947,14 +946,17 @@ final class Attacks {
 
   /** Gaussian noise N(0, σ²) added to x, clipped to the box. */
   static INDArray noisy(INDArray x, double sigma, double lo, double hi, long seed) {
+    // one pass over a float copy: the noise, the sum and the clip to [lo, hi] as the ND4J ops did them (noise + x,
+    // then min with hi, then max with lo, all in float), bit for bit; the three ND4J ops took 3-5 ms of 5-7 per σ
     SplittableRandom rng = new SplittableRandom(seed);
-    float[] v = new float[(int) x.length()];
+    float[] v = x.castTo(DataType.FLOAT).dup('c').data().asFloat();
+    float l = (float) lo;
+    float h = (float) hi;
     for (int k = 0; k < v.length; k++) {
-      v[k] = (float) (sigma * rng.nextGaussian());
+      float y = (float) (sigma * rng.nextGaussian()) + v[k];
+      v[k] = Math.max(Math.min(y, h), l);
     }
-    INDArray y = Nd4j.createFromArray(v).reshape(x.shape()).addi(x);
-    Transforms.min(y, hi, false);
-    Transforms.max(y, lo, false);
-    return y;
+    return Nd4j.createFromArray(v).reshape(x.shape());
   }
+
 }
