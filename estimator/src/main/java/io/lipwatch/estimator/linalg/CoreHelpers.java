@@ -3,6 +3,7 @@ package io.lipwatch.estimator.linalg;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntConsumer;
 
 /**
  * Helper threads (one per core beyond the first) for work a caller shares out in short parallel sections, each
@@ -28,6 +29,51 @@ public final class CoreHelpers {
   /** How many helpers there are (cores − 1). */
   public static int count() {
     return HELPERS.length;
+  }
+
+  /**
+   * Runs {@code block.accept(b)} once for every b in [0, count), blocks handed out one at a time to the caller and
+   * up to count − 1 helpers (when another process holds a core, the other thread takes more blocks instead of both
+   * waiting at a barrier); returns when every block has ended. A block's failure (RuntimeException or Error: ND4J's
+   * native failures are Errors) is rethrown only then, the caller's first, so no helper is still writing into the
+   * caller's buffers when it propagates; after a failure on the caller no new block starts.
+   */
+  public static void forEachBlock(int count, IntConsumer block) {
+    int helpers = Math.min(count - 1, HELPERS.length);
+    if (helpers <= 0) {
+      for (int b = 0; b < count; b++) {
+        block.accept(b);
+      }
+      return;
+    }
+    AtomicInteger next = new AtomicInteger();
+    Runnable loop = () -> {
+      for (int b = next.getAndIncrement(); b < count; b = next.getAndIncrement()) {
+        block.accept(b);
+      }
+    };
+    Section section = start(helpers, loop);
+    Throwable failed = null;
+    try {
+      loop.run();
+    } catch (RuntimeException | Error e) {
+      failed = e;
+      next.set(count); // the helpers stop at their next block
+    }
+    Throwable helper = section.finish();
+    rethrow(failed != null ? failed : helper);
+  }
+
+  private static void rethrow(Throwable t) {
+    if (t instanceof RuntimeException r) {
+      throw r;
+    }
+    if (t instanceof Error e) {
+      throw e;
+    }
+    if (t != null) {
+      throw new IllegalStateException("a block failed", t);
+    }
   }
 
   /**
@@ -108,6 +154,10 @@ public final class CoreHelpers {
 
     /** Uninterruptibly: the copy may be writing into the caller's buffers until it ends. */
     void awaitDone() {
+      // a short spin first: the trainer's elementwise blocks end within microseconds of the caller's
+      for (int spin = 0; spin < 2000 && done.getCount() != 0; spin++) {
+        Thread.onSpinWait();
+      }
       boolean interrupted = false;
       while (true) {
         try {

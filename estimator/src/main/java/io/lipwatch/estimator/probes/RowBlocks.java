@@ -1,7 +1,6 @@
 package io.lipwatch.estimator.probes;
 
 import io.lipwatch.estimator.linalg.CoreHelpers;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A batch's rows cut into an even number of equal blocks of at most {@link #ROWS} rows, run on the calling thread and
@@ -43,43 +42,8 @@ final class RowBlocks {
     void run(int block, int from, int to);
   }
 
-  /** Runs every block once; returns when all are done (a task's exception is rethrown). */
+  /** Runs every block once; returns when all are done (a task's exception is rethrown, see CoreHelpers). */
   void run(Task task) {
-    int helpers = Math.min(count - 1, CoreHelpers.count());
-    if (helpers <= 0) {
-      for (int b = 0; b < count; b++) {
-        task.run(b, from(b), to(b));
-      }
-      return;
-    }
-    AtomicInteger next = new AtomicInteger();
-    Runnable loop = () -> {
-      for (int b = next.getAndIncrement(); b < count; b = next.getAndIncrement()) {
-        task.run(b, from(b), to(b));
-      }
-    };
-    CoreHelpers.Section section = CoreHelpers.start(helpers, loop);
-    // Errors too (ND4J's native failures, e.g. BlasException, are Errors): no helper may still be writing into the
-    // batch's buffers when the failure propagates and the buffers go back to their pools
-    Throwable failed = null;
-    try {
-      loop.run();
-    } catch (RuntimeException | Error e) {
-      failed = e;
-      next.set(count); // the helpers stop at their next block
-    }
-    Throwable helper = section.finish();
-    if (failed == null) {
-      failed = helper;
-    }
-    if (failed instanceof RuntimeException r) {
-      throw r;
-    }
-    if (failed instanceof Error e) {
-      throw e;
-    }
-    if (failed != null) {
-      throw new IllegalStateException("a row block failed", failed);
-    }
+    CoreHelpers.forEachBlock(count, b -> task.run(b, from(b), to(b)));
   }
 }

@@ -1,16 +1,13 @@
 package io.lipwatch.trainer.regularize;
 
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.LockSupport;
+import io.lipwatch.estimator.linalg.CoreHelpers;
 
 /**
- * Elementwise work of the buffered step split in two blocks of an index range: the upper block is offered to one
- * shared daemon worker, the caller runs the lower block and then the upper one itself if the worker has not claimed it
- * yet (on a loaded machine the worker may not be scheduled in time; then the split costs one queue offer, never a
- * wait). Each index is computed by exactly one block with the same arithmetic, so the result is bit-identical to one
- * sequential pass; blocks must write disjoint elements. The trainer step's passes stay on the calling thread unless
+ * Elementwise work of the buffered step split in two blocks of an index range, run on the caller and the estimator's
+ * {@link CoreHelpers} (a helper kept off the caller's core): the caller runs the upper block too if the helper has not
+ * taken it yet (on a loaded machine the helper may not be scheduled in time; then the split costs one queue offer,
+ * never a wait). Each index is computed by exactly one block with the same arithmetic, so the result is bit-identical
+ * to one sequential pass; blocks must write disjoint elements. The trainer step's passes stay on the calling thread unless
  * {@code -Dlipwatch.train.split=true} ({@link #STEP_MIN_SPLIT}: measured slower on 2 cores).
  */
 final class ElementBlocks {
@@ -37,19 +34,12 @@ final class ElementBlocks {
   static final int STEP_MIN_SPLIT = "true".equals(System.getProperty("lipwatch.train.split")) ? MIN_SPLIT
       : Integer.MAX_VALUE;
 
-  private static final ExecutorService WORKER = !SPLIT || Runtime.getRuntime().availableProcessors() < 2 ? null
-      : Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "lipwatch-train-elementwise");
-        t.setDaemon(true);
-        return t;
-      });
-
   /**
    * Runs {@code block} over [0, n), in two blocks split at a multiple of {@code align} when n ≥ {@code minSplit} and
    * the machine has a second core; returns when both blocks are done (an exception in either is rethrown).
    */
   static void run(int n, int minSplit, int align, Block block) {
-    if (WORKER == null || n < Math.max(2, minSplit)) {
+    if (!SPLIT || CoreHelpers.count() == 0 || n < Math.max(2, minSplit)) {
       block.run(0, n);
       return;
     }
@@ -59,91 +49,17 @@ final class ElementBlocks {
       block.run(0, n);
       return;
     }
-    Upper upper = new Upper(block, mid, n, Thread.currentThread());
-    WORKER.execute(upper);
-    try {
-      block.run(0, mid);
-    } catch (RuntimeException | Error e) {
-      upper.abandon(); // the worker's block must not still be writing when the caller's exception propagates
-      throw e;
-    }
-    upper.finish();
+    CoreHelpers.forEachBlock(2, b -> {
+      if (b == 0) {
+        block.run(0, mid);
+      } else {
+        block.run(mid, n);
+      }
+    });
   }
 
   /** Runs {@code block} over [0, n) with the default threshold, blocks split anywhere. */
   static void run(int n, Block block) {
     run(n, MIN_SPLIT, 1, block);
-  }
-
-  /** The upper block: run by whoever claims it first. */
-  private static final class Upper implements Runnable {
-    private static final int PENDING = 0;
-    private static final int CLAIMED = 1;
-    private static final int DONE = 2;
-    private final Block block;
-    private final int from;
-    private final int to;
-    private final Thread caller;
-    private final AtomicInteger state = new AtomicInteger(PENDING);
-    private volatile Throwable error;
-
-    Upper(Block block, int from, int to, Thread caller) {
-      this.block = block;
-      this.from = from;
-      this.to = to;
-      this.caller = caller;
-    }
-
-    @Override
-    public void run() {
-      if (!state.compareAndSet(PENDING, CLAIMED)) {
-        return; // the caller took it
-      }
-      try {
-        block.run(from, to);
-      } catch (Throwable t) {
-        error = t;
-      } finally {
-        state.set(DONE);
-        LockSupport.unpark(caller);
-      }
-    }
-
-    /** After the caller's block failed: the upper block is not run if unclaimed, else waited for (its error dropped). */
-    void abandon() {
-      if (!state.compareAndSet(PENDING, DONE)) {
-        await();
-      }
-    }
-
-    private void await() {
-      for (int spin = 0; state.get() != DONE; spin++) {
-        if (spin < 2000) {
-          Thread.onSpinWait();
-        } else {
-          LockSupport.parkNanos(this, 50_000);
-        }
-      }
-    }
-
-    /** Called by the caller after its own block: runs the upper block if unclaimed, else waits for the worker. */
-    void finish() {
-      if (state.compareAndSet(PENDING, CLAIMED)) {
-        block.run(from, to);
-        state.set(DONE);
-        return;
-      }
-      await();
-      Throwable t = error;
-      if (t instanceof RuntimeException r) {
-        throw r;
-      }
-      if (t instanceof Error e) {
-        throw e;
-      }
-      if (t != null) {
-        throw new IllegalStateException(t);
-      }
-    }
   }
 }
