@@ -128,6 +128,9 @@ public final class TrainBenchmark {
       ref.run(clipTask);
     }
     double[] fit = new double[repeats];
+    double[] fitProducts = new double[repeats];
+    Dl4jFitProducts products = new Dl4jFitProducts(net(train, seed));
+    products.epochSeconds(batches);
     double[] plain = new double[repeats];
     double[] clip = new double[repeats];
     double[] pt = new double[repeats];
@@ -144,6 +147,8 @@ public final class TrainBenchmark {
       a.fit(new ListDataSetIterator<>(batches, 1));
       fit[r] = (System.nanoTime() - t0) / 1e9;
       fitAcc[r] = accuracy(a, test);
+      settle();
+      fitProducts[r] = products.epochSeconds(batches);
       RegularizedTrainer t = new RegularizedTrainer(net(train, seed), Regularization.none(), 0, 1, seed);
       settle();
       t0 = System.nanoTime();
@@ -176,6 +181,9 @@ public final class TrainBenchmark {
         new double[] {new Repeats(plainAcc).median()}, ptv));
     table.add(new CompareTable.Row("plain epoch, DL4J fit (information only)", new Repeats(fit), torch, flop,
         Double.NaN, "test acc", new double[] {new Repeats(fitAcc).median()}, ptv));
+    // the floor of fit's epoch under any DL4J setting: its layers' ND4J products alone
+    table.add(new CompareTable.Row("  DL4J fit's products alone (ND4J, as its layers call them)", new Repeats(fitProducts),
+        torch, flop + 2.0 * 784 * 256 * train.numExamples(), Double.NaN, "-", null, null));
     // the pair rows go through the same passes, plus the input gradient of the pair rows (one more product of layer 0)
     double clipFlop = flop + 6.0 * 268_800 * 2 * pairs * batches.size() + 2.0 * 784 * 256 * 2 * pairs * batches.size();
     table.add(new CompareTable.Row("CLIP epoch, " + pairs + " pairs, λ 0.05, 1 ascent step per minibatch",
