@@ -500,9 +500,9 @@ final class Attacks {
   private static final int SEGMENT_ROUNDS = 12;
 
   /** Per-thread scratch of the L2 projection: d entries each. */
-  record Scratch(long[] keys, double[] faces, double[] mags, double[] sums, float[] clipped) {
+  record Scratch(long[] keys, float[] faces, float[] mags, double[] sums, float[] clipped) {
     Scratch(int d) {
-      this(new long[d], new double[d], new double[d], new double[3], new float[d]);
+      this(new long[d], new float[d], new float[d], new double[3], new float[d]);
     }
   }
 
@@ -533,7 +533,7 @@ final class Attacks {
       int off = i * d;
       double e2 = eps[i] * eps[i];
       float t = 1f;
-      if (prepareRow(xs, ds, off, d, lo, hi, scratch) > e2) {
+      if (prepareRow(xs, ds, off, d, lo, hi, e2, scratch) > e2) {
         double ts = segmentFromBelow(scratch, e2);
         t = (float) Math.min(Double.isNaN(ts) ? sortedSegment(xs, ds, off, d, e2, lo, hi, scratch.keys()) : ts, 1.0);
       }
@@ -546,8 +546,8 @@ final class Attacks {
   }
 
   /**
-   * Returns ‖clip(d)‖² (t = 1) of a row, and keeps in the scratch only the coordinates whose breakpoint b_j = |face_j|
-   * / |d_j| is in (0, 1) (|face_j| in {@code faces}, |d_j| in {@code mags}, their count in {@code sums[2]}) with Σ d_j²
+   * Returns ‖clip(d)‖² (t = 1) of a row and, when it exceeds ε², keeps in the scratch only the coordinates whose
+   * breakpoint b_j = |face_j| / |d_j| is in (0, 1) (|face_j| in {@code faces}, |d_j| in {@code mags}, their count in {@code sums[2]}) with Σ d_j²
    * over those with b_j ≥ 1 in {@code sums[0]}. The search needs no others: t* &lt; 1 when the row needs one
    * (‖clip(d)‖ &gt; ε), so b_j ≥ 1 never reaches its face and b_j = 0 (at it already, d_j pointing out) adds to neither
    * sum. On Fashion-MNIST PGD iterates that leaves a few dozen of 784 coordinates, where the search went over all of
@@ -555,7 +555,8 @@ final class Attacks {
    * the pass is a branch-free clip, a sum in four accumulators and a branch-free scan (a branch per coordinate on
    * data-dependent tests made this pass ~6 ns a coordinate, most of a PGD-L2 step's time outside the products).
    */
-  private static double prepareRow(float[] xs, float[] ds, int off, int d, double lo, double hi, Scratch scratch) {
+  private static double prepareRow(float[] xs, float[] ds, int off, int d, double lo, double hi, double e2,
+      Scratch scratch) {
     float[] c = scratch.clipped();
     float l = (float) lo;
     float h = (float) hi;
@@ -564,8 +565,12 @@ final class Attacks {
       c[j] = Math.min(Math.max(ds[off + j], l - x), h - x);
     }
     double full = sumOfSquares(c, 0, d);
-    double[] faces = scratch.faces();
-    double[] mags = scratch.mags();
+    if (full <= e2) {
+      return full; // inside the ball once clipped: no search, so no compaction
+    }
+    // |face_j| and |d_j| are floats: kept as floats (half the stores), widened exactly where they are read
+    float[] faces = scratch.faces();
+    float[] mags = scratch.mags();
     int m = 0;
     for (int j = 0; j < d; j++) {
       // kept when clipped (bits differ) and not at 0; without a branch (written anyway, counted when kept): which
@@ -575,14 +580,14 @@ final class Attacks {
       int diff = cb ^ Float.floatToRawIntBits(dj);
       int nonzero = cb & 0x7fffffff;
       int keep = ((diff | -diff) & (nonzero | -nonzero)) >>> 31;
-      double f = Math.abs(c[j]);
-      faces[m] = f;
+      faces[m] = Math.abs(c[j]);
       mags[m] = Math.abs(dj);
       m += keep;
     }
     double atFaces = 0;
     for (int k = 0; k < m; k++) {
-      atFaces += faces[k] * faces[k];
+      double f = faces[k];
+      atFaces += f * f;
     }
     // Σ d_j² over the unclipped coordinates: there clip(d_j) = d_j, and the clipped ones add |face_j|² to the sum
     scratch.sums()[0] = Math.max(full - atFaces, 0);
@@ -596,8 +601,8 @@ final class Attacks {
    * settle it.
    */
   private static double segmentFromBelow(Scratch scratch, double e2) {
-    double[] faces = scratch.faces();
-    double[] mags = scratch.mags();
+    float[] faces = scratch.faces();
+    float[] mags = scratch.mags();
     double far = scratch.sums()[0];
     int m = (int) scratch.sums()[2];
     double t = 0;

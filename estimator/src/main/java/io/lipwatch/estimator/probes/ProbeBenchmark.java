@@ -209,7 +209,8 @@ public final class ProbeBenchmark {
     long macs = exportMlp(net, test, dir);
     double peak = io.lipwatch.estimator.bench.SgemmPeak.measure();
     CompareTable table = new CompareTable(String.format(Locale.ROOT,
-        "probes: MLP %s, %d Fashion-MNIST test samples in one batch, %d interleaved repeats per row; an attack row times"
+        "probes: MLP %s, %d Fashion-MNIST test samples in one batch, %d interleaved repeats per row (FGSM rows at least "
+            + SHORT_ROW_REPEATS + "); an attack row times"
             + " the clean pass (which samples are correct) and the attack on them, on both sides; sgemm peak (1024²)"
             + " lipwatch/ND4J %.1f GFLOP/s%s", shape(net), n, repeats, peak,
         ref == null ? "" : String.format(Locale.ROOT, ", %s: %.1f GFLOP/s", ref.describe(),
@@ -225,10 +226,11 @@ public final class ProbeBenchmark {
     }
     Classifier c = ProbeRunner.classifierFor(net, test, true, new ArrayList<>());
     for (AttackSpec spec : attacks) {
-      double[] lw = new double[repeats];
-      double[] pt = new double[repeats];
-      double[] lwv = new double[repeats];
-      double[] ptv = new double[repeats];
+      int reps = spec.kind() == ProbeConfig.Kind.FGSM ? Math.max(repeats, SHORT_ROW_REPEATS) : repeats;
+      double[] lw = new double[reps];
+      double[] pt = new double[reps];
+      double[] lwv = new double[reps];
+      double[] ptv = new double[reps];
       // untimed runs of the row first, as many on each side, up to WARM_RUNS or WARM_SECONDS: the JIT compiles the
       // per-row methods (called once per row and step) only after thousands of calls, and an FGSM took 76, 37, 27 …
       // ms over its first runs and 12–14 ms from about the 20th on (the stream's steady state after a few snapshots);
@@ -240,7 +242,7 @@ public final class ProbeBenchmark {
           ref.run(attackTask(spec, test, seed - 1 - w));
         }
       }
-      for (int r = 0; r < repeats; r++) {
+      for (int r = 0; r < reps; r++) {
         ProbeRun run = cleanAndAttack(c, test, base.withSeed(seed + r).withAttacks(List.of(spec)));
         lw[r] = run.timings.get("clean") + run.timings.get("attacks");
         lwv[r] = run.attacks.get(0).robustAccuracy();
@@ -288,6 +290,12 @@ public final class ProbeBenchmark {
   private static ProbeRun cleanAndAttack(Classifier c, ProbeSet test, ProbeConfig cfg) {
     return ProbeRunner.runPhases(c, test, cfg, List.of(new CleanAccuracyPhase(false), new AttackPhase()));
   }
+
+  /**
+   * Repeats of an FGSM row at least: a run takes 10–25 ms a side, and the median of 5 moved between 0.6× and 1.2× from
+   * one bench run to the next with where the scheduler put the threads after a pause; 15 cost about a second.
+   */
+  static final int SHORT_ROW_REPEATS = 15;
 
   /** Untimed runs of a row on each side before its repeats: at most this many, … */
   static final int WARM_RUNS = 25;
