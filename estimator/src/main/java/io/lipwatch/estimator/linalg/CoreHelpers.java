@@ -17,7 +17,8 @@ import java.util.function.IntConsumer;
  * restricted; a helper's mask only says where that helper may run, so results cannot depend on it.
  *
  * <p>A copy not yet started when the caller finishes its own share is withdrawn rather than waited for (a helper may
- * be busy with another caller's section), as a fork-join pool's external join would run it. {@code
+ * be busy with another caller's section), as a fork-join pool's external join would run it. A helper whose allowed
+ * cores are busy with other work therefore leaves the blocks to its caller (they are handed out one at a time). {@code
  * -Dlipwatch.helpers.affinity=false} leaves placement to the scheduler (for comparisons).
  */
 public final class CoreHelpers {
