@@ -12,9 +12,9 @@ import java.util.function.IntConsumer;
  * <p>Why: after a pause the scheduler tends to wake a helper on its waker's core and move it to the idle one only at
  * its next balancing, a few milliseconds later (on these VMs the idle vCPU is halted and the guest packs threads
  * together). A 10–20 ms section then ran on one core for much of its time: a clean pass and FGSM on 1000 samples
- * took 18.6 ms after a 60 ms pause instead of 11.8 ms. The helper's affinity is set before it is woken (setting it
- * from the helper itself, once running, did not help: the move then costs a second wake). The caller is never
- * restricted; a helper's mask only says where that helper may run, so results cannot depend on it.
+ * took 17.5–21.7 ms after a 60 ms pause, 13.1–13.4 ms with this placement. The helper's affinity is set before it is
+ * woken (setting it from the helper itself, once running, did not help: the move then costs a second wake). The
+ * caller is never restricted; a helper's mask only says where that helper may run, so results cannot depend on it.
  *
  * <p>A copy not yet started when the caller finishes its own share is withdrawn rather than waited for (a helper may
  * be busy with another caller's section), as a fork-join pool's external join would run it. A helper whose allowed
