@@ -547,8 +547,8 @@ final class Attacks {
 
   /**
    * Returns ‖clip(d)‖² (t = 1) of a row and, when it exceeds ε², keeps in the scratch only the coordinates whose
-   * breakpoint b_j = |face_j| / |d_j| is in (0, 1) (|face_j| in {@code faces}, |d_j| in {@code mags}, their count in {@code sums[2]}) with Σ d_j²
-   * over those with b_j ≥ 1 in {@code sums[0]}. The search needs no others: t* &lt; 1 when the row needs one
+   * breakpoint b_j = |face_j| / |d_j| is in (0, 1) (|face_j| in {@code faces}, |d_j| in {@code mags}, their count in
+   * {@code sums[2]}) with Σ d_j² over those with b_j ≥ 1 in {@code sums[0]}. The search needs no others: t* &lt; 1 when the row needs one
    * (‖clip(d)‖ &gt; ε), so b_j ≥ 1 never reaches its face and b_j = 0 (at it already, d_j pointing out) adds to neither
    * sum. On Fashion-MNIST PGD iterates that leaves a few dozen of 784 coordinates, where the search went over all of
    * them 3–4 times. b_j ≥ 1 is exactly "clip leaves d_j unchanged", and a clipped coordinate's |clip(d_j)| is |face_j|:

@@ -53,7 +53,7 @@ class NoisyInputTest {
     assertEquals(0.0, out.minNumber().doubleValue(), 1e-6);
   }
 
-  /** The formulation the noise phase used before: Gaussian floats in an ND4J array, addi, then Transforms min and max. */
+  /** The noise phase's formulation before: Gaussian floats in an ND4J array, addi, then Transforms min and max. */
   private static INDArray nd4jNoisy(INDArray x, double sigma, double lo, double hi, long seed) {
     SplittableRandom rng = new SplittableRandom(seed);
     float[] v = new float[(int) x.length()];

@@ -182,8 +182,8 @@ public final class TrainBenchmark {
     table.add(new CompareTable.Row("plain epoch, DL4J fit (information only)", new Repeats(fit), torch, flop,
         Double.NaN, "test acc", new double[] {new Repeats(fitAcc).median()}, ptv));
     // the floor of fit's epoch under any DL4J setting: its layers' ND4J products alone
-    table.add(new CompareTable.Row("  DL4J fit's products alone (ND4J, as its layers call them)", new Repeats(fitProducts),
-        torch, flop + 2.0 * 784 * 256 * train.numExamples(), Double.NaN, "-", null, null));
+    table.add(new CompareTable.Row("  DL4J fit's products alone (ND4J, as its layers call them)",
+        new Repeats(fitProducts), torch, flop + 2.0 * 784 * 256 * train.numExamples(), Double.NaN, "-", null, null));
     // the pair rows go through the same passes, plus the input gradient of the pair rows (one more product of layer 0)
     double clipFlop = flop + 6.0 * 268_800 * 2 * pairs * batches.size() + 2.0 * 784 * 256 * 2 * pairs * batches.size();
     table.add(new CompareTable.Row("CLIP epoch, " + pairs + " pairs, λ 0.05, 1 ascent step per minibatch",

@@ -7,8 +7,8 @@ import io.lipwatch.estimator.linalg.CoreHelpers;
  * {@link CoreHelpers} (a helper kept off the caller's core): the caller runs the upper block too if the helper has not
  * taken it yet (on a loaded machine the helper may not be scheduled in time; then the split costs one queue offer,
  * never a wait). Each index is computed by exactly one block with the same arithmetic, so the result is bit-identical
- * to one sequential pass; blocks must write disjoint elements. The trainer step's passes stay on the calling thread unless
- * {@code -Dlipwatch.train.split=true} ({@link #STEP_MIN_SPLIT}: measured slower on 2 cores).
+ * to one sequential pass; blocks must write disjoint elements. The trainer step's passes stay on the calling thread
+ * unless {@code -Dlipwatch.train.split=true} ({@link #STEP_MIN_SPLIT}: measured slower on 2 cores).
  */
 final class ElementBlocks {
   private ElementBlocks() {}
