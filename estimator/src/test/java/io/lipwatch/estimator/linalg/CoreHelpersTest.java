@@ -11,13 +11,14 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /**
  * Helpers run their copy off the core the caller was on when the section started (the kernel enforces the mask, so
  * this holds on every run, not just usually), a busy helper never holds up another caller, and a copy's failure
- * reaches the caller.
+ * reaches the caller; concurrent callers each get every block run exactly once.
  */
 class CoreHelpersTest {
 
@@ -95,6 +96,45 @@ class CoreHelpersTest {
       await(entered);
       assertSame(failure, s.finish());
     }
+  }
+
+  @Test
+  void concurrentCallersEachRunEveryBlockOnce() throws InterruptedException {
+    int callers = 4;
+    int sections = 300;
+    int blocks = 6;
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    Thread[] ts = new Thread[callers];
+    for (int c = 0; c < callers; c++) {
+      ts[c] = new Thread(() -> {
+        try {
+          for (int r = 0; r < sections; r++) {
+            AtomicIntegerArray ran = new AtomicIntegerArray(blocks);
+            CoreHelpers.forEachBlock(blocks, b -> {
+              ran.incrementAndGet(b);
+              double acc = 0;
+              for (int i = 0; i < 2000; i++) {
+                acc += Math.sqrt(i + b);
+              }
+              if (acc < 0) {
+                throw new AssertionError();
+              }
+            });
+            for (int b = 0; b < blocks; b++) {
+              assertEquals(1, ran.get(b), "section " + r + " block " + b);
+            }
+          }
+        } catch (Throwable t) {
+          failure.compareAndSet(null, t);
+        }
+      });
+      ts[c].start();
+    }
+    for (Thread t : ts) {
+      t.join(TimeUnit.SECONDS.toMillis(60));
+      assertFalse(t.isAlive(), "a caller did not finish: lost or stuck blocks");
+    }
+    assertNull(failure.get(), () -> String.valueOf(failure.get()));
   }
 
   private static void await(CountDownLatch latch) {
