@@ -16,25 +16,37 @@ public final class CpuAffinity {
   private static final long SET_BYTES = SET_LONGS * 8L;
 
   /** The CPUs this process may use, read once (taskset, a container's cpuset); null when unavailable. */
-  private static final long[] ALLOWED = load();
+  private static final long[] ALLOWED = load(CpuAffinity::bindAndRead);
 
   private CpuAffinity() {}
 
-  private static long[] load() {
+  /**
+   * The allowed-CPU mask from {@code read}, or null when it fails. Any failure but the JVM's own (out of memory, stack
+   * overflow) means "unavailable": JNA throws plain Errors too (an incompatible native part installed, a temporary
+   * directory it cannot write), and a failure here must not take the helpers (and so the probes) down with this
+   * class's initialisation.
+   */
+  static long[] load(java.util.function.Supplier<long[]> read) {
     try {
-      if (System.getProperty("jna.nosys") == null) {
-        System.setProperty("jna.nosys", "true"); // JNA's own native part, not a system one of another version
-      }
-      Native.register(CpuAffinity.Libc.class, "c");
-      long[] mask = new long[SET_LONGS];
-      if (Libc.sched_getaffinity(0, SET_BYTES, mask) != 0 || Libc.sched_getcpu() < 0 || Libc.gettid() <= 0) {
-        return null;
-      }
-      return mask;
-    } catch (LinkageError | RuntimeException e) {
+      return read.get();
+    } catch (VirtualMachineError e) {
+      throw e;
+    } catch (Throwable e) {
       LOG.debug("CPU affinity unavailable; helper threads go where the scheduler puts them", e);
       return null;
     }
+  }
+
+  private static long[] bindAndRead() {
+    if (System.getProperty("jna.nosys") == null) {
+      System.setProperty("jna.nosys", "true"); // JNA's own native part, not a system one of another version
+    }
+    Native.register(CpuAffinity.Libc.class, "c");
+    long[] mask = new long[SET_LONGS];
+    if (Libc.sched_getaffinity(0, SET_BYTES, mask) != 0 || Libc.sched_getcpu() < 0 || Libc.gettid() <= 0) {
+      return null;
+    }
+    return mask;
   }
 
   /** glibc's calls, bound directly. */

@@ -1,6 +1,9 @@
 package io.lipwatch.estimator.linalg;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -43,6 +46,32 @@ class CoreHelpersFallbackTest {
     String text = read(out);
     assertEquals(0, p.exitValue(), text);
     assertTrue(text.contains("available=false cpu=-1 sum=420 "), text);
+  }
+
+  @Test
+  void anyFailureOfTheBindingButTheJvmsOwnMeansUnavailable() {
+    long[] mask = {3};
+    assertSame(mask, CpuAffinity.load(() -> mask));
+    // JNA throws plain Errors (an incompatible native part installed), besides LinkageErrors and RuntimeExceptions
+    for (Throwable t : new Throwable[] {new Error("There is an incompatible JNA native library installed"),
+        new UnsatisfiedLinkError("libc"), new ExceptionInInitializerError("jna"), new IllegalStateException("x")}) {
+      assertNull(CpuAffinity.load(() -> {
+        throwUnchecked(t);
+        return mask;
+      }), t.toString());
+    }
+    for (VirtualMachineError t : new VirtualMachineError[] {new OutOfMemoryError("heap"), new StackOverflowError()}) {
+      assertSame(t, assertThrows(VirtualMachineError.class, () -> CpuAffinity.load(() -> {
+        throw t;
+      })));
+    }
+  }
+
+  private static void throwUnchecked(Throwable t) {
+    if (t instanceof Error e) {
+      throw e;
+    }
+    throw (RuntimeException) t;
   }
 
   private static String read(Path p) throws IOException {
